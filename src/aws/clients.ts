@@ -1,0 +1,79 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { regionFromEndpoint } from './endpoint.js';
+
+/**
+ * Where Sluice talks to AWS. The same code path serves real AWS and the embedded stack:
+ * only this factory knows the difference, and only through plain settings.
+ */
+export interface AwsConnection {
+  /** Kinesis endpoint; omit for the SDK default of the region. */
+  kinesisEndpoint?: string;
+  /** DynamoDB endpoint; omit for the SDK default of the region. */
+  dynamodbEndpoint?: string;
+  /** Region; if omitted, inferred from the Kinesis endpoint, else the SDK's default chain (AWS_REGION, profile). */
+  region?: string;
+  /** Static credentials (the embedded stack uses dummy ones); omit for the standard credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Max sockets per client. Default 50. */
+  maxSockets?: number;
+}
+
+export interface AwsClients {
+  kinesis: KinesisClient;
+  dynamodb: DynamoDBClient;
+  connection: AwsConnection;
+  close(): void;
+}
+
+function requestHandler(maxSockets: number) {
+  // HTTP/1.1 with keep-alive. The SDK's Kinesis client otherwise negotiates HTTP/2 for
+  // SubscribeToShard-capable endpoints, which local emulators reject; HTTP/1.1 works everywhere.
+  return new NodeHttpHandler({
+    httpAgent: new Agent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+  });
+}
+
+export function resolveRegion(conn: AwsConnection): string | undefined {
+  return conn.region ?? (conn.kinesisEndpoint ? regionFromEndpoint(conn.kinesisEndpoint) : undefined)
+    ?? (conn.dynamodbEndpoint ? regionFromEndpoint(conn.dynamodbEndpoint) : undefined)
+    ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+}
+
+export function createAwsClients(conn: AwsConnection): AwsClients {
+  const region = resolveRegion(conn) ?? 'us-east-1';
+  const maxSockets = conn.maxSockets ?? 50;
+  const common = {
+    region,
+    ...(conn.credentials ? { credentials: conn.credentials } : {}),
+    maxAttempts: 3,
+  };
+  const kinesis = new KinesisClient({
+    ...common,
+    ...(conn.kinesisEndpoint ? { endpoint: conn.kinesisEndpoint } : {}),
+    requestHandler: requestHandler(maxSockets),
+  });
+  const dynamodb = new DynamoDBClient({
+    ...common,
+    ...(conn.dynamodbEndpoint ? { endpoint: conn.dynamodbEndpoint } : {}),
+    requestHandler: requestHandler(maxSockets),
+  });
+  let closed = false;
+  return {
+    kinesis,
+    dynamodb,
+    connection: { ...conn, region },
+    close() {
+      if (closed) return;
+      closed = true;
+      kinesis.destroy();
+      dynamodb.destroy();
+    },
+  };
+}

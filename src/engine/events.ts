@@ -1,0 +1,45 @@
+import { EventEmitter } from 'node:events';
+import type { ShardLag } from '../kinesis/shard-reader.js';
+
+/**
+ * Typed, namespaced events: the CLI and the dashboard are clients of these, never of the
+ * engine's internals (as kafkajs exposes `InstrumentationEvent<T>`).
+ */
+export interface EngineEvents {
+  'batch.end': {
+    batchId: number;
+    batchTime: Date;
+    /** Records read from Kinesis in this batch. */
+    records: number;
+    /** Records that decoded into rows. */
+    rows: number;
+    deadLetters: number;
+    /** Whether the window fired (outputs ran) in this batch. */
+    fired: boolean;
+    /** Rows each output's query returned. */
+    outputs: Record<string, number>;
+    durationMs: number;
+  };
+  'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[] };
+  'sink.flush': { sink: string; table?: string; written: number; skipped: number; failed: number; durationMs: number };
+  'deadletter.flush': { written: number; reasons: string[] };
+  'checkpoint.commit': { shards: Record<string, string>; durationMs: number };
+  'shard.lag': { shards: ShardLag[] };
+  'consumer.error': { error: Error };
+  'pipeline.stop': { reason: string };
+}
+
+export type EngineEventName = keyof EngineEvents;
+
+export class EngineEventBus {
+  private readonly emitter = new EventEmitter();
+
+  on<K extends EngineEventName>(name: K, listener: (payload: EngineEvents[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+
+  emit<K extends EngineEventName>(name: K, payload: EngineEvents[K]): void {
+    this.emitter.emit(name, payload);
+  }
+}

@@ -1,0 +1,166 @@
+import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { awsCall, classifyAwsError } from '../aws/errors.js';
+import { backoffDelay, sleep } from '../retry.js';
+import { iteratorRequest, type ShardPosition } from './position.js';
+import type { KinesisRecord } from './record.js';
+
+export interface ShardReaderOptions {
+  kinesis: KinesisClient;
+  streamName: string;
+  shardId: string;
+  /** Where to start: after the checkpoint, or the configured starting position. */
+  start: ShardPosition;
+  /** Records per GetRecords call (max 10,000). */
+  limit: number;
+  /** Wait between polls when the last poll returned fewer than `limit` records. */
+  idleMs: number;
+  /** Stop polling while this many records wait to be drained (backpressure). */
+  maxBuffered: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface ShardLag {
+  shardId: string;
+  /** What the service reports (kinesalite always says 0). */
+  millisBehindLatest: number;
+  /** Our own measure: age of the newest record of the last non-empty read; 0 when the last read was empty. */
+  arrivalLagMs: number;
+  buffered: number;
+  ended: boolean;
+}
+
+/**
+ * Polls one shard with GetRecords into a bounded buffer. Expired iterators are renewed just after
+ * the last record handed to the buffer (or from the start position when nothing was read yet), so
+ * renewal neither skips nor repeats records.
+ */
+export class ShardReader {
+  private buffer: KinesisRecord[] = [];
+  private lastReadSequence: string | undefined;
+  private iterator: string | undefined;
+  private millisBehindLatest = 0;
+  private arrivalLagMs = 0;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  /** True once the shard is closed (resharded) and fully read. */
+  ended = false;
+  polls = 0;
+  readonly shardId: string;
+
+  constructor(private readonly o: ShardReaderOptions) {
+    this.shardId = o.shardId;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Takes up to `max` buffered records, oldest first. */
+  drain(max = Number.POSITIVE_INFINITY): KinesisRecord[] {
+    if (max >= this.buffer.length) {
+      const out = this.buffer;
+      this.buffer = [];
+      return out;
+    }
+    return this.buffer.splice(0, max);
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  lag(): ShardLag {
+    return {
+      shardId: this.o.shardId,
+      millisBehindLatest: this.millisBehindLatest,
+      arrivalLagMs: this.arrivalLagMs,
+      buffered: this.buffer.length,
+      ended: this.ended,
+    };
+  }
+
+  private async renewIterator(): Promise<void> {
+    const position: ShardPosition = this.lastReadSequence ? { kind: 'afterSequence', sequenceNumber: this.lastReadSequence } : this.o.start;
+    const r = await awsCall('GetShardIterator', () =>
+      this.o.kinesis.send(
+        new GetShardIteratorCommand({ StreamName: this.o.streamName, ShardId: this.o.shardId, ...iteratorRequest(position) }),
+        { abortSignal: this.abort.signal },
+      ),
+    );
+    this.iterator = r.ShardIterator;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      if (this.buffer.length >= this.o.maxBuffered) {
+        await sleep(Math.min(this.o.idleMs, 50), this.abort.signal);
+        continue;
+      }
+      try {
+        if (!this.iterator) await this.renewIterator();
+        if (!this.iterator) {
+          this.ended = true;
+          return;
+        }
+        const r = await this.o.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.o.limit }), {
+          abortSignal: this.abort.signal,
+        });
+        this.polls++;
+        failures = 0;
+        const records = r.Records ?? [];
+        for (const rec of records) {
+          this.buffer.push({
+            shardId: this.o.shardId,
+            sequenceNumber: rec.SequenceNumber!,
+            partitionKey: rec.PartitionKey ?? '',
+            arrivalMs: rec.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
+            data: rec.Data ?? new Uint8Array(0),
+          });
+        }
+        const newest = records.at(-1);
+        if (newest) {
+          this.lastReadSequence = newest.SequenceNumber;
+          this.arrivalLagMs = Math.max(0, Date.now() - (newest.ApproximateArrivalTimestamp?.getTime() ?? Date.now()));
+        } else {
+          this.arrivalLagMs = 0;
+        }
+        this.millisBehindLatest = r.MillisBehindLatest ?? 0;
+        this.iterator = r.NextShardIterator;
+        if (!this.iterator) {
+          this.ended = true; // closed shard read to its end
+          return;
+        }
+        const caughtUp = records.length < this.o.limit && (r.MillisBehindLatest ?? 0) === 0;
+        if (caughtUp) await sleep(this.o.idleMs, this.abort.signal);
+      } catch (error) {
+        if (!this.running) return;
+        const classified = classifyAwsError(error, 'GetRecords');
+        if (classified.code === 'ExpiredIteratorException') {
+          this.iterator = undefined;
+          continue;
+        }
+        this.o.onError?.(classified);
+        if (!classified.retriable && classified.domain === 'user') {
+          this.running = false;
+          throw classified;
+        }
+        await sleep(backoffDelay(Math.min(failures++, 8), { initialDelayMs: 100, maxDelayMs: 5_000 }), this.abort.signal);
+      }
+    }
+  }
+
+  /** The loop's promise: rejects if the shard cannot be read for a reason retrying will not fix. */
+  done(): Promise<void> {
+    return this.loop ?? Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    await this.loop?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,147 @@
+import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
+import { listShards } from '../aws/admin.js';
+import { SHARD_END, type ShardCheckpoint } from '../checkpoint/store.js';
+import type { ShardPosition, StartingPosition } from './position.js';
+import type { KinesisRecord } from './record.js';
+import { ShardReader, type ShardLag } from './shard-reader.js';
+
+export interface KinesisSourceOptions {
+  kinesis: KinesisClient;
+  streamName: string;
+  startingPosition: StartingPosition;
+  /** Records per GetRecords call. Default 10,000 (the service maximum). */
+  limit?: number;
+  /** Wait between polls of a caught-up shard. Default 200 ms (real Kinesis allows 5 reads/s/shard). */
+  idleMs?: number;
+  /** Records buffered per shard before polling pauses. Default 50,000. */
+  maxBufferedPerShard?: number;
+  /** How often to look for new shards after a reshard. Default 10 s. */
+  discoveryIntervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Reads every shard of a stream by polling, honouring checkpoints and the parent-before-child
+ * order of resharded streams: a child shard is read only once all its parents are checkpointed at
+ * SHARD_END, and then from TRIM_HORIZON so none of its records are skipped.
+ */
+export class KinesisSource {
+  private readonly readers = new Map<string, ShardReader>();
+  private shards: Shard[] = [];
+  private checkpoints = new Map<string, string>();
+  private discovery: NodeJS.Timeout | undefined;
+  private closed = false;
+  private firstStart = true;
+
+  constructor(private readonly o: KinesisSourceOptions) {}
+
+  /** Starts readers for every shard that can be read now, given the loaded checkpoints. */
+  async start(checkpoints: ReadonlyMap<string, ShardCheckpoint>): Promise<void> {
+    for (const [shardId, c] of checkpoints) this.checkpoints.set(shardId, c.checkpoint);
+    await this.discover();
+    this.firstStart = false;
+    this.discovery = setInterval(() => {
+      this.discover().catch((error: unknown) => this.o.onError?.(error));
+    }, this.o.discoveryIntervalMs ?? 10_000);
+    this.discovery.unref();
+  }
+
+  private async discover(): Promise<void> {
+    if (this.closed) return;
+    this.shards = await listShards(this.o.kinesis, this.o.streamName);
+    const known = new Set(this.shards.map((s) => s.ShardId!));
+    for (const shard of this.shards) {
+      const id = shard.ShardId!;
+      if (this.readers.has(id)) continue;
+      const position = this.positionFor(shard, known);
+      if (!position) continue;
+      const reader = new ShardReader({
+        kinesis: this.o.kinesis,
+        streamName: this.o.streamName,
+        shardId: id,
+        start: position,
+        limit: this.o.limit ?? 10_000,
+        idleMs: this.o.idleMs ?? 200,
+        maxBuffered: this.o.maxBufferedPerShard ?? 50_000,
+        ...(this.o.onError ? { onError: this.o.onError } : {}),
+      });
+      this.readers.set(id, reader);
+      reader.start();
+      reader.done().catch((error: unknown) => this.o.onError?.(error));
+    }
+  }
+
+  private positionFor(shard: Shard, known: Set<string>): ShardPosition | undefined {
+    const id = shard.ShardId!;
+    const cp = this.checkpoints.get(id);
+    if (cp === SHARD_END) return undefined;
+    if (cp) return { kind: 'afterSequence', sequenceNumber: cp };
+    const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => !!p && known.has(p));
+    const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+    if (this.firstStart && this.o.startingPosition.kind === 'latest') {
+      // LATEST on a first start: only open shards matter; closed ones hold nothing "latest".
+      return closed ? undefined : this.o.startingPosition;
+    }
+    if (parents.some((p) => this.checkpoints.get(p) !== SHARD_END)) {
+      // A parent still has records to read: on a first start at trim_horizon/at_timestamp the
+      // parent is read first; the child waits until the parent reaches SHARD_END.
+      return undefined;
+    }
+    if (parents.length > 0) return { kind: 'trimHorizon' };
+    return this.o.startingPosition;
+  }
+
+  /** Takes up to `max` buffered records across shards, shard by shard. */
+  poll(max = Number.POSITIVE_INFINITY): KinesisRecord[] {
+    const out: KinesisRecord[] = [];
+    for (const reader of this.readers.values()) {
+      if (out.length >= max) break;
+      const got = reader.drain(max - out.length);
+      for (const r of got) out.push(r);
+    }
+    return out;
+  }
+
+  /** Shards read to their end whose every record has been handed out by `poll`. */
+  finishedShards(): string[] {
+    return [...this.readers.values()].filter((r) => r.ended && r.buffered === 0).map((r) => r.shardId);
+  }
+
+  /** Tells the source what is now durably checkpointed, so child shards can start. */
+  async onCheckpointed(saved: ReadonlyMap<string, string>): Promise<void> {
+    let ended = false;
+    for (const [shardId, seq] of saved) {
+      this.checkpoints.set(shardId, seq);
+      if (seq === SHARD_END) {
+        ended = true;
+        const reader = this.readers.get(shardId);
+        if (reader) {
+          await reader.close();
+          this.readers.delete(shardId);
+        }
+      }
+    }
+    if (ended) await this.discover();
+  }
+
+  lags(): ShardLag[] {
+    return [...this.readers.values()].map((r) => r.lag());
+  }
+
+  get shardCount(): number {
+    return this.readers.size;
+  }
+
+  get buffered(): number {
+    let n = 0;
+    for (const r of this.readers.values()) n += r.buffered;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.discovery) clearInterval(this.discovery);
+    await Promise.all([...this.readers.values()].map((r) => r.close()));
+  }
+}

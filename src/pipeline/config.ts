@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { dynamoSinkConfigSchema } from '../sinks/dynamodb/config.js';
+import { consoleSinkConfigSchema } from '../sinks/console/config.js';
+import { ColumnTypes } from '../engine/decode/schema.js';
+
+const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h)?\s*$/, 'a duration such as "100ms", "20s", "1m"')]);
+
+const column = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a letter followed by letters, digits or _'),
+    type: z.enum(ColumnTypes),
+    nullable: z.boolean().optional(),
+  })
+  .strict();
+
+export const formatSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('csv'), columns: z.array(column).min(1), delimiter: z.string().min(1).optional(), maxRecordBytes: z.number().int().positive().optional() }).strict(),
+  z.object({ kind: z.literal('json'), columns: z.array(column).min(1), maxRecordBytes: z.number().int().positive().optional() }).strict(),
+]);
+
+export const windowSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('sliding'), length: duration, slide: duration.optional() }).strict(),
+  z.object({ kind: z.literal('tumbling'), length: duration }).strict(),
+]);
+
+export const sinkSchema = z.discriminatedUnion('kind', [dynamoSinkConfigSchema, consoleSinkConfigSchema]);
+
+/** Operators are validated by their own schemas (see the operator registry); here only the kind. */
+export const operatorSchema = z.object({ kind: z.string().min(1) }).passthrough();
+
+export const pipelineConfigSchema = z
+  .object({
+    /** The application name: names the checkpoint table, as the KCL's and seed 001's appName. */
+    app: z.string().regex(/^[a-zA-Z0-9_.-]{3,200}$/, '3-200 characters from a-z A-Z 0-9 _ . - (it names a DynamoDB table)'),
+    source: z
+      .object({
+        stream: z.string().regex(/^[a-zA-Z0-9_.-]{1,128}$/, 'a Kinesis stream name: 1-128 characters from a-z A-Z 0-9 _ . -'),
+        startingPosition: z.string().default('latest'),
+        /** Create the stream with this many shards if it does not exist (local development). */
+        createShards: z.number().int().positive().optional(),
+        pollInterval: duration.default(200),
+        recordsPerPoll: z.number().int().min(1).max(10_000).default(10_000),
+        maxBufferedPerShard: z.number().int().positive().default(50_000),
+      })
+      .strict(),
+    format: formatSchema,
+    batchInterval: duration.default(1000),
+    maxRecordsPerBatch: z.number().int().positive().default(200_000),
+    operators: z.array(operatorSchema).default([]),
+    window: windowSchema.default({ kind: 'none' }),
+    /** Name of the SQL view holding the window's rows (the current batch's rows when there is no window). */
+    view: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a SQL identifier').default('events'),
+    outputs: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -'),
+            sql: z.string().min(1),
+            sink: sinkSchema,
+          })
+          .strict(),
+      )
+      .min(1),
+    deadLetter: z.object({ table: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).strict().optional(),
+    /** Save operator state at most this often (it can be large). */
+    stateInterval: duration.default(10_000),
+  })
+  .strict();
+
+export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
+export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
+export type SinkConfig = z.output<typeof sinkSchema>;
+export type OperatorConfig = z.output<typeof operatorSchema>;

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { SluiceError, describeValue } from '../errors.js';
+import { pipelineConfigSchema, type PipelineConfig } from './config.js';
+
+/** Formats a zod issue as "field: problem (value given)". */
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const path = issue.path.length === 0 ? '(top level)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  let value: unknown = input;
+  for (const p of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+  const given = value === undefined ? 'missing' : `got ${describeValue(value)}`;
+  return `${path}: ${issue.message} (${given})`;
+}
+
+/**
+ * Validates a pipeline definition; errors name each field, the value given and what is expected.
+ */
+export function parsePipelineConfig(input: unknown, source = 'pipeline'): PipelineConfig {
+  const r = pipelineConfigSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  - ${describeIssue(i, input)}`);
+    throw new SluiceError(`Invalid ${source}:\n${lines.join('\n')}\nFix the fields above; docs/pipelines.md lists every field.`, {
+      domain: 'user',
+      code: 'InvalidPipeline',
+    });
+  }
+  return r.data;
+}
+
+/** Reads a YAML or JSON pipeline file. */
+export function loadPipelineFile(path: string): PipelineConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SluiceError(`Cannot read pipeline file ${path}: ${(error as Error).message}`, { domain: 'user', code: 'PipelineFileUnreadable', cause: error });
+  }
+  let data: unknown;
+  try {
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new SluiceError(`Pipeline file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, {
+      domain: 'user',
+      code: 'InvalidPipeline',
+      cause: error,
+    });
+  }
+  return parsePipelineConfig(data, `pipeline file ${path}`);
+}

@@ -1,0 +1,1 @@
+export { DeadLetterSink } from './sink.js';
