@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { SluiceError, invalidOption } from '../errors.js';
+import { DataFrame, quoteIdent } from './dataframe.js';
+import type { MlSession } from './session.js';
+
+export interface CsvOptions {
+  /** First line holds the column names (Spark default false: columns are `_c0`, `_c1`, ...). */
+  readonly header?: boolean;
+  /** Infer integer / long / double / boolean per column as Spark does; else every column is string. */
+  readonly inferSchema?: boolean;
+  readonly sep?: string;
+}
+
+const INT_RE = '^[+-]?[0-9]+$';
+const DOUBLE_RE = '^[+-]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?)[dDfF]?$';
+const BOOL_RE = '^(?i)(true|false)$';
+
+/**
+ * Spark's `spark.read.csv(path, header, inferSchema)` on DuckDB's CSV parser: the file is read as
+ * text (empty fields are null), then each column's type is the narrowest of integer, long,
+ * double, boolean that parses every non-null value the way Java's `Integer.parseInt`,
+ * `Long.parseLong`, `Double.parseDouble` would; otherwise string. All columns are nullable.
+ * Timestamps and decimals (Spark's `prefersDecimal`) are not inferred: such columns stay strings.
+ */
+export async function readCsv(session: MlSession, path: string, options: CsvOptions): Promise<DataFrame> {
+  if (!existsSync(path)) throw invalidOption('csv path', path, 'give the path of an existing CSV file');
+  const header = options.header ?? false;
+  const sep = options.sep ?? ',';
+  const raw = session.nextTableName();
+  const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+  try {
+    await session.connection.run(
+      `CREATE TABLE ${raw} AS SELECT * FROM read_csv(${lit(path)}, header = ${header}, all_varchar = true, delim = ${lit(sep)}, auto_detect = true)`,
+    );
+  } catch (e) {
+    throw new SluiceError(`Could not read CSV ${path}: ${e instanceof Error ? e.message : String(e)}`, { domain: 'user', code: 'InvalidCsv', cause: e });
+  }
+  const described = await session.connection.runAndReadAll(`DESCRIBE ${raw}`);
+  const rawNames = described.getRowObjectsJS().map((r) => String(r.column_name));
+  const names = header ? rawNames : rawNames.map((_, i) => `_c${i}`);
+  const types: string[] = rawNames.map(() => 'VARCHAR');
+  if (options.inferSchema === true && rawNames.length > 0) {
+    const checks = rawNames.map((c) => {
+      const q = quoteIdent(c);
+      return [
+        `count(${q})`,
+        `bool_and(regexp_matches(${q}, '${INT_RE}') AND TRY_CAST(${q} AS HUGEINT) BETWEEN -2147483648 AND 2147483647)`,
+        `bool_and(regexp_matches(${q}, '${INT_RE}') AND TRY_CAST(${q} AS HUGEINT) BETWEEN -9223372036854775808 AND 9223372036854775807)`,
+        `bool_and(regexp_matches(${q}, '${DOUBLE_RE}'))`,
+        `bool_and(regexp_matches(${q}, '${BOOL_RE}'))`,
+      ].join(', ');
+    });
+    const reader = await session.connection.runAndReadAll(`SELECT ${checks.join(', ')} FROM ${raw}`);
+    const flags = reader.getRowsJS()[0]!;
+    rawNames.forEach((_, i) => {
+      const [nonNull, isInt, isLong, isDouble, isBool] = flags.slice(i * 5, i * 5 + 5);
+      if (Number(nonNull) === 0) types[i] = 'VARCHAR';
+      else if (isInt === true) types[i] = 'INTEGER';
+      else if (isLong === true) types[i] = 'BIGINT';
+      else if (isDouble === true) types[i] = 'DOUBLE';
+      else if (isBool === true) types[i] = 'BOOLEAN';
+    });
+  }
+  const cast = (c: string, t: string): string => {
+    if (t === 'VARCHAR') return quoteIdent(c);
+    if (t === 'DOUBLE') {
+      // Java accepts a trailing d/f suffix; DuckDB does not.
+      return `CAST(regexp_replace(${quoteIdent(c)}, '[dDfF]$', '') AS DOUBLE)`;
+    }
+    return `CAST(${quoteIdent(c)} AS ${t})`;
+  };
+  const cols = rawNames.map((c, i) => `${cast(c, types[i]!)} AS ${quoteIdent(names[i]!)}`).join(', ');
+  const table = session.nextTableName();
+  // `rowid` of a freshly created table is its insertion order, i.e. the file's line order.
+  await session.connection.run(`CREATE TABLE ${table} AS SELECT rowid AS __rid, ${cols} FROM ${raw} ORDER BY rowid`);
+  await session.connection.run(`DROP TABLE ${raw}`);
+  return DataFrame.fromTable(session, table);
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { invalidOption } from '../errors.js';
+
+/** Spark's LinearRegression params with Spark's defaults. */
+export const linearRegressionParamsSchema = z.object({
+  featuresCol: z.string().min(1).default('features'),
+  labelCol: z.string().min(1).default('label'),
+  predictionCol: z.string().min(1).default('prediction'),
+  weightCol: z.string().optional(),
+  regParam: z.number().min(0).default(0),
+  elasticNetParam: z.number().min(0).max(1).default(0),
+  maxIter: z.number().int().min(0).default(100),
+  tol: z.number().min(0).default(1e-6),
+  fitIntercept: z.boolean().default(true),
+  standardization: z.boolean().default(true),
+  solver: z.enum(['auto', 'normal', 'l-bfgs']).default('auto'),
+});
+export type LinearRegressionParams = z.output<typeof linearRegressionParamsSchema>;
+export type LinearRegressionOptions = z.input<typeof linearRegressionParamsSchema>;
+
+export function parseLinearRegressionParams(options: LinearRegressionOptions): LinearRegressionParams {
+  const parsed = linearRegressionParamsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.path.join('.');
+    throw invalidOption(`LinearRegression.${key}`, (options as Record<string, unknown>)[key], issue.message);
+  }
+  return parsed.data;
+}
