@@ -1,0 +1,66 @@
+import type { StreamingQuery } from '../engine/streaming-query.js';
+import type { ShardLag } from '../kinesis/shard-reader.js';
+
+interface Sample {
+  at: number;
+  records: number;
+  written: number;
+}
+
+/**
+ * The live status line: records/s in, rows/s out, per-shard lag, rows written per table,
+ * dead letters. A client of the engine's events only.
+ */
+export class StatusLine {
+  private readonly samples: Sample[] = [];
+  private records = 0;
+  private written = 0;
+  private deadLetters = 0;
+  private readonly perTable = new Map<string, number>();
+  private lags: ShardLag[] = [];
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(query: StreamingQuery, private readonly windowMs = 5_000) {
+    const ev = query.events;
+    this.unsubscribe.push(
+      ev.on('batch.end', (b) => {
+        this.records += b.records;
+        this.deadLetters += b.deadLetters;
+        const now = Date.now();
+        this.samples.push({ at: now, records: this.records, written: this.written });
+        while (this.samples.length > 2 && this.samples[0]!.at < now - this.windowMs) this.samples.shift();
+      }),
+      ev.on('sink.flush', (f) => {
+        if (!f.table) return;
+        this.written += f.written;
+        this.perTable.set(f.table, (this.perTable.get(f.table) ?? 0) + f.written);
+      }),
+      ev.on('shard.lag', (l) => {
+        this.lags = l.shards;
+      }),
+    );
+  }
+
+  rates(): { inPerSec: number; outPerSec: number } {
+    const first = this.samples[0];
+    const last = this.samples.at(-1);
+    if (!first || !last || last.at === first.at) return { inPerSec: 0, outPerSec: 0 };
+    const secs = (last.at - first.at) / 1000;
+    return { inPerSec: (last.records - first.records) / secs, outPerSec: (last.written - first.written) / secs };
+  }
+
+  render(): string {
+    const { inPerSec, outPerSec } = this.rates();
+    const lag = this.lags.map((l) => `${l.shardId.replace('shardId-', '#')} ${fmtMs(Math.max(l.arrivalLagMs, l.millisBehindLatest))}`).join(' ');
+    const tables = [...this.perTable].map(([t, n]) => `${t} ${n}`).join(', ');
+    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}`;
+  }
+
+  close(): void {
+    for (const u of this.unsubscribe) u();
+  }
+}
+
+function fmtMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
