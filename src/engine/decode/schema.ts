@@ -19,16 +19,17 @@ export type RecordFormat =
 /** Default refusal size for one record: far above any sane CSV/JSON event, well below Kinesis' 1 MiB. */
 export const DEFAULT_MAX_RECORD_BYTES = 256 * 1024;
 
-const RESERVED = new Set(['_shard', '_seq', '_arrival', '_batch_ms']);
-
 export function validateColumns(columns: readonly ColumnSpec[], where = 'format.columns'): void {
   if (columns.length === 0) throw invalidOption(where, columns, 'declare at least one column, e.g. [{ name: "id", type: "string" }]');
   const seen = new Set<string>();
   columns.forEach((c, i) => {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(c.name)) {
-      throw invalidOption(`${where}[${i}].name`, c.name, 'use a letter followed by letters, digits or _ (it becomes a SQL column)');
+      throw invalidOption(
+        `${where}[${i}].name`,
+        c.name,
+        'use a letter followed by letters, digits or _ (it becomes a SQL column; names starting with _ are kept for the metadata columns _shard, _seq, _arrival)',
+      );
     }
-    if (RESERVED.has(c.name)) throw invalidOption(`${where}[${i}].name`, c.name, `choose another name: ${[...RESERVED].join(', ')} are Sluice's metadata columns`);
     if (seen.has(c.name.toLowerCase())) throw invalidOption(`${where}[${i}].name`, c.name, 'column names must be unique (case-insensitively, as in SQL)');
     seen.add(c.name.toLowerCase());
     if (!(ColumnTypes as readonly string[]).includes(c.type)) {
