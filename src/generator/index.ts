@@ -1,0 +1,10 @@
+export { compileTemplate, normaliseQuotes, templateFunctions } from './template.js';
+export type { CompiledTemplate, Placeholder, RenderedRecord, TemplateOptions } from './template.js';
+export { compileMomentFormat, DEFAULT_MOMENT_FORMAT, MOMENT_TOKENS } from './moment-format.js';
+export type { DateFormatter, DateZone } from './moment-format.js';
+export { pace, systemClock } from './rate.js';
+export type { Clock, PaceOptions } from './rate.js';
+export { generate, parsePartitionKey } from './generate.js';
+export type { GenerateOptions, GenerateProgress, GenerateSummary, PartitionKeyMode, PartitionKeySpec } from './generate.js';
+export { createProgressReporter, formatProgressLine } from './progress.js';
+export type { ProgressReporter, ProgressReporterOptions } from './progress.js';
