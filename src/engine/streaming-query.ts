@@ -121,7 +121,7 @@ export class StreamingQuery {
       { name: '_shard', type: 'VARCHAR' as const },
       { name: '_seq', type: 'VARCHAR' as const },
       { name: '_arrival', type: 'BIGINT' as const },
-      { name: '_batch_ms', type: 'BIGINT' as const },
+      { name: '_batch_id', type: 'BIGINT' as const },
     ];
     this.table = await RowTable.create(this.sql, '__window_rows', columns);
     await this.defineViews();
@@ -143,10 +143,10 @@ export class StreamingQuery {
   }
 
   private async defineViews(): Promise<void> {
-    const cols = this.table!.columnNames.filter((c) => c !== '_batch_ms').map(quoteIdent).join(', ');
+    const cols = this.table!.columnNames.filter((c) => c !== '_batch_id').map(quoteIdent).join(', ');
     await this.sql!.run(`CREATE OR REPLACE VIEW ${quoteIdent(this.config.view)} AS SELECT ${cols} FROM __window_rows`);
     if (this.config.view !== 'current_batch') {
-      await this.sql!.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${cols} FROM __window_rows WHERE _batch_ms = (SELECT max(_batch_ms) FROM __window_rows)`);
+      await this.sql!.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${cols} FROM __window_rows WHERE _batch_id = (SELECT max(_batch_id) FROM __window_rows)`);
     }
   }
 
@@ -205,9 +205,8 @@ export class StreamingQuery {
     }
     for (const s of finished) this.pendingEnded.add(s);
 
-    const batchMs = batchTime.getTime();
     const widthBefore = this.table!.columnNames.length;
-    await this.table!.append(rows, { _batch_ms: batchMs });
+    await this.table!.append(rows, { _batch_id: batchId });
     if (this.table!.columnNames.length !== widthBefore) await this.defineViews();
 
     this.batchesSinceFire++;
@@ -215,9 +214,8 @@ export class StreamingQuery {
     const outputs: Record<string, number> = {};
     if (fire) {
       this.batchesSinceFire = 0;
-      // Evict rows that left the window: the window spans the last `spanBatches` batch intervals.
-      const horizon = batchMs - this.plan.spanBatches * this.batchIntervalMs;
-      await this.sql!.run(`DELETE FROM __window_rows WHERE _batch_ms <= ${horizon}`);
+      // Evict rows that left the window: it spans the last `spanBatches` batches (this one included).
+      await this.sql!.run(`DELETE FROM __window_rows WHERE _batch_id <= ${batchId - this.plan.spanBatches}`);
       const results = await Promise.all(
         this.outputs.map(async (o) => {
           const result = await this.sql!.query(o.sql);

@@ -28,12 +28,14 @@ describe('seed scenario pipeline on the embedded stack', () => {
     await ensureStream(clients.kinesis, p.names.stream, 2);
     const config = parsePipelineConfig(p.config);
     const query = new StreamingQuery({ config, clients });
+    let validKeys: string[] = [];
     await query.start();
     try {
       const valid = seedRecords(600);
       const mixed = [...valid];
       MALFORMED.forEach((m, i) => mixed.splice(50 + i * 80, 0, m));
       const sent = await putAll(clients.kinesis, p.names.stream, mixed.map(encode));
+      validKeys = sent.filter((_, i) => mixed[i]!.valid).map((s) => `${s.shardId}#${s.sequenceNumber}`);
       await waitFor(() => query.totals.records >= mixed.length, 30_000, 'all records read');
     } finally {
       await query.stop();
@@ -49,6 +51,7 @@ describe('seed scenario pipeline on the embedded stack', () => {
     const texts = dump.map((d) => `${d.id},${d.currentTemp},${d.status}`).sort();
     expect(texts).toEqual(seedRecords(600).map((r) => r.text as string).sort());
     for (const d of dump) expect(d.record_id).toBe(`${d._shard}#${d._seq}`);
+    expect(dump.map((d) => d.record_id).sort()).toEqual(validKeys.sort());
 
     // data_anomaly: exactly the records above 100.
     const expectedAnomalies = seedRecords(600).filter((r) => r.temp! > 100).map((r) => r.text as string).sort();

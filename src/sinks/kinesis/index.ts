@@ -1,0 +1,2 @@
+export { KinesisSink } from './sink.js';
+export { kinesisSinkConfigSchema, type KinesisSinkConfig } from './config.js';
