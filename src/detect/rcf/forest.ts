@@ -1,0 +1,145 @@
+/**
+ * Random Cut Forest (Guha et al., ICML 2016; the open RCF library's design) with internal
+ * shingling. The raw score has the meaning of Kinesis Data Analytics' `RANDOM_CUT_FOREST`:
+ * around 1 for ordinary points, larger (up to about log2(sampleSize + 1)) the easier a point is
+ * to isolate. Attribution splits it per input column like `RANDOM_CUT_FOREST_WITH_EXPLANATION`.
+ */
+import { z } from 'zod';
+import { Rng } from '../random.js';
+import type { Detector, DetectorState, Scored } from '../types.js';
+import { DecayedSampler, type SamplerState } from './sampler.js';
+import { RandomCutTree, type TreeState } from './tree.js';
+
+export const rcfParamsSchema = z
+  .object({
+    numberOfTrees: z.number().int().min(1).max(1000).default(100),
+    sampleSize: z.number().int().min(4).max(4096).default(256),
+    /** Decay per point of the sample's weights; about `1 / timeDecay` points of memory. */
+    timeDecay: z.number().min(0).max(1).default(1 / 2560),
+    shingleSize: z.number().int().min(1).max(64).default(1),
+    /** Points seen before the forest reports anything but 0. */
+    outputAfter: z.number().int().min(1).optional(),
+    /** Divide each column by its running scale before shingling, so columns weigh alike. */
+    normalize: z.boolean().default(false),
+    seed: z.number().int().default(42),
+    explain: z.boolean().default(false),
+  })
+  .strict();
+export type RcfParams = z.output<typeof rcfParamsSchema>;
+
+interface RcfData {
+  rng: number;
+  seen: number;
+  shingle: number[];
+  trees: TreeState[];
+  samplers: SamplerState[];
+  scale: number[];
+}
+
+export class RandomCutForest implements Detector {
+  readonly kind = 'rcf';
+  readonly params: RcfParams;
+  private rng: Rng;
+  private seen = 0;
+  private columns = -1;
+  private shingle: Float64Array = new Float64Array(0);
+  private trees: RandomCutTree[] = [];
+  private samplers: DecayedSampler[] = [];
+  private scale: Float64Array = new Float64Array(0);
+  private readonly path: Int32Array;
+
+  constructor(params: Partial<RcfParams> = {}) {
+    this.params = rcfParamsSchema.parse(params);
+    this.rng = new Rng(this.params.seed);
+    this.path = new Int32Array(2 * this.params.sampleSize + 2);
+  }
+
+  private init(columns: number): void {
+    const { numberOfTrees, sampleSize, shingleSize } = this.params;
+    this.columns = columns;
+    const dims = columns * shingleSize;
+    this.shingle = new Float64Array(dims);
+    this.scale = new Float64Array(2 * columns); // per column: EW mean of |x|, count
+    this.trees = Array.from({ length: numberOfTrees }, () => new RandomCutTree(sampleSize, dims));
+    this.samplers = Array.from({ length: numberOfTrees }, () => new DecayedSampler(sampleSize));
+  }
+
+  get dimensions(): number {
+    return this.columns * this.params.shingleSize;
+  }
+
+  update(values: ArrayLike<number>, _timeMs: number): Scored {
+    if (this.columns < 0) this.init(values.length);
+    const c = this.columns;
+    const { shingleSize, sampleSize, timeDecay } = this.params;
+    // shift the shingle left by one point and append the new one
+    this.shingle.copyWithin(0, c);
+    const base = (shingleSize - 1) * c;
+    for (let j = 0; j < c; j++) this.shingle[base + j] = this.normalized(j, values[j]!);
+    this.seen++;
+    if (this.seen < shingleSize) return { score: 0, raw: 0 };
+    const p = this.shingle;
+    const outputAfter = this.params.outputAfter ?? Math.max(1, sampleSize >> 2);
+    const ready = this.seen - shingleSize + 1 > outputAfter;
+    let raw = 0;
+    const attr = this.params.explain && ready ? new Float64Array(2 * p.length) : undefined;
+    if (ready) {
+      for (const t of this.trees) raw += t.score(p, this.path, attr);
+      raw /= this.trees.length;
+    }
+    const t = this.seen;
+    for (let i = 0; i < this.trees.length; i++) {
+      const sampler = this.samplers[i]!;
+      const w = -timeDecay * t + Math.log(-Math.log(this.rng.nextOpen()));
+      if (!sampler.accepts(w)) continue;
+      const tree = this.trees[i]!;
+      const out = sampler.evictionCandidate();
+      if (out >= 0) tree.remove(out);
+      sampler.add(w, tree.insert(p, this.rng));
+    }
+    const score = raw / (raw + 1);
+    if (attr === undefined) return { score, raw };
+    // fold the shingle's dimensions back onto the input columns
+    const D = p.length;
+    const perColumn = new Array<number>(c).fill(0);
+    for (let d = 0; d < D; d++) perColumn[d % c]! += (attr[d]! + attr[D + d]!) / this.trees.length;
+    return { score, raw, attribution: perColumn };
+  }
+
+  private normalized(j: number, x: number): number {
+    if (!this.params.normalize) return x;
+    const n = ++this.scale[2 * j + 1]!;
+    const a = Math.max(1 / n, 1e-3);
+    this.scale[2 * j] = this.scale[2 * j]! + a * (Math.abs(x) - this.scale[2 * j]!);
+    const s = this.scale[2 * j]!;
+    return s > 0 ? x / s : x;
+  }
+
+  toState(): DetectorState {
+    const data: RcfData = {
+      rng: this.rng.state,
+      seen: this.seen,
+      shingle: Array.from(this.shingle),
+      trees: this.trees.map((t) => t.toState()),
+      samplers: this.samplers.map((s) => s.toState()),
+      scale: Array.from(this.scale),
+    };
+    return { kind: this.kind, params: this.params, data: this.columns < 0 ? null : data };
+  }
+
+  static fromState(state: DetectorState): RandomCutForest {
+    const f = new RandomCutForest(state.params as Partial<RcfParams>);
+    const data = state.data as RcfData | null;
+    if (data === null) return f;
+    const { sampleSize, shingleSize } = f.params;
+    const dims = data.shingle.length;
+    f.columns = dims / shingleSize;
+    f.rng = new Rng(data.rng);
+    f.seen = data.seen;
+    f.shingle = Float64Array.from(data.shingle);
+    f.scale = Float64Array.from(data.scale);
+    f.trees = data.trees.map((t) => RandomCutTree.fromState(sampleSize, dims, t));
+    f.samplers = data.samplers.map((s) => DecayedSampler.fromState(sampleSize, s));
+    return f;
+  }
+}
