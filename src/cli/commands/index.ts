@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { register as registerLocal } from './local.js';
 import { register as registerStream } from './stream.js';
 import { register as registerRun } from './run.js';
+import { register as registerDemo } from './demo.js';
+import { register as registerProduce } from './produce.js';
 import { register as registerMl } from './ml.js';
 
 /** Every CLI sub-command, registered in one place. Each module exports `register(program)`. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerLocal, registerStream, registerRun, registerMl, ];
+export const commands: RegisterCommand[] = [registerLocal, registerStream, registerRun, registerDemo, registerProduce, registerMl, ];
