@@ -4,7 +4,7 @@ import { SluiceError } from '../errors.js';
  * How Sluice treats each AWS error code: retriable or not, and whose fault it is.
  * The retry helper reads only `retriable`; everything AWS throws passes through {@link classifyAwsError}.
  */
-const TABLE: Record<string, { retriable: boolean; domain: 'user' | 'external' }> = {
+const TABLE: Record<string, { retriable: boolean; domain: 'user' | 'external'; fix?: string }> = {
   // throttling and capacity
   ProvisionedThroughputExceededException: { retriable: true, domain: 'external' },
   ThrottlingException: { retriable: true, domain: 'external' },
@@ -12,6 +12,7 @@ const TABLE: Record<string, { retriable: boolean; domain: 'user' | 'external' }>
   RequestLimitExceeded: { retriable: true, domain: 'external' },
   LimitExceededException: { retriable: true, domain: 'external' },
   KMSThrottlingException: { retriable: true, domain: 'external' },
+  ServiceUnavailableException: { retriable: true, domain: 'external' },
   // transient service failures
   InternalFailure: { retriable: true, domain: 'external' },
   InternalServerError: { retriable: true, domain: 'external' },
@@ -22,16 +23,20 @@ const TABLE: Record<string, { retriable: boolean; domain: 'user' | 'external' }>
   ExpiredIteratorException: { retriable: false, domain: 'external' },
   ConditionalCheckFailedException: { retriable: false, domain: 'external' },
   // configuration mistakes
-  ResourceNotFoundException: { retriable: false, domain: 'user' },
+  ResourceNotFoundException: { retriable: false, domain: 'user', fix: 'create the stream or table, or check its name, the region and the endpoint' },
   ValidationException: { retriable: false, domain: 'user' },
   InvalidArgumentException: { retriable: false, domain: 'user' },
-  AccessDeniedException: { retriable: false, domain: 'user' },
-  UnrecognizedClientException: { retriable: false, domain: 'user' },
-  ExpiredTokenException: { retriable: false, domain: 'user' },
-  CredentialsProviderError: { retriable: false, domain: 'user' },
+  AccessDeniedException: { retriable: false, domain: 'user', fix: 'grant the IAM permission the operation names' },
+  UnrecognizedClientException: { retriable: false, domain: 'user', fix: 'check the AWS credentials' },
+  ExpiredTokenException: { retriable: false, domain: 'user', fix: 'refresh the AWS credentials' },
+  CredentialsProviderError: { retriable: false, domain: 'user', fix: 'configure credentials (environment, profile or instance role)' },
+  KMSAccessDeniedException: { retriable: false, domain: 'user', fix: "grant kms:GenerateDataKey on the stream's key" },
+  KMSDisabledException: { retriable: false, domain: 'external' },
+  KMSNotFoundException: { retriable: false, domain: 'user' },
+  KMSInvalidStateException: { retriable: false, domain: 'external' },
 };
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 export function awsErrorCode(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'Unknown';
@@ -43,12 +48,15 @@ export function awsErrorCode(error: unknown): string {
 export function classifyAwsError(error: unknown, operation: string): SluiceError {
   if (error instanceof SluiceError) return error;
   const code = awsErrorCode(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  const e = error as { code?: string; $metadata?: { httpStatusCode?: number } } | null;
+  const status = e?.$metadata?.httpStatusCode;
   const known = TABLE[code];
-  const retriable = known?.retriable ?? (NETWORK_CODES.has(code) || (status !== undefined && status >= 500));
+  const network = NETWORK_CODES.has(code) || (e?.code !== undefined && NETWORK_CODES.has(e.code));
+  const retriable = known?.retriable ?? (network || status === 429 || (status !== undefined && status >= 500));
   const domain = known?.domain ?? 'external';
   const message = error instanceof Error ? error.message : String(error);
-  return new SluiceError(`${operation} failed: ${code}: ${message}`, { domain, code, retriable, cause: error });
+  const fix = known?.fix ? `. Fix: ${known.fix}` : '';
+  return new SluiceError(`${operation} failed: ${code}: ${message}${fix}`, { domain, code, retriable, cause: error });
 }
 
 /** Sends an AWS command and classifies what it throws. */

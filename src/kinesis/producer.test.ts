@@ -226,7 +226,7 @@ describe('KinesisProducer against kinesalite', () => {
     const producer = new KinesisProducer(c, `missing-${randomUUID()}`);
     const error = await producer.send([record(1)]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SluiceError);
-    expect(error).toMatchObject({ domain: 'external', code: 'ResourceNotFoundException', retriable: false });
+    expect(error).toMatchObject({ domain: 'user', code: 'ResourceNotFoundException', retriable: false });
     expect((error as Error).message).toContain('Fix: create the stream');
     expect((error as Error).cause).toBeInstanceOf(ResourceNotFoundException);
     c.destroy();

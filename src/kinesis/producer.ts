@@ -1,4 +1,5 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import { classifyAwsError } from '../aws/errors.js';
 import { SluiceError } from '../errors.js';
 import { backoffDelay, sleep } from '../retry.js';
 
@@ -55,44 +56,9 @@ export interface KinesisProducerOptions {
 /** Per-record ErrorCodes worth resending. Others (KMS access/disabled/not-found ...) are final. */
 const RETRIABLE_RECORD_CODES = new Set(['ProvisionedThroughputExceededException', 'InternalFailure', 'KMSThrottlingException']);
 
-/** Errors the SDK throws for a whole PutRecords call. Unknown codes fall back to network / HTTP status rules. */
-const THROWN_CODES: Record<string, { retriable: boolean; fix?: string }> = {
-  ProvisionedThroughputExceededException: { retriable: true },
-  ThrottlingException: { retriable: true },
-  LimitExceededException: { retriable: true },
-  KMSThrottlingException: { retriable: true },
-  InternalFailure: { retriable: true },
-  ServiceUnavailable: { retriable: true },
-  ServiceUnavailableException: { retriable: true },
-  ResourceNotFoundException: { retriable: false, fix: 'create the stream, or check the stream name, region and endpoint' },
-  ResourceInUseException: { retriable: false, fix: 'wait until the stream is ACTIVE' },
-  ValidationException: { retriable: false },
-  InvalidArgumentException: { retriable: false },
-  AccessDeniedException: { retriable: false, fix: 'grant kinesis:PutRecords on the stream' },
-  UnrecognizedClientException: { retriable: false, fix: 'check the AWS credentials' },
-  ExpiredTokenException: { retriable: false, fix: 'refresh the AWS credentials' },
-  KMSAccessDeniedException: { retriable: false },
-  KMSDisabledException: { retriable: false },
-  KMSNotFoundException: { retriable: false },
-  KMSInvalidStateException: { retriable: false },
-};
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-
-/** Wraps what the SDK threw for a PutRecords call into an `external` {@link SluiceError}. */
+/** Wraps what the SDK threw for a whole PutRecords call into a {@link SluiceError} (see the table in `aws/errors.ts`). */
 export function classifyPutRecordsError(error: unknown, streamName: string): SluiceError {
-  if (error instanceof SluiceError) return error;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Unknown');
-  const status = e.$metadata?.httpStatusCode;
-  const known = THROWN_CODES[code];
-  const retriable = known?.retriable ?? (NETWORK_CODES.has(code) || (e.code !== undefined && NETWORK_CODES.has(e.code)) || status === 429 || (status !== undefined && status >= 500));
-  const fix = known?.fix ? `. Fix: ${known.fix}` : '';
-  return new SluiceError(`PutRecords to stream "${streamName}" failed: ${code}: ${e.message ?? String(error)}${fix}`, {
-    domain: 'external',
-    code,
-    retriable,
-    cause: error,
-  });
+  return classifyAwsError(error, `PutRecords to stream "${streamName}"`);
 }
 
 /** Byte size Kinesis charges a record: data plus the partition key in UTF-8. */
