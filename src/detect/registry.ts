@@ -1,0 +1,85 @@
+/** Every detector, created by name in one place, and restored from its checkpointed state. */
+import { z } from 'zod';
+import { invalidOption } from '../errors.js';
+import { EnsembleDetector } from './ensemble.js';
+import { EwmaDetector } from './ewma.js';
+import { LikelihoodDetector, type DetectorFactory, type DetectorSpec } from './likelihood-detector.js';
+import { RandomCutForest } from './rcf/forest.js';
+import { ThresholdDetector } from './threshold.js';
+import type { Detector, DetectorState } from './types.js';
+
+export const DETECTOR_NAMES = ['threshold', 'ewma', 'rcf', 'likelihood', 'ensemble'] as const;
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+/** The tuned ensemble (chosen on the NAB development subset; one parameter set for every series). */
+export const DEFAULT_ENSEMBLE = {
+  combine: 'max',
+  members: [
+    { detector: 'likelihood', params: { inner: { detector: 'rcf', params: { numberOfTrees: 50, shingleSize: 8, normalize: true } } } },
+    { detector: 'likelihood', params: { inner: { detector: 'ewma' } } },
+    { detector: 'threshold', params: { learn: true } },
+  ],
+} as const;
+
+export const DEFAULT_DETECTOR: DetectorName = 'ensemble';
+
+const defaults: Partial<Record<DetectorName, Record<string, unknown>>> = {
+  ensemble: DEFAULT_ENSEMBLE as unknown as Record<string, unknown>,
+};
+
+export const detectorFactory: DetectorFactory = {
+  create(spec: DetectorSpec): Detector {
+    const name = spec.detector;
+    if (!(DETECTOR_NAMES as readonly string[]).includes(name)) {
+      throw invalidOption('detector', name, `use one of ${DETECTOR_NAMES.join(', ')}`);
+    }
+    const params = spec.params ?? defaults[name as DetectorName] ?? {};
+    try {
+      switch (name as DetectorName) {
+        case 'threshold':
+          return new ThresholdDetector(params);
+        case 'ewma':
+          return new EwmaDetector(params);
+        case 'rcf':
+          return new RandomCutForest(params);
+        case 'likelihood':
+          return new LikelihoodDetector(params, detectorFactory);
+        case 'ensemble':
+          return new EnsembleDetector(params, detectorFactory);
+      }
+    } catch (e) {
+      if (e instanceof z.ZodError) {
+        const issue = e.issues[0];
+        const where = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+        throw invalidOption(`params${where} of detector '${name}'`, params, issue?.message ?? e.message);
+      }
+      throw e;
+    }
+    throw invalidOption('detector', name, `use one of ${DETECTOR_NAMES.join(', ')}`);
+  },
+
+  restore(state: DetectorState): Detector {
+    switch (state.kind) {
+      case 'threshold':
+        return ThresholdDetector.fromState(state);
+      case 'ewma':
+        return EwmaDetector.fromState(state);
+      case 'rcf':
+        return RandomCutForest.fromState(state);
+      case 'likelihood':
+        return LikelihoodDetector.fromState(state, detectorFactory);
+      case 'ensemble':
+        return EnsembleDetector.fromState(state, detectorFactory);
+      default:
+        throw invalidOption('detector state kind', state.kind, `use a state saved by this version (${DETECTOR_NAMES.join(', ')})`);
+    }
+  },
+};
+
+export function createDetector(detector: string, params?: Record<string, unknown>): Detector {
+  return detectorFactory.create(params === undefined ? { detector } : { detector, params });
+}
+
+export function restoreDetector(state: DetectorState): Detector {
+  return detectorFactory.restore(state);
+}
