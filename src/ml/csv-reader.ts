@@ -11,9 +11,8 @@ export interface CsvOptions {
   readonly sep?: string;
 }
 
-const INT_RE = '^[+-]?[0-9]+$';
-const DOUBLE_RE = '^[+-]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?)[dDfF]?$';
-const BOOL_RE = '^(?i)(true|false)$';
+const INT_RE = '[+-]?[0-9]+';
+const DOUBLE_RE = '[+-]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?)[dDfF]?';
 
 /**
  * Spark's `spark.read.csv(path, header, inferSchema)` on DuckDB's CSV parser: the file is read as
@@ -40,25 +39,22 @@ export async function readCsv(session: MlSession, path: string, options: CsvOpti
   const names = header ? rawNames : rawNames.map((_, i) => `_c${i}`);
   const types: string[] = rawNames.map(() => 'VARCHAR');
   if (options.inferSchema === true && rawNames.length > 0) {
+    // One classification per value, cheapest test first: 0 int, 1 long, 2 double, 3 boolean,
+    // 4 string; a column's type is decided from the set of classes it holds (bit_or of 1 << class).
     const checks = rawNames.map((c) => {
       const q = quoteIdent(c);
-      return [
-        `count(${q})`,
-        `bool_and(regexp_matches(${q}, '${INT_RE}') AND TRY_CAST(${q} AS HUGEINT) BETWEEN -2147483648 AND 2147483647)`,
-        `bool_and(regexp_matches(${q}, '${INT_RE}') AND TRY_CAST(${q} AS HUGEINT) BETWEEN -9223372036854775808 AND 9223372036854775807)`,
-        `bool_and(regexp_matches(${q}, '${DOUBLE_RE}'))`,
-        `bool_and(regexp_matches(${q}, '${BOOL_RE}'))`,
-      ].join(', ');
+      return `bit_or(CASE WHEN regexp_full_match(${q}, '${INT_RE}') THEN (CASE WHEN TRY_CAST(${q} AS BIGINT) BETWEEN -2147483648 AND 2147483647 THEN 1 WHEN TRY_CAST(${q} AS BIGINT) IS NOT NULL THEN 2 ELSE 4 END) WHEN regexp_full_match(${q}, '${DOUBLE_RE}') THEN 4 WHEN lower(${q}) IN ('true', 'false') THEN 8 ELSE 16 END) FILTER (WHERE ${q} IS NOT NULL)`;
     });
     const reader = await session.connection.runAndReadAll(`SELECT ${checks.join(', ')} FROM ${raw}`);
-    const flags = reader.getRowsJS()[0]!;
+    const masks = reader.getRowsJS()[0]!;
     rawNames.forEach((_, i) => {
-      const [nonNull, isInt, isLong, isDouble, isBool] = flags.slice(i * 5, i * 5 + 5);
-      if (Number(nonNull) === 0) types[i] = 'VARCHAR';
-      else if (isInt === true) types[i] = 'INTEGER';
-      else if (isLong === true) types[i] = 'BIGINT';
-      else if (isDouble === true) types[i] = 'DOUBLE';
-      else if (isBool === true) types[i] = 'BOOLEAN';
+      const mask = masks[i] === null ? 0 : Number(masks[i]);
+      if (mask === 0) types[i] = 'VARCHAR';
+      else if (mask === 1) types[i] = 'INTEGER';
+      else if ((mask & ~3) === 0) types[i] = 'BIGINT';
+      else if ((mask & ~7) === 0) types[i] = 'DOUBLE';
+      else if (mask === 8) types[i] = 'BOOLEAN';
+      else types[i] = 'VARCHAR';
     });
   }
   const cast = (c: string, t: string): string => {

@@ -11,6 +11,8 @@ export interface DesignColumns {
 
 /** First row (1-based, DataFrame order) where `predicate` holds, and how many rows it holds for. */
 async function firstOffending(df: DataFrame, predicate: string): Promise<{ row: number; count: number } | undefined> {
+  const quick = await df.session.connection.runAndReadAll(`SELECT count(*) FROM ${df.table} WHERE ${predicate}`);
+  if (Number(quick.getRowsJS()[0]![0]) === 0) return undefined;
   const reader = await df.session.connection.runAndReadAll(
     `SELECT min(pos), count(*) FROM (SELECT row_number() OVER (ORDER BY __rid) AS pos, * FROM ${df.table}) WHERE ${predicate}`,
   );
