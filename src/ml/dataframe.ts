@@ -124,9 +124,10 @@ export class DataFrame {
 
   /**
    * Spark's `randomSplit(weights, seed)`: weights are normalised to cumulative bounds; rows are put
-   * in a deterministic order (sorted by every orderable column, as Spark sorts each partition),
-   * each row draws one uniform from Spark's XORShiftRandom(seed), and lands in the split whose
-   * [lower, upper) range holds the draw. Splits are disjoint and cover the rows; sizes vary.
+   * in a deterministic order (sorted ascending, nulls first, by every column, as Spark sorts each
+   * partition), each row draws one uniform from Spark's XORShiftRandom(seed + partition 0) and
+   * lands in the split whose [lower, upper) range holds the draw (Spark's BernoulliCellSampler).
+   * Splits are disjoint and cover the rows; sizes vary.
    */
   async randomSplit(weights: readonly number[], seed: number = Date.now()): Promise<DataFrame[]> {
     if (weights.length < 2 || weights.some((w) => !(w >= 0)) || !(weights.reduce((a, b) => a + b, 0) > 0)) {
@@ -135,7 +136,8 @@ export class DataFrame {
     const total = weights.reduce((a, b) => a + b, 0);
     const bounds: number[] = [0];
     for (const w of weights) bounds.push(bounds[bounds.length - 1]! + w / total);
-    const orderable = this.schema.filter((f) => f.type !== 'vector').map((f) => `${quoteIdent(f.name)} ASC NULLS FIRST`);
+    // Spark sorts by every orderable column; dense vectors order lexicographically by their values.
+    const orderable = this.schema.map((f) => `${quoteIdent(f.name)} ASC NULLS FIRST`);
     const reader = await this.session.connection.runAndReadAll(`SELECT __rid FROM ${this.table} ORDER BY ${[...orderable, '__rid'].join(', ')}`);
     const rids = reader.getColumnsJS()[0] ?? [];
     const rng = new XORShiftRandom(seed);

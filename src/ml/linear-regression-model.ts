@@ -81,10 +81,26 @@ export class LinearRegressionModel {
 
   /** SQL for the prediction of the vector column `featuresSql`. */
   predictionSql(featuresSql: string): string {
-    if (this.coefficients.length === 0) return doubleLiteral(this.intercept);
-    const terms = this.coefficients.map((b, j) => `${featuresSql}[${j + 1}] * ${doubleLiteral(b)}`);
+    return this.linearSql(this.coefficients.map((_, j) => `${featuresSql}[${j + 1}]`));
+  }
+
+  /**
+   * A SQL expression (DuckDB dialect) that computes the prediction from numeric columns, for the
+   * SQL stage of a pipeline: `SELECT *, <expr> AS prediction FROM ...`. Same operation order as
+   * `predict`, so results agree bit for bit.
+   */
+  sqlExpression(featureCols: readonly string[]): string {
+    if (featureCols.length !== this.coefficients.length) {
+      throw invalidOption('featureCols', featureCols, `the model has ${this.coefficients.length} features; list exactly that many columns in the model's order`);
+    }
+    return this.linearSql(featureCols.map((c) => `CAST(${quoteIdent(c)} AS DOUBLE)`));
+  }
+
+  private linearSql(values: readonly string[]): string {
+    if (values.length === 0) return doubleLiteral(this.intercept);
+    const terms = values.map((v, j) => `${v} * ${doubleLiteral(this.coefficients[j]!)}`);
     const dot = terms.reduce((acc, t) => `(${acc} + ${t})`);
-    return `(${this.coefficients.length === 1 ? `(0.0::DOUBLE + ${dot})` : dot} + ${doubleLiteral(this.intercept)})`;
+    return `(${dot} + ${doubleLiteral(this.intercept)})`;
   }
 
   /** Adds the `predictionCol` column. */

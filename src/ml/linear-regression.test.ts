@@ -75,6 +75,19 @@ describe('LinearRegression on DataFrames', () => {
     expect(() => ev.coefficientStandardErrors).toThrow(/No standard errors/);
   });
 
+  it('sqlExpression scores plain numeric columns in SQL, bit for bit like predict()', async () => {
+    const model = await new LinearRegression({ labelCol: 'LoanAmount', regParam: 0.3, elasticNetParam: 0.8 }).fit(loanData);
+    const scored = await (await raw.filter('LoanAmount IS NOT NULL')).selectExpr(
+      'ApplicantIncome',
+      'CoapplicantIncome',
+      `${model.sqlExpression(['ApplicantIncome', 'CoapplicantIncome'])} AS prediction`,
+    );
+    const rows = await scored.collect();
+    expect(rows).toHaveLength(592);
+    for (const r of rows) expect(r.prediction).toBe(model.predict([r.ApplicantIncome as number, r.CoapplicantIncome as number]));
+    expect(() => model.sqlExpression(['ApplicantIncome'])).toThrow(/the model has 2 features/);
+  });
+
   it('elastic net with an L1 part has no standard errors; ridge does (Spark WeightedLeastSquares)', async () => {
     const lasso = await new LinearRegression({ labelCol: 'LoanAmount', regParam: 0.3, elasticNetParam: 1 }).fit(loanData);
     expect(() => lasso.summary.pValues).toThrow(/No p-values/);
