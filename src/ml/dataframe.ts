@@ -35,10 +35,20 @@ export class DataFrame {
   }
 
   /** Makes a new DataFrame from a SELECT over this one (`{t}` is replaced by this table). */
-  async derive(selectSql: string): Promise<DataFrame> {
+  async derive(selectSql: string, options: { keepNullability?: boolean } = {}): Promise<DataFrame> {
     const table = this.session.nextTableName();
     await this.session.connection.run(`CREATE TABLE ${table} AS ${selectSql.replaceAll('{t}', this.table)}`);
-    return DataFrame.fromTable(this.session, table);
+    const derived = await DataFrame.fromTable(this.session, table);
+    if (options.keepNullability === false) return derived;
+    // Columns carried over keep their declared nullability (e.g. a model's non-null prediction).
+    const nonNull = new Set(this.schema.filter((f) => !f.nullable).map((f) => f.name));
+    return new DataFrame(this.session, table, derived.schema.map((f) => (nonNull.has(f.name) ? { ...f, nullable: false } : f)));
+  }
+
+  /** The same rows with a column's declared nullability changed (Spark marks model outputs non-null). */
+  withNullable(name: string, nullable: boolean): DataFrame {
+    const target = this.field(name).name;
+    return new DataFrame(this.session, this.table, this.schema.map((f) => (f.name === target ? { ...f, nullable } : f)));
   }
 
   get columns(): string[] {
@@ -88,7 +98,7 @@ export class DataFrame {
 
   /** Projects SQL expressions, e.g. `selectExpr('LoanAmount * 1000 AS amount')`. */
   async selectExpr(...exprs: string[]): Promise<DataFrame> {
-    return this.derive(`SELECT __rid, ${exprs.join(', ')} FROM {t} ORDER BY __rid`);
+    return this.derive(`SELECT __rid, ${exprs.join(', ')} FROM {t} ORDER BY __rid`, { keepNullability: false });
   }
 
   async count(): Promise<number> {

@@ -107,7 +107,9 @@ export class LinearRegressionModel {
   async transform(df: DataFrame): Promise<DataFrame> {
     const f = df.field(this.params.featuresCol);
     if (f.type !== 'vector') throw invalidOption('featuresCol', f.name, 'assemble a vector column first with VectorAssembler');
-    return df.derive(`SELECT *, ${this.predictionSql(quoteIdent(f.name))} AS ${quoteIdent(this.params.predictionCol)} FROM {t} ORDER BY __rid`);
+    const out = await df.derive(`SELECT *, ${this.predictionSql(quoteIdent(f.name))} AS ${quoteIdent(this.params.predictionCol)} FROM {t} ORDER BY __rid`);
+    // Spark's prediction column is a primitive double: nullable = false.
+    return out.withNullable(this.params.predictionCol, false);
   }
 
   /** Metrics of the model on a labelled dataset (Spark's `evaluate`). */

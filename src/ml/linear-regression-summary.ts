@@ -156,7 +156,7 @@ export class LinearRegressionTrainingSummary extends LinearRegressionSummary {
 async function computeParts(model: LinearRegressionModel, df: DataFrame, design: Design) {
   const predictions = await model.transform(df);
   const label = quoteIdent(df.field(model.params.labelCol).name);
-  const residuals = await predictions.derive(`SELECT __rid, CAST(${label} AS DOUBLE) - ${quoteIdent(model.params.predictionCol)} AS residuals FROM {t} ORDER BY __rid`);
+  const residuals = (await predictions.derive(`SELECT __rid, CAST(${label} AS DOUBLE) - ${quoteIdent(model.params.predictionCol)} AS residuals FROM {t} ORDER BY __rid`)).withNullable('residuals', false);
   const { n, p, x, y } = design;
   const pred = new Float64Array(n);
   const residualValues = new Float64Array(n);

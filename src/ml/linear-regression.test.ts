@@ -70,6 +70,9 @@ describe('LinearRegression on DataFrames', () => {
     const [, test] = await loanData.randomSplit([0.7, 0.3], 7);
     const pred = await (await model.transform(await test!.select('features'))).collect();
     for (const r of pred) expect(r.prediction).toBe(model.predict(r.features as number[]));
+    const transformed = await model.transform(await test!.select('features'));
+    expect(transformed.schemaString()).toBe('root\n |-- features: vector (nullable = true)\n |-- prediction: double (nullable = false)\n');
+    expect((await transformed.select('prediction')).schemaString()).toContain('prediction: double (nullable = false)');
     const ev = await model.evaluate(test!);
     expect(ev.numInstances).toBe(await test!.count());
     expect(() => ev.coefficientStandardErrors).toThrow(/No standard errors/);

@@ -188,6 +188,53 @@ describe('elastic net against the exact optimum (KKT proven in rational arithmet
   });
 });
 
+describe('more exact references: weights, no intercept, no-intercept standard errors', () => {
+  const weightsN = loan.y.map((_, i) => (i % 3) + 1);
+  const weightsQ = weightsN.map((w) => Q.of(BigInt(w)));
+  for (const alpha of [0, 0.8, 1]) {
+    it(`weighted elastic net (weights 1,2,3,...), elasticNetParam ${alpha}`, () => {
+      const stats = exactStats(loan.xq, loan.yq, weightsQ, true);
+      const r = fit(loan.x, loan.y, { regParam: 0.3, elasticNetParam: alpha }, weightsN);
+      const { l1, l2 } = penalties(Q.parse('0.3'), Q.fromNumber(alpha), stats.xVar.map(sqrtQ), sqrtQ(stats.yVar));
+      const ref = exactElasticNet(stats, l1, l2, Array.from(r.coefficients));
+      expect(ref).toBeDefined();
+      ref!.b.forEach((b, j) => expect(relClose(r.coefficients[j]!, b.toNumber(), 1e-9)).toBe(true));
+      expect(relClose(r.intercept, ref!.intercept.toNumber(), 1e-9)).toBe(true);
+    });
+    it(`elastic net without an intercept, elasticNetParam ${alpha}`, () => {
+      const stats = exactStats(loan.xq, loan.yq, undefined, false);
+      const r = fit(loan.x, loan.y, { regParam: 0.3, elasticNetParam: alpha, fitIntercept: false });
+      const { l1, l2 } = penalties(Q.parse('0.3'), Q.fromNumber(alpha), stats.xVar.map(sqrtQ), sqrtQ(stats.yVar));
+      const ref = exactElasticNet(stats, l1, l2, Array.from(r.coefficients));
+      expect(ref).toBeDefined();
+      ref!.b.forEach((b, j) => expect(relClose(r.coefficients[j]!, b.toNumber(), 1e-9)).toBe(true));
+      expect(r.intercept).toBe(0);
+    });
+  }
+
+  it('the standard-error diagonal without an intercept is diag((X^T X)^-1)', () => {
+    const stats = exactStats(loan.xq, loan.yq, undefined, false);
+    const r = fit(loan.x, loan.y, { fitIntercept: false });
+    const det = stats.g[0]![0]!.mul(stats.g[1]![1]!).sub(stats.g[0]![1]!.mul(stats.g[1]![0]!));
+    const inv = [stats.g[1]![1]!.div(det), stats.g[0]![0]!.div(det)];
+    expect(r.diagInvAtWA).toHaveLength(2);
+    inv.forEach((d, j) => expect(relClose(r.diagInvAtWA![j]!, d.toNumber(), 1e-11)).toBe(true));
+  });
+
+  it('ridge standard errors use the penalised matrix, as Spark WeightedLeastSquares does', () => {
+    const stats = exactStats(loan.xq, loan.yq, undefined, true);
+    const sigma = stats.xVar.map(sqrtQ);
+    const yStd = sqrtQ(stats.yVar);
+    const r = fit(loan.x, loan.y, { regParam: 0.3 });
+    // (G + W * lambda / yStd * diag(sigma^2))^-1 for the coefficients (centred, so the intercept decouples).
+    const lam = Q.parse('0.3').div(yStd);
+    const a = stats.g.map((row, j) => row.map((v, k) => (j === k ? v.add(stats.w.mul(lam).mul(sigma[j]!).mul(sigma[j]!)) : v)));
+    const det = a[0]![0]!.mul(a[1]![1]!).sub(a[0]![1]!.mul(a[1]![0]!));
+    expect(relClose(r.diagInvAtWA![0]!, a[1]![1]!.div(det).toNumber(), 1e-10)).toBe(true);
+    expect(relClose(r.diagInvAtWA![1]!, a[0]![0]!.div(det).toNumber(), 1e-10)).toBe(true);
+  });
+});
+
 describe('properties', () => {
   it('with an intercept, residuals sum to zero and r2 is in [0, 1]', () => {
     for (const [lambda, alpha] of [[0, 0], [0.3, 0], [0.3, 1], [5, 0.5]] as const) {

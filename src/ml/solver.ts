@@ -6,6 +6,9 @@ import { choleskyInverse, pseudoInverseSolve, solveSpd } from './linalg.js';
 export const Solver = { auto: 'auto', normal: 'normal', lbfgs: 'l-bfgs' } as const;
 export type Solver = (typeof Solver)[keyof typeof Solver];
 
+/** Spark's WeightedLeastSquares.MAX_NUM_FEATURES: `auto` uses the normal equations up to this. */
+export const MAX_NORMAL_FEATURES = 4096;
+
 export interface SolverParams {
   readonly regParam: number;
   readonly elasticNetParam: number;
@@ -46,7 +49,9 @@ export function solveLinearRegression(stats: GramStats, params: SolverParams): S
   const alpha = params.elasticNetParam;
   // Spark's normal solver (WeightedLeastSquares) uses population variances; its l-bfgs path uses
   // the summarizer's unbiased weighted variance. Reproduce whichever path was asked for.
-  const denom = params.solver === 'l-bfgs' ? wSum - stats.weightSquareSum / wSum : wSum;
+  // Spark's auto solver takes the l-bfgs path above 4096 features (WeightedLeastSquares' limit).
+  const lbfgsPath = params.solver === 'l-bfgs' || (params.solver === 'auto' && p > MAX_NORMAL_FEATURES);
+  const denom = lbfgsPath ? wSum - stats.weightSquareSum / wSum : wSum;
   const featuresStd = new Float64Array(p);
   for (let j = 0; j < p; j++) featuresStd[j] = Math.sqrt(Math.max(stats.xxc[j * p + j]! / denom, 0));
   const rawYStd = Math.sqrt(Math.max(stats.yyc / denom, 0));
@@ -127,7 +132,7 @@ export function solveLinearRegression(stats: GramStats, params: SolverParams): S
     if (solved !== undefined && active.length === p) {
       beta = solved.x;
       method = 'cholesky';
-      if (params.solver !== 'l-bfgs') inverse = choleskyInverse(solved.l, k);
+      if (!lbfgsPath) inverse = choleskyInverse(solved.l, k);
     } else if (solved !== undefined) {
       beta = solved.x;
       method = 'cholesky';
