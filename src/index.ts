@@ -1,0 +1,27 @@
+// Sluice's public API. Heavy optional parts sit behind sub-path exports: `sluice/ml`, `sluice/detect`.
+export { readStream, csv, json, dynamodb, kinesis, consoleSink, StreamBuilder } from './api.js';
+export type { RowOf, SchemaShape, FormatSpec } from './api.js';
+export { StreamingQuery } from './engine/streaming-query.js';
+export type { StreamingQueryOptions } from './engine/streaming-query.js';
+export type { EngineEvents, EngineEventName } from './engine/events.js';
+export type { Operator, OperatorContext, Batch, Row, DeadLetter, RecordPosition } from './engine/operator.js';
+export type { WindowSpec } from './engine/window.js';
+export type { ColumnSpec, ColumnType, RecordFormat } from './engine/decode/schema.js';
+export { Decoder } from './engine/decode/decoder.js';
+export { parsePipelineConfig, loadPipelineFile } from './pipeline/validate.js';
+export { pipelineConfigSchema } from './pipeline/config.js';
+export type { PipelineConfig, PipelineConfigInput, SinkConfig } from './pipeline/config.js';
+export { registerOperator, createOperators } from './pipeline/operators.js';
+export { createAwsClients, resolveRegion } from './aws/clients.js';
+export type { AwsClients, AwsConnection } from './aws/clients.js';
+export { regionFromEndpoint } from './aws/endpoint.js';
+export { ensureStream, deleteStream, describeStream, listShards, ensureTable, deleteTable } from './aws/admin.js';
+export { startLocalStack } from './local/stack.js';
+export type { LocalStack, LocalStackOptions } from './local/stack.js';
+export { KinesisProducer } from './kinesis/producer.js';
+export type { StartingPosition } from './kinesis/position.js';
+export { DynamoCheckpointStore } from './checkpoint/dynamodb-store.js';
+export type { CheckpointStore } from './checkpoint/store.js';
+export type { Sink, SinkWriteResult } from './sinks/sink.js';
+export { compileTemplate, generate } from './generator/index.js';
+export { SluiceError, ErrorDomain, invalidOption } from './errors.js';
