@@ -1,7 +1,8 @@
 /**
  * An ensemble: several detectors (each optionally behind its own anomaly likelihood) score the
  * same point; their [0, 1] scores combine by `max` or a weighted `mean`. The attribution of the
- * member that scored highest is passed on.
+ * member that scored highest is passed on. With `suppress`, once the combined score reaches
+ * `level` the next `points` scores are capped at `cap`: one alert per episode, not a burst.
  */
 import { z } from 'zod';
 import { detectorSpecSchema, type DetectorFactory } from './likelihood-detector.js';
@@ -11,6 +12,14 @@ export const ensembleParamsSchema = z
   .object({
     members: z.array(detectorSpecSchema.extend({ weight: z.number().min(0).default(1) })).min(1),
     combine: z.enum(['max', 'mean']).default('max'),
+    suppress: z
+      .object({
+        level: z.number().min(0).max(1),
+        points: z.number().int().min(1),
+        cap: z.number().min(0).max(1).default(0.3),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type EnsembleParams = z.output<typeof ensembleParamsSchema>;
@@ -19,6 +28,8 @@ export class EnsembleDetector implements Detector {
   readonly kind = 'ensemble';
   readonly params: EnsembleParams;
   readonly members: Detector[];
+  /** Points since the last alert (Infinity before the first). */
+  private sinceAlert = Number.POSITIVE_INFINITY;
 
   constructor(params: unknown, factory: DetectorFactory, members?: Detector[]) {
     this.params = ensembleParamsSchema.parse(params);
@@ -37,16 +48,26 @@ export class EnsembleDetector implements Detector {
       weights += w;
       if (best === undefined || w * s.score > best.score) best = { ...s, score: w * s.score };
     }
-    const score = combine === 'max' ? Math.min(1, best!.score) : weights > 0 ? total / weights : 0;
-    return { score, raw: score, ...(best!.attribution ? { attribution: best!.attribution } : {}) };
+    const combined = combine === 'max' ? Math.min(1, best!.score) : weights > 0 ? total / weights : 0;
+    let score = combined;
+    const sup = this.params.suppress;
+    if (sup !== undefined) {
+      this.sinceAlert++;
+      if (this.sinceAlert <= sup.points) score = Math.min(score, sup.cap);
+      else if (score >= sup.level) this.sinceAlert = 0;
+    }
+    return { score, raw: combined, ...(best!.attribution ? { attribution: best!.attribution } : {}) };
   }
 
   toState(): DetectorState {
-    return { kind: this.kind, params: this.params, data: this.members.map((m) => m.toState()) };
+    const sinceAlert = Number.isFinite(this.sinceAlert) ? this.sinceAlert : null;
+    return { kind: this.kind, params: this.params, data: { members: this.members.map((m) => m.toState()), sinceAlert } };
   }
 
   static fromState(state: DetectorState, factory: DetectorFactory): EnsembleDetector {
-    const members = (state.data as DetectorState[]).map((s) => factory.restore(s));
-    return new EnsembleDetector(state.params, factory, members);
+    const data = state.data as { members: DetectorState[]; sinceAlert: number | null };
+    const e = new EnsembleDetector(state.params, factory, data.members.map((s) => factory.restore(s)));
+    e.sinceAlert = data.sinceAlert ?? Number.POSITIVE_INFINITY;
+    return e;
   }
 }

@@ -15,10 +15,17 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 export const DEFAULT_ENSEMBLE = {
   combine: 'max',
   members: [
-    { detector: 'likelihood', params: { inner: { detector: 'rcf', params: { numberOfTrees: 50, shingleSize: 8, normalize: true } } } },
-    { detector: 'likelihood', params: { inner: { detector: 'ewma' } } },
-    { detector: 'threshold', params: { learn: true } },
+    {
+      detector: 'likelihood',
+      params: {
+        averagingWindow: 5,
+        learningPeriod: 500,
+        inner: { detector: 'rcf', params: { numberOfTrees: 50, sampleSize: 256, timeDecay: 1e-4, shingleSize: 1 } },
+      },
+    },
+    { detector: 'threshold', params: { learn: true, tolerance: 0.02 } },
   ],
+  suppress: { level: 0.45, points: 100, cap: 0.3 },
 } as const;
 
 export const DEFAULT_DETECTOR: DetectorName = 'ensemble';
