@@ -3,8 +3,7 @@ import { csv, readStream, type RowOf } from './api.js';
 
 describe('typed pipeline API', () => {
   it('types rows from the schema', () => {
-    const seed = csv({ id: 'string', currentTemp: 'int', status: 'string', ok: 'boolean' });
-    type Row = RowOf<typeof seed.shape>;
+    type Row = RowOf<ReturnType<typeof csv<{ id: 'string'; currentTemp: 'int'; status: 'string'; ok: 'boolean' }>>['shape']>;
     expectTypeOf<Row['id']>().toEqualTypeOf<string>();
     expectTypeOf<Row['currentTemp']>().toEqualTypeOf<number>();
     expectTypeOf<Row['ok']>().toEqualTypeOf<boolean>();
