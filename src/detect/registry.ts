@@ -90,3 +90,20 @@ export function createDetector(detector: string, params?: Record<string, unknown
 export function restoreDetector(state: DetectorState): Detector {
   return detectorFactory.restore(state);
 }
+
+/**
+ * The score at which a detector's output means "alert" (its `high` grade): the ensemble's
+ * suppression level, RCF raw 3 (as KDA users threshold it), z = 3 for EWMA, the red likelihood.
+ */
+export function alertLevelOf(detector: string, params?: Record<string, unknown>): number {
+  switch (detector) {
+    case 'ensemble': {
+      const sup = (params ?? DEFAULT_ENSEMBLE).suppress as { level?: number } | undefined;
+      return sup?.level ?? 0.5;
+    }
+    case 'rcf':
+      return 0.75;
+    default:
+      return 0.5;
+  }
+}

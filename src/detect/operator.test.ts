@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { DeadLetter, OperatorContext, Row } from '../engine/operator.js';
+import { SluiceError } from '../errors.js';
+import { createAnomalyOperator, type AnomalyOperatorOptions } from './operator.js';
+
+function ctx(letters: DeadLetter[] = []): OperatorContext {
+  return { batchId: 1, batchTime: new Date(0), deadLetter: (l) => letters.push(l) };
+}
+const sensor = (id: string, t: number, temp: number): Row => ({ id, currentTemp: temp, _seq: String(t) });
+
+describe('anomaly operator', () => {
+  it('keeps one model per key and routes the anomaly by score', async () => {
+    const op = createAnomalyOperator({ detector: 'ewma', value: 'currentTemp', key: 'id', params: { alpha: 0.05 } });
+    const rows: Row[] = [];
+    for (let t = 0; t < 300; t++) rows.push(sensor('a', t, 20 + Math.sin(t)), sensor('b', t, 80 + Math.cos(t)));
+    op.processBatch({ rows }, ctx());
+    expect(op.keys).toBe(2);
+    // 80 is normal for b, an anomaly for a: the models are separate
+    const out = (await op.processBatch({ rows: [sensor('a', 300, 80), sensor('b', 300, 80)] }, ctx())).rows;
+    expect(out[0]!.anomaly_score).toBeGreaterThan(0.9);
+    expect(out[0]!.anomaly_grade).toBe('high');
+    expect(out[1]!.anomaly_score).toBeLessThan(0.5);
+    expect(out[1]!.anomaly_grade).toBe('low');
+    expect(JSON.parse(out[0]!.anomaly_explanation as string).currentTemp.attribution).toBeGreaterThan(10);
+    expect(out[0]!._seq).toBe('300');
+  });
+
+  it('evicts the least recently seen key beyond maxKeys', () => {
+    const op = createAnomalyOperator({ detector: 'threshold', value: 'currentTemp', key: 'id', maxKeys: 2 });
+    op.processBatch({ rows: [sensor('a', 0, 1), sensor('b', 0, 1), sensor('a', 1, 1), sensor('c', 1, 1)] }, ctx());
+    expect(op.keys).toBe(2);
+    const keys = op.onCheckpoint().models.map(([k]) => k);
+    expect(keys).toEqual(['a', 'c']);
+  });
+
+  it('restores its models so scores continue identically', async () => {
+    const opts: AnomalyOperatorOptions = { detector: 'ensemble', value: ['currentTemp'], key: 'id' };
+    const a = createAnomalyOperator(opts);
+    const rows = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => sensor(i % 2 ? 'x' : 'y', from + i, 20 + 3 * Math.sin((from + i) / 9)));
+    a.processBatch({ rows: rows(0, 1200) }, ctx());
+    const b = createAnomalyOperator(opts);
+    b.restore(JSON.parse(JSON.stringify(a.onCheckpoint())));
+    const next = rows(1200, 1600);
+    const ra = (await a.processBatch({ rows: next }, ctx())).rows.map((r) => r.anomaly_score);
+    const rb = (await b.processBatch({ rows: next }, ctx())).rows.map((r) => r.anomaly_score);
+    expect(rb).toEqual(ra);
+    expect(() => b.restore({ version: 9 })).toThrow(SluiceError);
+  });
+
+  it('sends a non-numeric value to the dead-letter sink and goes on', async () => {
+    const letters: DeadLetter[] = [];
+    const op = createAnomalyOperator({ detector: 'ewma', value: 'currentTemp' });
+    const out = await op.processBatch({ rows: [{ currentTemp: 'hot' }, { currentTemp: '21.5' }] }, ctx(letters));
+    expect(out.rows).toHaveLength(1);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]!.reason).toMatch(/Invalid currentTemp: "hot"\. Fix: .*finite number/);
+  });
+
+  it('names the option, the value and the fix', () => {
+    expect(() => createAnomalyOperator({ detector: 'magic' as never, value: 'x' })).toThrow(/Invalid anomaly operator detector: "magic"/);
+    expect(() => createAnomalyOperator({ value: 'x', maxKeys: 0 })).toThrow(/maxKeys: 0/);
+  });
+});
