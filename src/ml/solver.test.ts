@@ -235,6 +235,64 @@ describe('more exact references: weights, no intercept, no-intercept standard er
   });
 });
 
+/** Exact MSE, MAE, r2 and explained variance of the exact model b, b0 on the loan rows. */
+function exactMetrics(b: Q[], b0: Q): { mse: number; mae: number; r2: number; ev: number } {
+  const n = Q.of(BigInt(loan.yq.length));
+  let ybar = Q.ZERO;
+  for (const v of loan.yq) ybar = ybar.add(v);
+  ybar = ybar.div(n);
+  let sse = Q.ZERO;
+  let sae = Q.ZERO;
+  let sst = Q.ZERO;
+  let ssreg = Q.ZERO;
+  loan.xq.forEach((row, i) => {
+    const pred = row.reduce((s, v, j) => s.add(v.mul(b[j]!)), b0);
+    const e = loan.yq[i]!.sub(pred);
+    sse = sse.add(e.mul(e));
+    sae = sae.add(e.abs());
+    const d = loan.yq[i]!.sub(ybar);
+    sst = sst.add(d.mul(d));
+    const pr = pred.sub(ybar);
+    ssreg = ssreg.add(pr.mul(pr));
+  });
+  return { mse: sse.div(n).toNumber(), mae: sae.div(n).toNumber(), r2: Q.ONE.sub(sse.div(sst)).toNumber(), ev: ssreg.div(n).toNumber() };
+}
+
+describe('elastic net metrics against exact metrics of the exact optimum', () => {
+  const stats = exactStats(loan.xq, loan.yq, undefined, true);
+  for (const alpha of [0, 0.8, 1]) {
+    it(`regParam 0.3, elasticNetParam ${alpha}: MSE, RMSE, MAE, r2, explainedVariance to 1e-9`, () => {
+      const r = fit(loan.x, loan.y, { regParam: 0.3, elasticNetParam: alpha });
+      const { l1, l2 } = penalties(Q.parse('0.3'), Q.fromNumber(alpha), stats.xVar.map(sqrtQ), sqrtQ(stats.yVar));
+      const ref = exactElasticNet(stats, l1, l2, Array.from(r.coefficients))!;
+      const e = exactMetrics(ref.b, ref.intercept);
+      const m = regressionMetrics(predictAll(loan.x, r.coefficients, r.intercept), Float64Array.from(loan.y), undefined, false);
+      expect(relClose(m.meanSquaredError, e.mse, 1e-9)).toBe(true);
+      expect(relClose(m.rootMeanSquaredError, Math.sqrt(e.mse), 1e-9)).toBe(true);
+      expect(relClose(m.meanAbsoluteError, e.mae, 1e-9)).toBe(true);
+      expect(relClose(m.r2, e.r2, 1e-9)).toBe(true);
+      expect(relClose(m.explainedVariance, e.ev, 1e-9)).toBe(true);
+    });
+  }
+});
+
+describe('elastic net on nearly collinear features (slow coordinate descent)', () => {
+  const x = Array.from({ length: 40 }, (_, i) => [i + 1, i + 1 + ((i * 7) % 5) - 2, (i * 13) % 11]);
+  const y = x.map(([a, b, c], i) => 2 * a! - b! + 0.5 * c! + ((i * 17) % 7) - 3);
+  const xq = x.map((r) => r.map((v) => Q.of(BigInt(v))));
+  const yq = y.map((v) => Q.fromNumber(v));
+  const stats = exactStats(xq, yq, undefined, true);
+  for (const [lambda, alpha] of [[0.05, 1], [0.5, 0.5], [2, 1], [0.01, 0.8]] as const) {
+    it(`regParam ${lambda}, elasticNetParam ${alpha}`, () => {
+      const r = fit(x, y, { regParam: lambda, elasticNetParam: alpha });
+      const { l1, l2 } = penalties(Q.fromNumber(lambda), Q.fromNumber(alpha), stats.xVar.map(sqrtQ), sqrtQ(stats.yVar));
+      const ref = exactElasticNet(stats, l1, l2, Array.from(r.coefficients));
+      expect(ref).toBeDefined();
+      ref!.b.forEach((b, j) => expect(Math.abs(r.coefficients[j]! - b.toNumber())).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(b.toNumber()), 1e-12)));
+    });
+  }
+});
+
 describe('properties', () => {
   it('with an intercept, residuals sum to zero and r2 is in [0, 1]', () => {
     for (const [lambda, alpha] of [[0, 0], [0.3, 0], [0.3, 1], [5, 0.5]] as const) {

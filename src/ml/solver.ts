@@ -142,7 +142,12 @@ export function solveLinearRegression(stats: GramStats, params: SolverParams): S
     }
     history.push(objective(beta));
   } else {
-    beta = coordinateDescent(q, qv, l1, l2, k, Math.max(1000, params.maxIter * 1000), (b) => history.push(objective(b)));
+    beta = coordinateDescent(q, qv, l1, l2, k, Math.max(1000, params.maxIter * 1000), (b) => {
+      history.push(objective(b));
+      // Stalled at rounding level: three sweeps without a decrease end the descent.
+      const m = history.length;
+      return m > 3 && history[m - 1]! >= history[m - 2]! && history[m - 2]! >= history[m - 3]! && history[m - 3]! >= history[m - 4]!;
+    });
     method = 'coordinate-descent';
   }
 
@@ -186,7 +191,8 @@ export function coordinateDescent(
   l2: Float64Array,
   k: number,
   maxSweeps: number,
-  onSweep?: (beta: Float64Array) => void,
+  /** Called after each sweep; returning true stops the descent (e.g. when the objective stalls). */
+  onSweep?: (beta: Float64Array) => boolean | void,
 ): Float64Array {
   const beta = new Float64Array(k);
   // grad[a] = qv[a] - (Q beta)[a], kept current as coordinates move.
@@ -206,8 +212,8 @@ export function coordinateDescent(
       maxDelta = Math.max(maxDelta, Math.abs(delta));
       maxBeta = Math.max(maxBeta, Math.abs(next));
     }
-    onSweep?.(beta);
-    if (maxDelta <= 1e-15 * Math.max(maxBeta, 1e-300)) break;
+    const stop = onSweep?.(beta) === true;
+    if (stop || maxDelta <= 1e-15 * Math.max(maxBeta, 1e-300)) break;
   }
   return polishActiveSet(q, qv, l1, l2, k, beta);
 }
