@@ -10,12 +10,12 @@ import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
 import type { Sink } from '../sinks/sink.js';
-import { RowTable, SqlEngine } from '../sql/engine.js';
-import { quoteIdent, sqlTypeOf } from '../sql/types.js';
+import { SqlEngine } from '../sql/engine.js';
 import { Decoder } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
 import type { DeadLetter, Operator, OperatorContext, Row } from './operator.js';
 import { parseDuration, planWindow, type WindowPlan, type WindowSpec } from './window.js';
+import { WindowTable } from './window-table.js';
 
 export interface StreamingQueryOptions {
   config: PipelineConfig;
@@ -53,13 +53,12 @@ export class StreamingQuery {
   private readonly deadLetters: DeadLetterSink | undefined;
   private readonly outputs: Output[];
   private sql: SqlEngine | undefined;
-  private table: RowTable | undefined;
+  private window: WindowTable | undefined;
   private source: KinesisSource | undefined;
   /** Last sequence number per shard handed to the window but not yet checkpointed. */
   private readonly pending = new Map<string, string>();
   private readonly pendingEnded = new Set<string>();
   private batchId = 0;
-  private batchesSinceFire = 0;
   private lastStateSave = 0;
   private readonly stateIntervalMs: number;
   private loop: Promise<void> | undefined;
@@ -116,15 +115,7 @@ export class StreamingQuery {
       if (state !== undefined) await op.restore(state);
     }
     this.sql = await SqlEngine.create();
-    const columns = [
-      ...this.config.format.columns.map((c) => ({ name: c.name, type: sqlTypeOf(c.type) })),
-      { name: '_shard', type: 'VARCHAR' as const },
-      { name: '_seq', type: 'VARCHAR' as const },
-      { name: '_arrival', type: 'BIGINT' as const },
-      { name: '_batch_id', type: 'BIGINT' as const },
-    ];
-    this.table = await RowTable.create(this.sql, '__window_rows', columns);
-    await this.defineViews();
+    this.window = await WindowTable.create(this.sql, this.config.format.columns, this.plan, this.config.view);
     for (const o of this.outputs) await this.sql.validate(o.sql, `outputs.${o.name}.sql`);
 
     const loaded = await this.checkpoints.load();
@@ -140,14 +131,6 @@ export class StreamingQuery {
     await this.source.start(loaded);
     this.running = true;
     this.loop = this.run();
-  }
-
-  private async defineViews(): Promise<void> {
-    const cols = this.table!.columnNames.filter((c) => c !== '_batch_id').map(quoteIdent).join(', ');
-    await this.sql!.run(`CREATE OR REPLACE VIEW ${quoteIdent(this.config.view)} AS SELECT ${cols} FROM __window_rows`);
-    if (this.config.view !== 'current_batch') {
-      await this.sql!.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${cols} FROM __window_rows WHERE _batch_id = (SELECT max(_batch_id) FROM __window_rows)`);
-    }
   }
 
   private onSourceError(error: unknown): void {
@@ -205,17 +188,9 @@ export class StreamingQuery {
     }
     for (const s of finished) this.pendingEnded.add(s);
 
-    const widthBefore = this.table!.columnNames.length;
-    await this.table!.append(rows, { _batch_id: batchId });
-    if (this.table!.columnNames.length !== widthBefore) await this.defineViews();
-
-    this.batchesSinceFire++;
-    const fire = this.batchesSinceFire >= this.plan.every || (final && this.batchesSinceFire > 0);
+    const fire = await this.window!.append(rows, batchId, final);
     const outputs: Record<string, number> = {};
     if (fire) {
-      this.batchesSinceFire = 0;
-      // Evict rows that left the window: it spans the last `spanBatches` batches (this one included).
-      await this.sql!.run(`DELETE FROM __window_rows WHERE _batch_id <= ${batchId - this.plan.spanBatches}`);
       const results = await Promise.all(
         this.outputs.map(async (o) => {
           const result = await this.sql!.query(o.sql);
