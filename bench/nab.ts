@@ -42,7 +42,12 @@ const entries: Entry[] = args.detector
       { label: 'threshold (learned range)', detector: 'threshold' },
       { label: 'ewma', detector: 'ewma' },
       { label: 'likelihood(ewma)', detector: 'likelihood', params: { inner: { detector: 'ewma' } } },
-      { label: 'likelihood(rcf shingle 8)', detector: 'likelihood', params: { inner: { detector: 'rcf', params: { numberOfTrees: 50, shingleSize: 8, normalize: true } } } },
+      { label: 'likelihood(rcf)', detector: 'likelihood', params: { inner: { detector: 'rcf', params: { numberOfTrees: 50, timeDecay: 1e-4 } } } },
+      {
+        label: 'likelihood(rcf + time of day)',
+        detector: 'likelihood',
+        params: { inner: { detector: 'rcf', params: { numberOfTrees: 50, timeDecay: 1e-4, normalize: true, timeOfDay: true } } },
+      },
       { label: 'ensemble (default)', detector: 'ensemble' },
     ];
 const only = args.only?.split(',');

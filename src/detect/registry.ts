@@ -16,15 +16,21 @@ export const DEFAULT_ENSEMBLE = {
   combine: 'max',
   members: [
     {
+      // RCF on (value, time of day), judged by its own score distribution
       detector: 'likelihood',
       params: {
-        averagingWindow: 5,
-        learningPeriod: 500,
-        inner: { detector: 'rcf', params: { numberOfTrees: 50, sampleSize: 256, timeDecay: 1e-4, shingleSize: 1 } },
+        averagingWindow: 10,
+        learningPeriod: 300,
+        inner: {
+          detector: 'rcf',
+          params: { numberOfTrees: 50, sampleSize: 256, timeDecay: 1e-4, normalize: true, timeOfDay: true },
+        },
       },
     },
+    // a value beyond everything seen so far (plus 2 % of the range)
     { detector: 'threshold', params: { learn: true, tolerance: 0.02 } },
   ],
+  // one alert per episode: after a score >= 0.45, the next 100 points are capped at 0.3
   suppress: { level: 0.45, points: 100, cap: 0.3 },
 } as const;
 

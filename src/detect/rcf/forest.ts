@@ -21,11 +21,18 @@ export const rcfParamsSchema = z
     outputAfter: z.number().int().min(1).optional(),
     /** Divide each column by its running scale before shingling, so columns weigh alike. */
     normalize: z.boolean().default(false),
+    /**
+     * Add the time of day (UTC) as two context columns (sine, cosine of the daily phase), so a
+     * value is judged against what is usual at that hour: daily cycles are common in metrics.
+     */
+    timeOfDay: z.boolean().default(false),
     seed: z.number().int().default(42),
     explain: z.boolean().default(false),
   })
   .strict();
 export type RcfParams = z.output<typeof rcfParamsSchema>;
+
+const DAY = 86_400_000;
 
 interface RcfData {
   rng: number;
@@ -54,8 +61,9 @@ export class RandomCutForest implements Detector {
     this.path = new Int32Array(2 * this.params.sampleSize + 2);
   }
 
-  private init(columns: number): void {
+  private init(inputs: number): void {
     const { numberOfTrees, sampleSize, shingleSize } = this.params;
+    const columns = inputs + (this.params.timeOfDay ? 2 : 0);
     this.columns = columns;
     const dims = columns * shingleSize;
     this.shingle = new Float64Array(dims);
@@ -68,14 +76,20 @@ export class RandomCutForest implements Detector {
     return this.columns * this.params.shingleSize;
   }
 
-  update(values: ArrayLike<number>, _timeMs: number): Scored {
+  update(values: ArrayLike<number>, timeMs: number): Scored {
     if (this.columns < 0) this.init(values.length);
     const c = this.columns;
     const { shingleSize, sampleSize, timeDecay } = this.params;
     // shift the shingle left by one point and append the new one
     this.shingle.copyWithin(0, c);
     const base = (shingleSize - 1) * c;
-    for (let j = 0; j < c; j++) this.shingle[base + j] = this.normalized(j, values[j]!);
+    const inputs = this.params.timeOfDay ? c - 2 : c;
+    for (let j = 0; j < inputs; j++) this.shingle[base + j] = this.normalized(j, values[j]!);
+    if (this.params.timeOfDay) {
+      const phase = (2 * Math.PI * (((timeMs % DAY) + DAY) % DAY)) / DAY;
+      this.shingle[base + inputs] = this.normalized(inputs, Math.sin(phase));
+      this.shingle[base + inputs + 1] = this.normalized(inputs + 1, Math.cos(phase));
+    }
     this.seen++;
     if (this.seen < shingleSize) return { score: 0, raw: 0 };
     const p = this.shingle;
@@ -101,8 +115,10 @@ export class RandomCutForest implements Detector {
     if (attr === undefined) return { score, raw };
     // fold the shingle's dimensions back onto the input columns
     const D = p.length;
-    const perColumn = new Array<number>(c).fill(0);
-    for (let d = 0; d < D; d++) perColumn[d % c]! += (attr[d]! + attr[D + d]!) / this.trees.length;
+    const perColumn = new Array<number>(inputs).fill(0);
+    for (let d = 0; d < D; d++) {
+      if (d % c < inputs) perColumn[d % c]! += (attr[d]! + attr[D + d]!) / this.trees.length;
+    }
     return { score, raw, attribution: perColumn };
   }
 
