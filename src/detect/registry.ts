@@ -46,7 +46,9 @@ export const detectorFactory: DetectorFactory = {
     if (!(DETECTOR_NAMES as readonly string[]).includes(name)) {
       throw invalidOption('detector', name, `use one of ${DETECTOR_NAMES.join(', ')}`);
     }
-    const params = spec.params ?? defaults[name as DetectorName] ?? {};
+    // the ensemble's parameters default field by field, so `{"suppress": ...}` alone is enough
+    const base = defaults[name as DetectorName];
+    const params = base && spec.params ? { ...base, ...spec.params } : (spec.params ?? base ?? {});
     try {
       switch (name as DetectorName) {
         case 'threshold':
