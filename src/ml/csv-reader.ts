@@ -12,7 +12,11 @@ export interface CsvOptions {
 }
 
 const INT_RE = '[+-]?[0-9]+';
-const DOUBLE_RE = '[+-]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?)[dDfF]?';
+// Java's Double.parseDouble: trims whitespace, optional sign, NaN / Infinity or a decimal number.
+const DOUBLE_BODY = '[+-]?(NaN|Infinity|([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?)';
+const DOUBLE_RE = `\\s*${DOUBLE_BODY}\\s*`;
+const DOUBLE_SUFFIX_RE = `\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?[dDfF]\\s*`;
+const BIT = { int: 1, long: 2, double: 4, suffixed: 8, boolean: 16, string: 32 } as const;
 
 /**
  * Spark's `spark.read.csv(path, header, inferSchema)` on DuckDB's CSV parser: the file is read as
@@ -39,30 +43,31 @@ export async function readCsv(session: MlSession, path: string, options: CsvOpti
   const names = header ? rawNames : rawNames.map((_, i) => `_c${i}`);
   const types: string[] = rawNames.map(() => 'VARCHAR');
   if (options.inferSchema === true && rawNames.length > 0) {
-    // One classification per value, cheapest test first: 0 int, 1 long, 2 double, 3 boolean,
-    // 4 string; a column's type is decided from the set of classes it holds (bit_or of 1 << class).
+    // One classification per value, cheapest test first: int, long, double, double with Java's
+    // d/f suffix, boolean, string; a column's type is decided from the set of classes it holds
+    // (bit_or of one bit per class). Regexes, not DuckDB casts, decide: DuckDB's casts accept
+    // '1.5' as an integer, '1_000', 'inf' or 'nan', which Java's parsers refuse.
     const checks = rawNames.map((c) => {
       const q = quoteIdent(c);
-      return `bit_or(CASE WHEN regexp_full_match(${q}, '${INT_RE}') THEN (CASE WHEN TRY_CAST(${q} AS BIGINT) BETWEEN -2147483648 AND 2147483647 THEN 1 WHEN TRY_CAST(${q} AS BIGINT) IS NOT NULL THEN 2 ELSE 4 END) WHEN regexp_full_match(${q}, '${DOUBLE_RE}') THEN 4 WHEN lower(${q}) IN ('true', 'false') THEN 8 ELSE 16 END) FILTER (WHERE ${q} IS NOT NULL)`;
+      return `bit_or(CASE WHEN regexp_full_match(${q}, '${INT_RE}') THEN (CASE WHEN TRY_CAST(${q} AS BIGINT) BETWEEN -2147483648 AND 2147483647 THEN ${BIT.int} WHEN TRY_CAST(${q} AS BIGINT) IS NOT NULL THEN ${BIT.long} ELSE ${BIT.double} END) WHEN regexp_full_match(${q}, '${DOUBLE_RE}') THEN ${BIT.double} WHEN regexp_full_match(${q}, '${DOUBLE_SUFFIX_RE}') THEN ${BIT.suffixed} WHEN lower(${q}) IN ('true', 'false') THEN ${BIT.boolean} ELSE ${BIT.string} END) FILTER (WHERE ${q} IS NOT NULL)`;
     });
     const reader = await session.connection.runAndReadAll(`SELECT ${checks.join(', ')} FROM ${raw}`);
     const masks = reader.getRowsJS()[0]!;
     rawNames.forEach((_, i) => {
       const mask = masks[i] === null ? 0 : Number(masks[i]);
+      const numeric = BIT.int | BIT.long | BIT.double | BIT.suffixed;
       if (mask === 0) types[i] = 'VARCHAR';
-      else if (mask === 1) types[i] = 'INTEGER';
-      else if ((mask & ~3) === 0) types[i] = 'BIGINT';
-      else if ((mask & ~7) === 0) types[i] = 'DOUBLE';
-      else if (mask === 8) types[i] = 'BOOLEAN';
+      else if (mask === BIT.int) types[i] = 'INTEGER';
+      else if ((mask & ~(BIT.int | BIT.long)) === 0) types[i] = 'BIGINT';
+      else if ((mask & ~numeric) === 0) types[i] = (mask & BIT.suffixed) !== 0 ? 'DOUBLE_SUFFIXED' : 'DOUBLE';
+      else if (mask === BIT.boolean) types[i] = 'BOOLEAN';
       else types[i] = 'VARCHAR';
     });
   }
   const cast = (c: string, t: string): string => {
     if (t === 'VARCHAR') return quoteIdent(c);
-    if (t === 'DOUBLE') {
-      // Java accepts a trailing d/f suffix; DuckDB does not.
-      return `CAST(regexp_replace(${quoteIdent(c)}, '[dDfF]$', '') AS DOUBLE)`;
-    }
+    // Java accepts a trailing d/f suffix; DuckDB does not, so strip it where the column has one.
+    if (t === 'DOUBLE_SUFFIXED') return `CAST(rtrim(${quoteIdent(c)}, 'dDfF') AS DOUBLE)`;
     return `CAST(${quoteIdent(c)} AS ${t})`;
   };
   const cols = rawNames.map((c, i) => `${cast(c, types[i]!)} AS ${quoteIdent(names[i]!)}`).join(', ');

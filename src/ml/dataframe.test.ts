@@ -51,9 +51,18 @@ describe('CSV schema inference', () => {
   it('infers integer, long, double, boolean and string like Spark, nulls for blanks', async () => {
     const path = fileURLToPath(new URL('./testing/infer.csv', import.meta.url));
     const df = await spark.read.csv(path, { header: true, inferSchema: true });
-    expect(df.schema.map((f) => `${f.name}:${f.type}`)).toEqual(['i:integer', 'l:long', 'd:double', 'b:boolean', 's:string', 'mixed:string', 'e:string']);
+    // sp holds " 12": not an int for Integer.parseInt, a double for Double.parseDouble (it trims);
+    // us/inf/hex/nan hold values DuckDB would parse as numbers but Java does not.
+    expect(df.schema.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'i:integer', 'l:long', 'd:double', 'b:boolean', 's:string', 'mixed:string', 'e:string',
+      'sp:double', 'us:string', 'inf:string', 'hex:string', 'nan:string', 'dn:double',
+    ]);
     const rows = await df.collect();
-    expect(rows[1]).toEqual({ i: null, l: 3000000000, d: 1.5e3, b: false, s: '3+', mixed: 'x', e: null });
+    expect(rows[1]).toEqual({ i: null, l: 3000000000, d: 1.5e3, b: false, s: '3+', mixed: 'x', e: null, sp: 7, us: '5', inf: 'Infinity', hex: '1', nan: 'NaN', dn: 1.5 });
+    expect(rows[0]!.dn).toBeNaN();
+    expect(rows[2]!.dn).toBe(-Infinity);
+    expect(rows.map((r) => r.d)).toEqual([1, 1500, 2.25]);
+    expect(rows.map((r) => r.sp)).toEqual([12, 7, 8]);
     const noHeader = await spark.read.csv(path, { header: false, inferSchema: false });
     expect(noHeader.columns[0]).toBe('_c0');
     expect(noHeader.schema.every((f) => f.type === 'string')).toBe(true);
