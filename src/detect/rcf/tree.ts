@@ -68,12 +68,6 @@ export class RandomCutTree {
     return id < this.capacity;
   }
 
-  /** Lower corner of a node's box in `lo`, upper in `hi` (a leaf's box is its point). */
-  private boxOf(id: number): { arr: Float64Array; off: number; hiArr: Float64Array } {
-    if (id < this.capacity) return { arr: this.points, off: id * this.dims, hiArr: this.points };
-    return { arr: this.boxMin, off: (id - this.capacity) * this.dims, hiArr: this.boxMax };
-  }
-
   private equalsLeaf(leaf: number, p: ArrayLike<number>): boolean {
     const off = leaf * this.dims;
     for (let d = 0; d < this.dims; d++) if (this.points[off + d] !== p[d]) return false;
@@ -94,7 +88,10 @@ export class RandomCutTree {
         for (let a = node; a >= 0; a = this.parent[a]!) this.mass[a]!++;
         return node;
       }
-      const { arr, off, hiArr } = this.boxOf(node);
+      const leafNode = node < this.capacity;
+      const arr = leafNode ? this.points : this.boxMin;
+      const hiArr = leafNode ? this.points : this.boxMax;
+      const off = (leafNode ? node : node - this.capacity) * D;
       let total = 0;
       for (let d = 0; d < D; d++) {
         const lo = Math.min(arr[off + d]!, p[d]!);
@@ -181,15 +178,32 @@ export class RandomCutTree {
     this.right[par] = -1;
     this.freeInternal.push(par);
     const D = this.dims;
+    const cap = this.capacity;
+    let boxesDone = false;
     for (let a = grand; a >= 0; a = this.parent[a]!) {
       this.mass[a]!--;
-      const ao = (a - this.capacity) * D;
-      const l = this.boxOf(this.left[a]!);
-      const r = this.boxOf(this.right[a]!);
+      if (boxesDone) continue;
+      const ao = (a - cap) * D;
+      const l = this.left[a]!;
+      const r = this.right[a]!;
+      const lLo = l < cap ? this.points : this.boxMin;
+      const lHi = l < cap ? this.points : this.boxMax;
+      const lo = (l < cap ? l : l - cap) * D;
+      const rLo = r < cap ? this.points : this.boxMin;
+      const rHi = r < cap ? this.points : this.boxMax;
+      const ro = (r < cap ? r : r - cap) * D;
+      let changed = false;
       for (let d = 0; d < D; d++) {
-        this.boxMin[ao + d] = Math.min(l.arr[l.off + d]!, r.arr[r.off + d]!);
-        this.boxMax[ao + d] = Math.max(l.hiArr[l.off + d]!, r.hiArr[r.off + d]!);
+        const mn = Math.min(lLo[lo + d]!, rLo[ro + d]!);
+        const mx = Math.max(lHi[lo + d]!, rHi[ro + d]!);
+        if (mn !== this.boxMin[ao + d] || mx !== this.boxMax[ao + d]) {
+          changed = true;
+          this.boxMin[ao + d] = mn;
+          this.boxMax[ao + d] = mx;
+        }
       }
+      // an unchanged box leaves every box above it unchanged too
+      if (!changed) boxesDone = true;
     }
   }
 
@@ -216,8 +230,13 @@ export class RandomCutTree {
     let depth = 0;
     let node = this.root;
     path[0] = node;
-    while (node >= this.capacity) {
-      node = p[this.cutDim[node]!]! <= this.cutVal[node]! ? this.left[node]! : this.right[node]!;
+    const cap = this.capacity;
+    const cutDim = this.cutDim;
+    const cutVal = this.cutVal;
+    const left = this.left;
+    const right = this.right;
+    while (node >= cap) {
+      node = p[cutDim[node]!]! <= cutVal[node]! ? left[node]! : right[node]!;
       path[++depth] = node;
     }
     const treeMass = this.mass[this.root]!;
@@ -240,14 +259,16 @@ export class RandomCutTree {
         else local[D + d] = (score * g) / gap;
       }
     }
+    const boxMin = this.boxMin;
+    const boxMax = this.boxMax;
     for (let k = depth - 1; k >= 0; k--) {
       const id = path[k]!;
-      const bo = (id - this.capacity) * D;
+      const bo = (id - cap) * D;
       let sep = 0;
       let range = 0;
       for (let d = 0; d < D; d++) {
-        const lo = this.boxMin[bo + d]!;
-        const hi = this.boxMax[bo + d]!;
+        const lo = boxMin[bo + d]!;
+        const hi = boxMax[bo + d]!;
         const x = p[d]!;
         if (x < lo) {
           sep += lo - x;
