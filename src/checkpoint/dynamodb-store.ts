@@ -3,6 +3,7 @@ import {
   GetItemCommand,
   QueryCommand,
   ScanCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
@@ -74,20 +75,33 @@ export class DynamoCheckpointStore implements CheckpointStore {
     return out;
   }
 
-  async save(checkpoints: ReadonlyMap<string, string>): Promise<void> {
+  /** Conditional on holding the shard's lease (`leaseOwner` = this worker), as the KCL checkpoints. */
+  async save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }> {
     const now = String(Date.now());
-    const requests: WriteRequest[] = [...checkpoints].map(([shardId, seq]) => ({
-      PutRequest: {
-        Item: {
-          leaseKey: { S: shardId },
-          checkpoint: { S: seq },
-          streamName: { S: this.options.streamName },
-          leaseOwner: { S: this.options.workerId },
-          updatedAt: { N: now },
-        },
-      },
-    }));
-    await this.batchWrite(requests);
+    const lost: string[] = [];
+    await Promise.all(
+      [...checkpoints].map(async ([shardId, seq]) => {
+        try {
+          await retry(() =>
+            awsCall('UpdateItem', () =>
+              this.db.send(
+                new UpdateItemCommand({
+                  TableName: this.tableName,
+                  Key: { leaseKey: { S: shardId } },
+                  UpdateExpression: 'SET checkpoint = :seq, updatedAt = :now, streamName = :stream',
+                  ConditionExpression: 'leaseOwner = :me',
+                  ExpressionAttributeValues: { ':seq': { S: seq }, ':now': { N: now }, ':stream': { S: this.options.streamName }, ':me': { S: this.options.workerId } },
+                }),
+              ),
+            ),
+          );
+        } catch (error) {
+          if (error instanceof SluiceError && error.code === 'ConditionalCheckFailedException') lost.push(shardId);
+          else throw error;
+        }
+      }),
+    );
+    return { lost };
   }
 
   async loadState(name: string): Promise<unknown> {

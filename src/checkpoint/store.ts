@@ -14,8 +14,11 @@ export interface CheckpointStore {
   init(): Promise<void>;
   /** All checkpoints of the stream, keyed by shard id. */
   load(): Promise<Map<string, ShardCheckpoint>>;
-  /** Writes the checkpoints of several shards; each write is durable when the promise resolves. */
-  save(checkpoints: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * Writes the checkpoints of several shards; each write is durable when the promise resolves.
+   * A shard whose lease this worker no longer holds is not written and is returned in `lost`.
+   */
+  save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }>;
   /** Operator state saved with the checkpoint, by operator name. */
   loadState(name: string): Promise<unknown>;
   saveState(name: string, state: unknown): Promise<void>;

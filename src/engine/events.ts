@@ -26,6 +26,8 @@ export interface EngineEvents {
   'checkpoint.commit': { shards: Record<string, string>; durationMs: number };
   'shard.lag': { shards: ShardLag[] };
   'consumer.error': { error: Error };
+  'lease.round': { workerId: string; owned: string[] };
+  'lease.lost': { workerId: string; shards: string[] };
   'pipeline.stop': { reason: string };
 }
 

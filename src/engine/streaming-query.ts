@@ -3,6 +3,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { ensureStream } from '../aws/admin.js';
 import { DynamoCheckpointStore } from '../checkpoint/dynamodb-store.js';
 import { SHARD_END, type CheckpointStore } from '../checkpoint/store.js';
+import { LeaseCoordinator } from '../checkpoint/leases.js';
 import { SluiceError } from '../errors.js';
 import { KinesisSource } from '../kinesis/source.js';
 import { compareSequence, parseStartingPosition } from '../kinesis/position.js';
@@ -50,6 +51,12 @@ export class StreamingQuery {
   private readonly plan: WindowPlan;
   private readonly decoder: Decoder;
   private readonly checkpoints: CheckpointStore;
+  private readonly leases: LeaseCoordinator;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private leaseRoundRunning: Promise<void> | undefined;
+  private lastLeaseRound = Date.now();
+  private readonly failoverMs: number;
+  readonly workerId: string;
   private readonly deadLetters: DeadLetterSink | undefined;
   private readonly outputs: Output[];
   private sql: SqlEngine | undefined;
@@ -78,14 +85,22 @@ export class StreamingQuery {
     this.stateIntervalMs = parseDuration(this.config.stateInterval, 'stateInterval');
     this.plan = planWindow(this.windowSpec(), this.batchIntervalMs);
     this.decoder = new Decoder(this.config.format);
+    this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     this.checkpoints =
       options.checkpointStore ??
       new DynamoCheckpointStore({
         dynamodb: this.clients.dynamodb,
         appName: this.config.app,
         streamName: this.config.source.stream,
-        workerId: options.workerId ?? `worker-${randomUUID().slice(0, 8)}`,
+        workerId: this.workerId,
       });
+    this.leases = new LeaseCoordinator({
+      dynamodb: this.clients.dynamodb,
+      table: this.config.app,
+      streamName: this.config.source.stream,
+      workerId: this.workerId,
+      failoverMs: (this.failoverMs = parseDuration(this.config.lease.failover, 'lease.failover')),
+    });
     this.deadLetters = this.config.deadLetter ? new DeadLetterSink(this.clients.dynamodb, this.config.deadLetter.table) : undefined;
     this.outputs = this.config.outputs.map((o) => ({ name: o.name, sql: o.sql, sink: createSink(o.sink, this.clients, o.name, options.out) }));
   }
@@ -128,9 +143,44 @@ export class StreamingQuery {
       maxBufferedPerShard: src.maxBufferedPerShard,
       onError: (error) => this.onSourceError(error),
     });
+    await this.source.assign(new Set(), new Map());
     await this.source.start(loaded);
+    await this.leaseRound();
+    const every = Math.max(200, Math.floor(this.failoverMs / 3));
+    this.leaseTimer = setInterval(() => void this.leaseRound(), every);
+    this.leaseTimer.unref();
     this.running = true;
     this.loop = this.run();
+  }
+
+  /** Renews, takes and steals leases, then points the source at the shards held. Never overlaps itself. */
+  private leaseRound(): Promise<void> {
+    this.leaseRoundRunning ??= (async () => {
+      try {
+        const owned = await this.leases.round(this.source!.shardIds());
+        const cps = new Map(this.leases.all().map((l) => [l.shardId, l.checkpoint ?? '']));
+        await this.source!.assign(owned, cps);
+        this.lastLeaseRound = Date.now();
+        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort() });
+      } catch (error) {
+        this.onSourceError(error);
+        // Could not renew for a whole failover time: others may own our shards now. Stop reading them.
+        if (Date.now() - this.lastLeaseRound > this.failoverMs) await this.source!.assign(new Set(), new Map()).catch(() => undefined);
+      } finally {
+        this.leaseRoundRunning = undefined;
+      }
+    })();
+    return this.leaseRoundRunning;
+  }
+
+  /** Shards this worker is reading now. */
+  readingShards(): string[] {
+    return this.source?.readingShards() ?? [];
+  }
+
+  /** Shards whose leases this worker holds. */
+  ownedShards(): string[] {
+    return [...this.leases.owned()].sort();
   }
 
   private onSourceError(error: unknown): void {
@@ -259,10 +309,16 @@ export class StreamingQuery {
     const save = new Map(this.pending);
     for (const s of this.pendingEnded) save.set(s, SHARD_END);
     const t0 = performance.now();
-    await this.checkpoints.save(save);
+    const { lost } = await this.checkpoints.save(save);
     this.pending.clear();
     this.pendingEnded.clear();
+    for (const shardId of lost) save.delete(shardId);
     await this.source!.onCheckpointed(save);
+    if (lost.length > 0) {
+      // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
+      this.events.emit('lease.lost', { workerId: this.workerId, shards: lost });
+      void this.leaseRound();
+    }
     this.events.emit('checkpoint.commit', { shards: Object.fromEntries(save), durationMs: performance.now() - t0 });
   }
 
@@ -281,6 +337,8 @@ export class StreamingQuery {
     this.closed = true;
     this.stopRequested = true;
     this.wake?.();
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.leaseRoundRunning;
     await this.source?.close();
     let failure: unknown;
     try {
@@ -288,6 +346,8 @@ export class StreamingQuery {
     } catch (error) {
       failure = error;
     } finally {
+      // Hand our leases back at once so other workers need not wait for the failover time.
+      if (!failure) await this.leases.release().catch(() => undefined);
       for (const op of this.operators) await op.onClose?.();
       await Promise.all(this.outputs.map((o) => o.sink.close()));
       await this.deadLetters?.close();

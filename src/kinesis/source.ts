@@ -31,7 +31,8 @@ export class KinesisSource {
   private checkpoints = new Map<string, string>();
   private discovery: NodeJS.Timeout | undefined;
   private closed = false;
-  private firstStart = true;
+  /** Shards this worker holds leases for; `undefined` reads every shard. */
+  private owned: ReadonlySet<string> | undefined;
 
   constructor(private readonly o: KinesisSourceOptions) {}
 
@@ -39,7 +40,6 @@ export class KinesisSource {
   async start(checkpoints: ReadonlyMap<string, ShardCheckpoint>): Promise<void> {
     for (const [shardId, c] of checkpoints) this.checkpoints.set(shardId, c.checkpoint);
     await this.discover();
-    this.firstStart = false;
     this.discovery = setInterval(() => {
       this.discover().catch((error: unknown) => this.o.onError?.(error));
     }, this.o.discoveryIntervalMs ?? 10_000);
@@ -49,10 +49,38 @@ export class KinesisSource {
   private async discover(): Promise<void> {
     if (this.closed) return;
     this.shards = await listShards(this.o.kinesis, this.o.streamName);
+    await this.sync();
+  }
+
+  /** Every shard of the stream, as last listed. */
+  shardIds(): string[] {
+    return this.shards.map((s) => s.ShardId!);
+  }
+
+  /**
+   * Restricts reading to the shards whose leases this worker holds, with the checkpoints every
+   * worker wrote (so a child starts once another worker finished its parent). Readers of shards
+   * no longer held stop, and their unprocessed records are dropped: the new owner re-reads them
+   * from the checkpoint.
+   */
+  async assign(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>): Promise<void> {
+    this.owned = owned;
+    for (const [shardId, cp] of checkpoints) if (cp) this.checkpoints.set(shardId, cp);
+    for (const [id, reader] of this.readers) {
+      if (owned.has(id)) continue;
+      this.readers.delete(id);
+      await reader.close();
+    }
+    await this.sync();
+  }
+
+  private async sync(): Promise<void> {
+    if (this.closed) return;
     const known = new Set(this.shards.map((s) => s.ShardId!));
     for (const shard of this.shards) {
       const id = shard.ShardId!;
       if (this.readers.has(id)) continue;
+      if (this.owned && !this.owned.has(id)) continue;
       const position = this.positionFor(shard, known);
       if (!position) continue;
       const reader = new ShardReader({
@@ -76,18 +104,19 @@ export class KinesisSource {
     const cp = this.checkpoints.get(id);
     if (cp === SHARD_END) return undefined;
     if (cp) return { kind: 'afterSequence', sequenceNumber: cp };
-    const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => !!p && known.has(p));
+    const latest = this.o.startingPosition.kind === 'latest';
     const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-    if (this.firstStart && this.o.startingPosition.kind === 'latest') {
-      // LATEST on a first start: only open shards matter; closed ones hold nothing "latest".
-      return closed ? undefined : this.o.startingPosition;
-    }
-    if (parents.some((p) => this.checkpoints.get(p) !== SHARD_END)) {
-      // A parent still has records to read: on a first start at trim_horizon/at_timestamp the
-      // parent is read first; the child waits until the parent reaches SHARD_END.
-      return undefined;
-    }
-    if (parents.length > 0) return { kind: 'trimHorizon' };
+    // A closed shard holds nothing "latest": with LATEST it is skipped unless it was being read.
+    if (latest && closed) return undefined;
+    const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => !!p && known.has(p));
+    // A parent must be read to its end first, unless LATEST skipped it (no checkpoint at all).
+    const waiting = parents.filter((p) => {
+      const pc = this.checkpoints.get(p);
+      return pc !== SHARD_END && !(latest && !pc);
+    });
+    if (waiting.length > 0) return undefined;
+    // Parents read to their end: the child is read from its start, so nothing in between is skipped.
+    if (parents.some((p) => this.checkpoints.get(p) === SHARD_END)) return { kind: 'trimHorizon' };
     return this.o.startingPosition;
   }
 
@@ -121,7 +150,12 @@ export class KinesisSource {
         }
       }
     }
-    if (ended) await this.discover();
+    if (ended) await this.sync();
+  }
+
+  /** Shards with a running reader. */
+  readingShards(): string[] {
+    return [...this.readers.keys()].sort();
   }
 
   lags(): ShardLag[] {

@@ -64,6 +64,11 @@ export const pipelineConfigSchema = z
       )
       .min(1),
     deadLetter: z.object({ table: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/) }).strict().optional(),
+    /**
+     * Workers sharing the stream: a lease not renewed for `failover` is taken over by another worker.
+     * Run more `sluice run` processes with the same app to spread shards across them.
+     */
+    lease: z.object({ failover: duration.default(10_000) }).strict().default({ failover: 10_000 }),
     /** Save operator state at most this often (it can be large). */
     stateInterval: duration.default(10_000),
   })

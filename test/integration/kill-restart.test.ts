@@ -38,7 +38,7 @@ function startConsumer(file: string): { child: ChildProcess; output: () => strin
 
 describe('a consumer killed mid-stream (SIGKILL) and restarted', () => {
   it('loses nothing: every valid record ends up in data_dump exactly once', async () => {
-    const { names, config } = seedPipeline({ batchInterval: 250, window: { kind: 'sliding', length: '1s' } });
+    const { names, config } = seedPipeline({ batchInterval: 250, window: { kind: 'sliding', length: '1s' }, lease: { failover: '3s' } });
     const dir = mkdtempSync(join(tmpdir(), 'sluice-kill-'));
     const file = join(dir, 'pipeline.json');
     writeFileSync(file, JSON.stringify(config));

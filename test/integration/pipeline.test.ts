@@ -1,3 +1,4 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { ensureStream } from '../../src/aws/admin.js';
@@ -97,7 +98,9 @@ describe('seed scenario pipeline on the embedded stack', () => {
     await ensureStream(clients.kinesis, p.names.stream, 1);
     const store = new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: p.names.app, streamName: 'some-other-stream', workerId: 'w' });
     await store.init();
-    await store.save(new Map([['shardId-000000000000', '1']]));
+    await clients.dynamodb.send(
+      new PutItemCommand({ TableName: p.names.app, Item: { leaseKey: { S: 'shardId-000000000000' }, checkpoint: { S: '1' }, streamName: { S: 'some-other-stream' } } }),
+    );
     const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients });
     await expect(query.start()).rejects.toThrow(/some-other-stream.*give each application its own name/);
     await query.stop().catch(() => undefined);

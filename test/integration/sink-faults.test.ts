@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('checkpoint only after the sinks wrote', () => {
   it('does not checkpoint a batch whose DynamoDB write failed for good, and a restart re-reads it', async () => {
-    const { names, config } = seedPipeline({ window: { kind: 'none' } });
+    const { names, config } = seedPipeline({ window: { kind: 'none' }, lease: { failover: '2s' } });
     await ensureStream(clients.kinesis, names.stream, 1);
     // Fault injection: a second client whose BatchWriteItem to data_dump fails (not retriable) once armed.
     const faulty = createAwsClients(stack.connection);

@@ -13,12 +13,13 @@ export function register(program: Command): void {
   )
     .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>')
     .option('--no-status', 'do not print the live status line')
-    .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean }) => {
+    .option('--worker-id <id>', 'name of this worker in the lease table (default: random); run several workers with the same app to share shards')
+    .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean; workerId?: string }) => {
       const config = loadPipelineFile(file);
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
       const conn = await connect(opts);
       if (conn.stack) process.stderr.write(`embedded stack: Kinesis ${conn.stack.kinesisEndpoint}, DynamoDB ${conn.stack.dynamodbEndpoint}\n`);
-      const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators) });
+      const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators), ...(opts.workerId ? { workerId: opts.workerId } : {}) });
       const status = opts.status ? new StatusLine(query) : undefined;
       const timer = status ? setInterval(() => process.stderr.write(`${status.render()}\n`), 5_000) : undefined;
       query.events.on('consumer.error', (e) => process.stderr.write(`consumer: ${e.error.message}\n`));
