@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when built (dist/), else the TypeScript sources through tsx.
+// In a checkout (src/ present) runs the TypeScript sources through tsx, so a stale dist/ never
+// shadows the code; an installed package (no src/) runs the compiled dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -14,11 +15,11 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(built) && !process.env.SLUICE_FROM_SOURCE) {
-  await import(pathToFileURL(built).href);
-} else {
+const source = join(root, 'src', 'cli', 'main.ts');
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href);
 }
