@@ -1,7 +1,8 @@
 /**
  * ML benchmark: linear regression on 1,000,000 rows x 10 features (OLS and elastic net), and CSV
  * reading speed. Every number is the median of several repetitions, next to a baseline measured
- * in the same run:
+ * in the same run, alternating with it (ratios are medians of per-pair ratios, so machine load
+ * hits both sides alike):
  * - fits: a plain loop computing the upper triangle of X^T X (the least work any one-pass normal
  *   equations solver must do);
  * - CSV: DuckDB's own `read_csv` into a table, with its type sniffing.
@@ -27,24 +28,26 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function time(reps: number, f: () => void): number {
-  const out: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    f();
-    out.push((performance.now() - t0) / 1000);
+/**
+ * Times `base` and `subject` alternately, `reps` times each, so both see the same machine load
+ * (two shared cores): medians of each, and the median of the per-pair ratios.
+ */
+async function paired(reps: number, base: () => unknown, subject: () => unknown): Promise<{ base: number; subject: number; ratio: number }> {
+  const b: number[] = [];
+  const s: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    let t0 = performance.now();
+    await base();
+    const tb = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    await subject();
+    const ts = (performance.now() - t0) / 1000;
+    b.push(tb);
+    s.push(ts);
+    r.push(ts / tb);
   }
-  return median(out);
-}
-
-async function timeAsync(reps: number, f: () => Promise<void>): Promise<number> {
-  const out: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await f();
-    out.push((performance.now() - t0) / 1000);
-  }
-  return median(out);
+  return { base: median(b), subject: median(s), ratio: median(r) };
 }
 
 /** Deterministic synthetic data: y = 3 + sum_j (j+1) x_j + noise, features on different scales. */
@@ -90,13 +93,12 @@ const line = (label: string, secs: number, extra = ''): void => {
 const d = synthetic();
 const base: SolverParams = { regParam: 0, elasticNetParam: 0, fitIntercept: true, standardization: true, solver: 'auto', maxIter: 100 };
 process.stdout.write(`ML linear regression, ${fmt(n)} rows x ${p} features, median of 5 (in memory) / 3 (DuckDB)\n`);
-const tBase = time(5, () => baselineXtX(d));
-line('baseline: plain loop X^T X (upper triangle)', tBase);
-const tOls = time(5, () => solveLinearRegression(gramStats(d), base));
-line('OLS (two-pass centred Gram + Cholesky)', tOls, `  ${fmt(tOls / tBase, 2)}x baseline`);
+const ols = await paired(5, () => baselineXtX(d), () => solveLinearRegression(gramStats(d), base));
+line('baseline: plain loop X^T X (upper triangle)', ols.base);
+line('OLS (two-pass centred Gram + Cholesky)', ols.subject, `  ${fmt(ols.ratio, 2)}x baseline`);
 const enParams = { ...base, regParam: 0.3, elasticNetParam: 0.8 };
-const tEn = time(5, () => solveLinearRegression(gramStats(d), enParams));
-line('elastic net regParam 0.3 alpha 0.8 (CD)', tEn, `  ${fmt(tEn / tBase, 2)}x baseline`);
+const en = await paired(5, () => baselineXtX(d), () => solveLinearRegression(gramStats(d), enParams));
+line('elastic net regParam 0.3 alpha 0.8 (CD)', en.subject, `  ${fmt(en.ratio, 2)}x baseline`);
 
 // CSV: write the same data once, then read it with Spark inference vs DuckDB's own reader.
 const dir = mkdtempSync(join(tmpdir(), 'sluice-ml-bench-'));
@@ -114,26 +116,31 @@ const mb = statSync(csv).size / 1e6;
 const spark = await createMlSession();
 try {
   let k = 0;
-  const tDuck = await timeAsync(3, async () => {
-    k += 1;
-    await spark.connection.run(`CREATE TABLE raw_${k} AS SELECT * FROM read_csv('${csv}', header = true)`);
-    await spark.connection.run(`DROP TABLE raw_${k}`);
-  });
+  let df: DataFrame | undefined;
+  const csvRun = await paired(
+    3,
+    async () => {
+      k += 1;
+      await spark.connection.run(`CREATE TABLE raw_${k} AS SELECT * FROM read_csv('${csv}', header = true)`);
+      await spark.connection.run(`DROP TABLE raw_${k}`);
+    },
+    async () => {
+      df = await spark.read.csv(csv, { header: true, inferSchema: true });
+    },
+  );
   const csvLine = (label: string, secs: number, extra = ''): void => {
     process.stdout.write(`${label.padEnd(46)} ${fmt(secs * 1000, 1).padStart(9)} ms  ${fmt(mb / secs, 1).padStart(9)} MB/s  ${fmt(n / secs).padStart(12)} rows/s${extra}\n`);
   };
   process.stdout.write(`CSV ${fmt(mb, 1)} MB\n`);
-  csvLine('baseline: DuckDB read_csv (own sniffer)', tDuck);
-  let df: DataFrame | undefined;
-  const tRead = await timeAsync(3, async () => {
-    df = await spark.read.csv(csv, { header: true, inferSchema: true });
-  });
-  csvLine('read.csv header+inferSchema (Spark rules)', tRead, `  ${fmt(tRead / tDuck, 2)}x baseline`);
+  csvLine('baseline: DuckDB read_csv (own sniffer)', csvRun.base);
+  csvLine('read.csv header+inferSchema (Spark rules)', csvRun.subject, `  ${fmt(csvRun.ratio, 2)}x baseline`);
   const assembled = await new VectorAssembler({ inputCols: cols.slice(0, p), outputCol: 'features' }).transform(df!);
-  const tFit = await timeAsync(3, async () => {
-    await new LinearRegression({ labelCol: 'y' }).fit(assembled);
-  });
-  line('DataFrame fit OLS end to end (read + summary)', tFit, `  ${fmt(tFit / tBase, 2)}x baseline`);
+  const e2e = await paired(
+    3,
+    () => baselineXtX(d),
+    () => new LinearRegression({ labelCol: 'y' }).fit(assembled),
+  );
+  line('DataFrame fit OLS end to end (read + summary)', e2e.subject, `  ${fmt(e2e.ratio, 2)}x baseline`);
 } finally {
   spark.close();
   rmSync(dir, { recursive: true, force: true });
