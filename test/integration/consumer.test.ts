@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeStreamCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../src/aws/clients.js';
 import { ensureStream, listShards, waitForStream } from '../../src/aws/admin.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { startLocalStack } from '../../src/local/stack.js';
 import { ShardReader } from '../../src/kinesis/shard-reader.js';
 import { KinesisSource } from '../../src/kinesis/source.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
@@ -16,19 +16,9 @@ import { countItems, putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { uniqueName } from '../helpers/names.js';
+import { useLocalStack } from '../helpers/stack.js';
 
-let stack: LocalStack;
-let clients: AwsClients;
-
-beforeAll(async () => {
-  stack = await startLocalStack();
-  clients = createAwsClients(stack.connection);
-});
-
-afterAll(async () => {
-  clients?.close();
-  await stack?.close();
-});
+const env = useLocalStack();
 
 async function drainUntil(reader: { drain(): KinesisRecord[] } | KinesisSource, n: number): Promise<KinesisRecord[]> {
   const got: KinesisRecord[] = [];
@@ -44,10 +34,10 @@ async function drainUntil(reader: { drain(): KinesisRecord[] } | KinesisSource, 
 describe('shard reader', () => {
   it('renews an expired iterator just after the last record read: nothing skipped, nothing repeated', async () => {
     const stream = uniqueName('exp');
-    await ensureStream(clients.kinesis, stream, 1);
-    const sent = await putAll(clients.kinesis, stream, seedRecords(300).map(encode));
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const sent = await putAll(env.clients.kinesis, stream, seedRecords(300).map(encode));
     // Fault injection: the 2nd and 4th GetRecords calls fail with ExpiredIteratorException.
-    const faulty = createAwsClients(stack.connection);
+    const faulty = createAwsClients(env.stack.connection);
     let getRecords = 0;
     let iterators = 0;
     faulty.kinesis.middlewareStack.add(
@@ -74,13 +64,13 @@ describe('shard reader', () => {
 
   it('starts AT_TIMESTAMP: only records that arrived after the time', async () => {
     const stream = uniqueName('ts');
-    await ensureStream(clients.kinesis, stream, 1);
-    await putAll(clients.kinesis, stream, seedRecords(50).map(encode));
+    await ensureStream(env.clients.kinesis, stream, 1);
+    await putAll(env.clients.kinesis, stream, seedRecords(50).map(encode));
     await new Promise((r) => setTimeout(r, 1100));
     const at = new Date();
     await new Promise((r) => setTimeout(r, 50));
-    const later = await putAll(clients.kinesis, stream, seedRecords(40, 50).map(encode));
-    const source = new KinesisSource({ kinesis: clients.kinesis, streamName: stream, startingPosition: { kind: 'atTimestamp', at }, idleMs: 20 });
+    const later = await putAll(env.clients.kinesis, stream, seedRecords(40, 50).map(encode));
+    const source = new KinesisSource({ kinesis: env.clients.kinesis, streamName: stream, startingPosition: { kind: 'atTimestamp', at }, idleMs: 20 });
     await source.start(new Map());
     try {
       const got = await drainUntil(source, 40);
@@ -94,24 +84,24 @@ describe('shard reader', () => {
 describe('resharding', () => {
   it('reads a split parent to its end, checkpoints SHARD_END, then reads both children from their start', async () => {
     const { names, config } = seedPipeline({ batchInterval: 100, window: { kind: 'none' } });
-    await ensureStream(clients.kinesis, names.stream, 1);
-    await putAll(clients.kinesis, names.stream, seedRecords(200).map(encode));
-    const [parent] = await listShards(clients.kinesis, names.stream);
-    const d = await clients.kinesis.send(new DescribeStreamCommand({ StreamName: names.stream }));
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    await putAll(env.clients.kinesis, names.stream, seedRecords(200).map(encode));
+    const [parent] = await listShards(env.clients.kinesis, names.stream);
+    const d = await env.clients.kinesis.send(new DescribeStreamCommand({ StreamName: names.stream }));
     const range = d.StreamDescription!.Shards![0]!.HashKeyRange!;
     const middle = ((BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n).toString();
-    await clients.kinesis.send(new SplitShardCommand({ StreamName: names.stream, ShardToSplit: parent!.ShardId!, NewStartingHashKey: middle }));
-    await waitForStream(clients.kinesis, names.stream);
-    await putAll(clients.kinesis, names.stream, seedRecords(200, 200).map(encode));
+    await env.clients.kinesis.send(new SplitShardCommand({ StreamName: names.stream, ShardToSplit: parent!.ShardId!, NewStartingHashKey: middle }));
+    await waitForStream(env.clients.kinesis, names.stream);
+    await putAll(env.clients.kinesis, names.stream, seedRecords(200, 200).map(encode));
 
-    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients });
+    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients });
     await q.start();
     try {
-      await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) === 400, 30_000, 'all 400 rows');
+      await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 400, 30_000, 'all 400 rows');
     } finally {
       await q.stop();
     }
-    const cps = await new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: names.app, streamName: names.stream, workerId: 't' }).load();
+    const cps = await new DynamoCheckpointStore({ dynamodb: env.clients.dynamodb, appName: names.app, streamName: names.stream, workerId: 't' }).load();
     expect(cps.get(parent!.ShardId!)?.checkpoint).toBe('SHARD_END');
     expect(cps.size).toBe(3);
     expect(q.totals.records).toBe(400);
@@ -121,14 +111,14 @@ describe('resharding', () => {
 describe('engine at 100 ms batches', () => {
   it('processes every record with a 100 ms batch interval and a 1 s window', async () => {
     const { names, config } = seedPipeline({ batchInterval: '100ms', window: { kind: 'sliding', length: '1s' } });
-    await ensureStream(clients.kinesis, names.stream, 2);
-    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients });
+    await ensureStream(env.clients.kinesis, names.stream, 2);
+    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients });
     let batches = 0;
     q.events.on('batch.end', () => batches++);
     await q.start();
     try {
       for (let i = 0; i < 5; i++) {
-        await putAll(clients.kinesis, names.stream, seedRecords(100, i * 100).map(encode));
+        await putAll(env.clients.kinesis, names.stream, seedRecords(100, i * 100).map(encode));
         await new Promise((r) => setTimeout(r, 150));
       }
       await waitFor(() => q.totals.records >= 500, 20_000, 'all read');
@@ -136,7 +126,7 @@ describe('engine at 100 ms batches', () => {
       await q.stop();
     }
     expect(batches).toBeGreaterThanOrEqual(5);
-    expect((await scanAll(clients.dynamodb, names.dump)).length).toBe(500);
+    expect((await scanAll(env.clients.dynamodb, names.dump)).length).toBe(500);
   });
 });
 

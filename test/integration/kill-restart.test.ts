@@ -3,30 +3,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import { ensureStream } from '../../src/aws/admin.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { countItems, putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { MALFORMED, encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
+import { useLocalStack } from '../helpers/stack.js';
 
-let stack: LocalStack;
-let clients: AwsClients;
+const env = useLocalStack();
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 
-beforeAll(async () => {
-  stack = await startLocalStack();
-  clients = createAwsClients(stack.connection);
-});
-
-afterAll(async () => {
-  clients?.close();
-  await stack?.close();
-});
-
 function startConsumer(file: string): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', stack.kinesisEndpoint, '--dynamodb-endpoint-url', stack.dynamodbEndpoint, '--no-status'], {
+  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' },
   });
@@ -42,7 +30,7 @@ describe('a consumer killed mid-stream (SIGKILL) and restarted', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-kill-'));
     const file = join(dir, 'pipeline.json');
     writeFileSync(file, JSON.stringify(config));
-    await ensureStream(clients.kinesis, names.stream, 2);
+    await ensureStream(env.clients.kinesis, names.stream, 2);
 
     const total = 3000;
     const all = seedRecords(total);
@@ -54,31 +42,31 @@ describe('a consumer killed mid-stream (SIGKILL) and restarted', () => {
     const sliceSize = 300;
     let offset = 0;
     for (; offset < mixed.length / 2; offset += sliceSize) {
-      await putAll(clients.kinesis, names.stream, mixed.slice(offset, offset + sliceSize).map(encode));
+      await putAll(env.clients.kinesis, names.stream, mixed.slice(offset, offset + sliceSize).map(encode));
     }
-    await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) >= 300, 60_000, `first rows in data_dump; consumer said: ${first.output()}`);
+    await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) >= 300, 60_000, `first rows in data_dump; consumer said: ${first.output()}`);
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
-    const beforeRestart = (await countItems(clients.dynamodb, names.dump));
+    const beforeRestart = (await countItems(env.clients.dynamodb, names.dump));
 
     for (; offset < mixed.length; offset += sliceSize) {
-      await putAll(clients.kinesis, names.stream, mixed.slice(offset, offset + sliceSize).map(encode));
+      await putAll(env.clients.kinesis, names.stream, mixed.slice(offset, offset + sliceSize).map(encode));
     }
     const second = startConsumer(file);
     try {
-      await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) >= total, 90_000, `all rows in data_dump; consumer said: ${second.output()}`);
+      await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) >= total, 90_000, `all rows in data_dump; consumer said: ${second.output()}`);
     } finally {
       second.child.kill('SIGTERM');
       await once(second.child, 'exit');
     }
 
-    const dump = await scanAll(clients.dynamodb, names.dump);
+    const dump = await scanAll(env.clients.dynamodb, names.dump);
     expect(beforeRestart).toBeLessThan(total); // the kill really happened mid-stream
     expect(dump).toHaveLength(total);
     expect(dump.map((d) => `${d.id},${d.currentTemp},${d.status}`).sort()).toEqual(all.map((r) => r.text as string).sort());
-    const anomalies = await scanAll(clients.dynamodb, names.anomaly);
+    const anomalies = await scanAll(env.clients.dynamodb, names.anomaly);
     expect(anomalies).toHaveLength(all.filter((r) => r.temp! > 100).length);
-    const dead = await scanAll(clients.dynamodb, names.dead);
+    const dead = await scanAll(env.clients.dynamodb, names.dead);
     expect(dead).toHaveLength(MALFORMED.length);
     expect(second.output()).not.toMatch(/Error/);
   }, 180_000);

@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../src/aws/clients.js';
 import { ensureStream } from '../../src/aws/admin.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
 import { countItems, putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
+import { useLocalStack } from '../helpers/stack.js';
 
-let stack: LocalStack;
-let clients: AwsClients;
-
-beforeAll(async () => {
-  stack = await startLocalStack();
-  clients = createAwsClients(stack.connection);
-});
-
-afterAll(async () => {
-  clients?.close();
-  await stack?.close();
-});
+const env = useLocalStack();
 
 describe('workers sharing shards through DynamoDB leases', () => {
   it('splits 4 shards 2/2 between two workers, writes every record once, and hands shards over on a clean stop', async () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' }, lease: { failover: '1500ms' } });
-    await ensureStream(clients.kinesis, names.stream, 4);
+    await ensureStream(env.clients.kinesis, names.stream, 4);
     const parsed = parsePipelineConfig(config);
-    const a = new StreamingQuery({ config: parsed, clients, workerId: 'worker-a' });
-    const b = new StreamingQuery({ config: parsed, clients, workerId: 'worker-b' });
+    const a = new StreamingQuery({ config: parsed, clients: env.clients, workerId: 'worker-a' });
+    const b = new StreamingQuery({ config: parsed, clients: env.clients, workerId: 'worker-b' });
     await a.start();
     try {
       await waitFor(() => a.ownedShards().length === 4, 10_000, 'worker a to hold all 4 shards');
@@ -36,8 +25,8 @@ describe('workers sharing shards through DynamoDB leases', () => {
         await waitFor(() => a.ownedShards().length === 2 && b.ownedShards().length === 2, 20_000, 'an even 2/2 split');
         expect(new Set([...a.ownedShards(), ...b.ownedShards()]).size).toBe(4);
 
-        await putAll(clients.kinesis, names.stream, seedRecords(800).map(encode));
-        await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) === 800, 30_000, '800 rows');
+        await putAll(env.clients.kinesis, names.stream, seedRecords(800).map(encode));
+        await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 800, 30_000, '800 rows');
         await waitFor(() => a.totals.records + b.totals.records >= 800, 10_000, 'both workers to finish their batches');
         await new Promise((r) => setTimeout(r, 500));
         expect(a.totals.records).toBeGreaterThan(0);
@@ -48,21 +37,21 @@ describe('workers sharing shards through DynamoDB leases', () => {
       }
       // b released its leases: a takes them without waiting for the failover time.
       await waitFor(() => a.ownedShards().length === 4, 10_000, 'worker a to take the released shards');
-      await putAll(clients.kinesis, names.stream, seedRecords(400, 800).map(encode));
-      await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) === 1200, 30_000, '1200 rows');
+      await putAll(env.clients.kinesis, names.stream, seedRecords(400, 800).map(encode));
+      await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 1200, 30_000, '1200 rows');
     } finally {
       await a.stop();
     }
-    const dump = await scanAll(clients.dynamodb, names.dump);
+    const dump = await scanAll(env.clients.dynamodb, names.dump);
     expect(new Set(dump.map((d) => d.record_id)).size).toBe(1200);
   });
 
   it('takes over the shards of a worker that stopped renewing, after the failover time', async () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' }, lease: { failover: '1500ms' } });
-    await ensureStream(clients.kinesis, names.stream, 2);
+    await ensureStream(env.clients.kinesis, names.stream, 2);
     const parsed = parsePipelineConfig(config);
     // Fault injection: worker c's DynamoDB calls start failing (as a partitioned or frozen worker's would).
-    const cClients = createAwsClients(stack.connection);
+    const cClients = createAwsClients(env.stack.connection);
     let partitioned = false;
     cClients.dynamodb.middlewareStack.add(
       (next) => async (args) => {
@@ -74,7 +63,7 @@ describe('workers sharing shards through DynamoDB leases', () => {
     const c = new StreamingQuery({ config: parsed, clients: cClients, workerId: 'worker-c' });
     await c.start();
     await waitFor(() => c.ownedShards().length === 2, 10_000, 'worker c to hold both shards');
-    const d = new StreamingQuery({ config: parsed, clients, workerId: 'worker-d' });
+    const d = new StreamingQuery({ config: parsed, clients: env.clients, workerId: 'worker-d' });
     await d.start();
     try {
       await waitFor(() => d.ownedShards().length === 1, 10_000, 'worker d to steal one shard');
@@ -82,8 +71,8 @@ describe('workers sharing shards through DynamoDB leases', () => {
       const t0 = Date.now();
       await waitFor(() => d.ownedShards().length === 2, 15_000, 'worker d to take over the silent worker');
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-      await putAll(clients.kinesis, names.stream, seedRecords(300).map(encode));
-      await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) === 300, 30_000, '300 rows');
+      await putAll(env.clients.kinesis, names.stream, seedRecords(300).map(encode));
+      await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 300, 30_000, '300 rows');
       // The silent worker fenced itself: it stops reading once it could not renew for a failover time.
       await waitFor(() => c.readingShards().length === 0, 10_000, 'the partitioned worker to stop reading');
     } finally {

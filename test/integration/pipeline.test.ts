@@ -1,50 +1,38 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import { ensureStream } from '../../src/aws/admin.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamodb-store.js';
 import { putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { MALFORMED, encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
+import { useLocalStack } from '../helpers/stack.js';
 
-let stack: LocalStack;
-let clients: AwsClients;
-
-beforeAll(async () => {
-  stack = await startLocalStack();
-  clients = createAwsClients(stack.connection);
-});
-
-afterAll(async () => {
-  clients?.close();
-  await stack?.close();
-});
+const env = useLocalStack();
 
 describe('seed scenario pipeline on the embedded stack', () => {
   it('writes each valid record to data_dump exactly once, anomalies to data_anomaly, malformed ones to dead letters', async () => {
     const p = seedPipeline();
-    await ensureStream(clients.kinesis, p.names.stream, 2);
+    await ensureStream(env.clients.kinesis, p.names.stream, 2);
     const config = parsePipelineConfig(p.config);
-    const query = new StreamingQuery({ config, clients });
+    const query = new StreamingQuery({ config, clients: env.clients });
     let validKeys: string[] = [];
     await query.start();
     try {
       const valid = seedRecords(600);
       const mixed = [...valid];
       MALFORMED.forEach((m, i) => mixed.splice(50 + i * 80, 0, m));
-      const sent = await putAll(clients.kinesis, p.names.stream, mixed.map(encode));
+      const sent = await putAll(env.clients.kinesis, p.names.stream, mixed.map(encode));
       validKeys = sent.filter((_, i) => mixed[i]!.valid).map((s) => `${s.shardId}#${s.sequenceNumber}`);
       await waitFor(() => query.totals.records >= mixed.length, 30_000, 'all records read');
     } finally {
       await query.stop();
     }
 
-    const dump = await scanAll(clients.dynamodb, p.names.dump);
-    const anomalies = await scanAll(clients.dynamodb, p.names.anomaly);
-    const dead = await scanAll(clients.dynamodb, p.names.dead);
+    const dump = await scanAll(env.clients.dynamodb, p.names.dump);
+    const anomalies = await scanAll(env.clients.dynamodb, p.names.anomaly);
+    const dead = await scanAll(env.clients.dynamodb, p.names.dead);
 
     // data_dump: every valid record, once, under its shard#sequence key, even with repeated names.
     expect(dump).toHaveLength(600);
@@ -76,17 +64,17 @@ describe('seed scenario pipeline on the embedded stack', () => {
 
   it('checkpoints the last sequence number of each shard after the sinks wrote', async () => {
     const p = seedPipeline();
-    await ensureStream(clients.kinesis, p.names.stream, 2);
-    const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients });
+    await ensureStream(env.clients.kinesis, p.names.stream, 2);
+    const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients: env.clients });
     await query.start();
     let sent;
     try {
-      sent = await putAll(clients.kinesis, p.names.stream, seedRecords(200).map(encode));
+      sent = await putAll(env.clients.kinesis, p.names.stream, seedRecords(200).map(encode));
       await waitFor(() => query.totals.records >= 200, 30_000, 'all records read');
     } finally {
       await query.stop();
     }
-    const store = new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: p.names.app, streamName: p.names.stream, workerId: 'test' });
+    const store = new DynamoCheckpointStore({ dynamodb: env.clients.dynamodb, appName: p.names.app, streamName: p.names.stream, workerId: 'test' });
     const cps = await store.load();
     const lastPerShard = new Map<string, string>();
     for (const s of sent) lastPerShard.set(s.shardId, s.sequenceNumber);
@@ -95,13 +83,13 @@ describe('seed scenario pipeline on the embedded stack', () => {
 
   it('refuses an application name whose checkpoints belong to another stream', async () => {
     const p = seedPipeline();
-    await ensureStream(clients.kinesis, p.names.stream, 1);
-    const store = new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: p.names.app, streamName: 'some-other-stream', workerId: 'w' });
+    await ensureStream(env.clients.kinesis, p.names.stream, 1);
+    const store = new DynamoCheckpointStore({ dynamodb: env.clients.dynamodb, appName: p.names.app, streamName: 'some-other-stream', workerId: 'w' });
     await store.init();
-    await clients.dynamodb.send(
+    await env.clients.dynamodb.send(
       new PutItemCommand({ TableName: p.names.app, Item: { leaseKey: { S: 'shardId-000000000000' }, checkpoint: { S: '1' }, streamName: { S: 'some-other-stream' } } }),
     );
-    const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients });
+    const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients: env.clients });
     await expect(query.start()).rejects.toThrow(/some-other-stream.*give each application its own name/);
     await query.stop().catch(() => undefined);
   });
@@ -110,8 +98,8 @@ describe('seed scenario pipeline on the embedded stack', () => {
     const p = seedPipeline({
       outputs: [{ name: 'broken', sql: 'SELECT nope FROM hot_sensors', sink: { kind: 'console', rows: 1 } }],
     });
-    await ensureStream(clients.kinesis, p.names.stream, 1);
-    const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients });
+    await ensureStream(env.clients.kinesis, p.names.stream, 1);
+    const query = new StreamingQuery({ config: parsePipelineConfig(p.config), clients: env.clients });
     await expect(query.start()).rejects.toThrow(/outputs\.broken\.sql.*nope/s);
     await query.stop().catch(() => undefined);
   });

@@ -1,34 +1,23 @@
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../src/aws/clients.js';
 import { ensureStream, listShards } from '../../src/aws/admin.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
 import { DynamoCheckpointStore } from '../../src/checkpoint/dynamodb-store.js';
 import { countItems, putAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
+import { useLocalStack } from '../helpers/stack.js';
 
-let stack: LocalStack;
-let clients: AwsClients;
-
-beforeAll(async () => {
-  stack = await startLocalStack();
-  clients = createAwsClients(stack.connection);
-});
-
-afterAll(async () => {
-  clients?.close();
-  await stack?.close();
-});
+const env = useLocalStack();
 
 describe('checkpoint only after the sinks wrote', () => {
   it('does not checkpoint a batch whose DynamoDB write failed for good, and a restart re-reads it', async () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' }, lease: { failover: '2s' } });
-    await ensureStream(clients.kinesis, names.stream, 1);
+    await ensureStream(env.clients.kinesis, names.stream, 1);
     // Fault injection: a second client whose BatchWriteItem to data_dump fails (not retriable) once armed.
-    const faulty = createAwsClients(stack.connection);
+    const faulty = createAwsClients(env.stack.connection);
     let armed = false;
     faulty.dynamodb.middlewareStack.add(
       (next) => async (args) => {
@@ -42,25 +31,25 @@ describe('checkpoint only after the sinks wrote', () => {
     );
     const first = new StreamingQuery({ config: parsePipelineConfig(config), clients: faulty });
     await first.start();
-    const sentA = await putAll(clients.kinesis, names.stream, seedRecords(100).map(encode));
-    await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) === 100, 20_000, 'first 100 rows');
-    const store = new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: names.app, streamName: names.stream, workerId: 't' });
+    const sentA = await putAll(env.clients.kinesis, names.stream, seedRecords(100).map(encode));
+    await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 100, 20_000, 'first 100 rows');
+    const store = new DynamoCheckpointStore({ dynamodb: env.clients.dynamodb, appName: names.app, streamName: names.stream, workerId: 't' });
     await waitFor(async () => (await store.get(sentA[0]!.shardId)) === sentA.at(-1)!.sequenceNumber, 10_000, 'checkpoint of the first 100');
 
     armed = true;
-    await putAll(clients.kinesis, names.stream, seedRecords(50, 100).map(encode));
+    await putAll(env.clients.kinesis, names.stream, seedRecords(50, 100).map(encode));
     await expect(first.awaitTermination()).rejects.toThrow(/injected: access denied/);
     await first.stop().catch(() => undefined);
     faulty.close();
     // The failed batch was not checkpointed.
     expect(await store.get(sentA[0]!.shardId)).toBe(sentA.at(-1)!.sequenceNumber);
-    expect(await countItems(clients.dynamodb, names.dump)).toBe(100);
+    expect(await countItems(env.clients.dynamodb, names.dump)).toBe(100);
 
     // A restart with a healthy client resumes after the checkpoint and writes the 50 it missed.
-    const second = new StreamingQuery({ config: parsePipelineConfig(config), clients });
+    const second = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients });
     await second.start();
     try {
-      await waitFor(async () => (await countItems(clients.dynamodb, names.dump)) === 150, 20_000, 'all 150 rows');
+      await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 150, 20_000, 'all 150 rows');
     } finally {
       await second.stop();
     }
@@ -69,8 +58,8 @@ describe('checkpoint only after the sinks wrote', () => {
 
   it('retries UnprocessedItems until the sink has written everything', async () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' } });
-    await ensureStream(clients.kinesis, names.stream, 1);
-    const flaky = createAwsClients(stack.connection);
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    const flaky = createAwsClients(env.stack.connection);
     let calls = 0;
     flaky.dynamodb.middlewareStack.add(
       (next) => async (args) => {
@@ -89,14 +78,14 @@ describe('checkpoint only after the sinks wrote', () => {
     const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: flaky });
     await q.start();
     try {
-      await putAll(clients.kinesis, names.stream, seedRecords(300).map(encode));
+      await putAll(env.clients.kinesis, names.stream, seedRecords(300).map(encode));
       await waitFor(() => q.totals.records >= 300, 20_000, 'all read');
     } finally {
       await q.stop();
       flaky.close();
     }
     expect(calls).toBeGreaterThan(2);
-    expect(await countItems(clients.dynamodb, names.dump)).toBe(300);
+    expect(await countItems(env.clients.dynamodb, names.dump)).toBe(300);
   });
 });
 
@@ -105,18 +94,18 @@ describe('Kinesis sink', () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' } });
     const outStream = `${names.stream}-out`;
     config.outputs = [{ name: 'hot', sql: 'SELECT id, currentTemp, _shard, _seq FROM hot_sensors WHERE currentTemp > 100', sink: { kind: 'kinesis', stream: outStream, createShards: 1 } }];
-    await ensureStream(clients.kinesis, names.stream, 1);
-    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients });
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients });
     await q.start();
     try {
-      await putAll(clients.kinesis, names.stream, seedRecords(200).map(encode));
+      await putAll(env.clients.kinesis, names.stream, seedRecords(200).map(encode));
       await waitFor(() => q.totals.records >= 200, 20_000, 'all read');
     } finally {
       await q.stop();
     }
-    const [shard] = await listShards(clients.kinesis, outStream);
-    const it = await clients.kinesis.send(new GetShardIteratorCommand({ StreamName: outStream, ShardId: shard!.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
-    const got = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator! }));
+    const [shard] = await listShards(env.clients.kinesis, outStream);
+    const it = await env.clients.kinesis.send(new GetShardIteratorCommand({ StreamName: outStream, ShardId: shard!.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+    const got = await env.clients.kinesis.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator! }));
     const rows = (got.Records ?? []).map((r) => JSON.parse(Buffer.from(r.Data!).toString()) as { id: string; currentTemp: number });
     const expected = seedRecords(200).filter((r) => r.temp! > 100);
     expect(rows).toHaveLength(expected.length);

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+
+export interface StackFixture {
+  readonly stack: LocalStack;
+  readonly clients: AwsClients;
+}
+
+/**
+ * One embedded stack per test file, started before its tests and stopped after them
+ * (kafkajs' testHelpers in spirit); tests keep apart by unique stream and table names.
+ */
+export function useLocalStack(): StackFixture {
+  let stack: LocalStack | undefined;
+  let clients: AwsClients | undefined;
+  beforeAll(async () => {
+    stack = await startLocalStack();
+    clients = createAwsClients(stack.connection);
+  });
+  afterAll(async () => {
+    clients?.close();
+    await stack?.close();
+  });
+  return {
+    get stack() {
+      if (!stack) throw new Error('the local stack is used before beforeAll started it');
+      return stack;
+    },
+    get clients() {
+      if (!clients) throw new Error('the local stack is used before beforeAll started it');
+      return clients;
+    },
+  };
+}
