@@ -1,6 +1,6 @@
 /**
  * Detector throughput, points per second on one core (this process is single-threaded), median
- * of 5 runs over the same synthetic series (a noisy daily cycle with spikes), with a trivial EWMA
+ * of 5 runs after one warm-up run over the same synthetic series (a noisy daily cycle with spikes), with a trivial EWMA
  * loop measured in the same run as the baseline. `npm run bench -- detect` or
  * `node --import tsx bench/detect.bench.ts`.
  */
@@ -45,13 +45,14 @@ const cases: [string, string, Record<string, unknown> | undefined][] = [
   ['ensemble (default)', 'ensemble', undefined],
 ];
 
+for (let w = 0; w < 5; w++) baseline(); // let the JIT optimise the loop first
 const base = median(Array.from({ length: REPEATS }, baseline));
 console.log(`${N} points per run, median of ${REPEATS} runs, one core`);
 console.log(`${'detector'.padEnd(46)} ${'points/s'.padStart(12)} ${'vs EWMA loop'.padStart(13)}`);
 console.log(`${'baseline: inline EWMA loop'.padEnd(46)} ${Math.round(base).toString().padStart(12)} ${'1'.padStart(13)}`);
 for (const [label, name, params] of cases) {
   const rates: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
+  for (let r = -1; r < REPEATS; r++) { // run -1 warms the JIT up and is not counted
     const d = createDetector(name, params);
     const p = new Float64Array(1);
     const t0 = performance.now();
@@ -59,7 +60,7 @@ for (const [label, name, params] of cases) {
       p[0] = values[i]!;
       d.update(p, times[i]!);
     }
-    rates.push(N / ((performance.now() - t0) / 1000));
+    if (r >= 0) rates.push(N / ((performance.now() - t0) / 1000));
   }
   const m = median(rates);
   console.log(`${label.padEnd(46)} ${Math.round(m).toString().padStart(12)} ${(m / base).toExponential(2).padStart(13)}`);

@@ -10,7 +10,7 @@
  * State: `onCheckpoint()` returns every live model (JSON-safe); `restore()` continues exactly.
  */
 import { z } from 'zod';
-import type { Batch, Operator, OperatorContext, Row } from '../engine/operator.js';
+import { positionOf, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
 import { invalidOption, SluiceError } from '../errors.js';
 import { DEFAULT_DETECTOR, DETECTOR_NAMES, createDetector, restoreDetector, alertLevelOf } from './registry.js';
 import type { Detector, DetectorState } from './types.js';
@@ -94,6 +94,11 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
 
   return {
     name: o.name,
+    outputColumns: [
+      { name: o.scoreColumn, type: 'double' },
+      { name: o.gradeColumn, type: 'string' },
+      { name: o.explanationColumn, type: 'string' },
+    ],
     get keys() {
       return models.size;
     },
@@ -111,7 +116,8 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
           values[j] = x;
         }
         if (bad !== undefined) {
-          ctx.deadLetter({ reason: bad, raw: new TextEncoder().encode(JSON.stringify(row)), stage: o.name });
+          const position = positionOf(row);
+          ctx.deadLetter({ reason: bad, raw: new TextEncoder().encode(JSON.stringify(row)), stage: o.name, ...(position ? { position } : {}) });
           continue;
         }
         const key = o.key === undefined ? '' : String(row[o.key] ?? '');

@@ -122,12 +122,14 @@ export class RandomCutForest implements Detector {
     return { score, raw, attribution: perColumn };
   }
 
+  /** `x` divided by the running mean of |x| of the points before it (the first point scales itself). */
   private normalized(j: number, x: number): number {
     if (!this.params.normalize) return x;
     const n = ++this.scale[2 * j + 1]!;
-    const a = Math.max(1 / n, 1e-3);
-    this.scale[2 * j] = this.scale[2 * j]! + a * (Math.abs(x) - this.scale[2 * j]!);
+    if (n === 1) this.scale[2 * j] = Math.abs(x);
     const s = this.scale[2 * j]!;
+    const a = Math.max(1 / n, 1e-3);
+    this.scale[2 * j] = s + a * (Math.abs(x) - s);
     return s > 0 ? x / s : x;
   }
 
