@@ -1,3 +1,5 @@
+import type { ColumnType } from './decode/schema.js';
+
 /**
  * The one contract every operator implements (after Arroyo's `ArrowOperator`):
  * a required `processBatch` and optional lifecycle hooks.
@@ -7,6 +9,7 @@
  * and `_arrival` (approximate arrival time, epoch milliseconds). Operators may add columns;
  * they should pass the metadata columns through so sinks can key rows stably.
  */
+
 export type Row = Record<string, unknown>;
 
 export interface Batch {
@@ -42,6 +45,11 @@ export interface OperatorContext {
 
 export interface Operator {
   readonly name: string;
+  /**
+   * Columns this operator adds to every row, with their types, so pipeline SQL that names them
+   * compiles (and is checked) before the first record arrives.
+   */
+  readonly outputColumns?: readonly { readonly name: string; readonly type: ColumnType }[];
   processBatch(batch: Batch, ctx: OperatorContext): Batch | Promise<Batch>;
   /** Serializable state to store with the checkpoint; given back to `restore` after a restart. */
   onCheckpoint?(): unknown | Promise<unknown>;

@@ -13,6 +13,7 @@ import { createSink } from '../sinks/registry.js';
 import type { Sink } from '../sinks/sink.js';
 import { SqlEngine } from '../sql/engine.js';
 import { Decoder } from './decode/decoder.js';
+import type { ColumnSpec } from './decode/schema.js';
 import { EngineEventBus } from './events.js';
 import type { DeadLetter, Operator, OperatorContext, Row } from './operator.js';
 import { parseDuration, planWindow, type WindowPlan, type WindowSpec } from './window.js';
@@ -130,7 +131,10 @@ export class StreamingQuery {
       if (state !== undefined) await op.restore(state);
     }
     this.sql = await SqlEngine.create();
-    this.window = await WindowTable.create(this.sql, this.config.format.columns, this.plan, this.config.view);
+    // The window table starts with the declared columns plus those the operators say they add.
+    const columns: ColumnSpec[] = [...this.config.format.columns];
+    for (const c of this.operators.flatMap((op) => op.outputColumns ?? [])) if (!columns.some((d) => d.name === c.name)) columns.push(c);
+    this.window = await WindowTable.create(this.sql, columns, this.plan, this.config.view);
     for (const o of this.outputs) await this.sql.validate(o.sql, `outputs.${o.name}.sql`);
 
     const loaded = await this.checkpoints.load();

@@ -57,6 +57,11 @@ export function createLinearRegressionScorer(options: LinearRegressionScorerOpti
   const labelCol = o.labelCol ?? model.params.labelCol;
   return {
     name: o.name,
+    outputColumns: [
+      { name: o.predictionCol, type: 'double' },
+      { name: o.residualCol, type: 'double' },
+      ...(o.residualThreshold !== undefined ? [{ name: o.anomalyCol, type: 'boolean' as const }] : []),
+    ],
     processBatch(batch: Batch, ctx: OperatorContext): Batch {
       const rows: Row[] = [];
       for (const row of batch.rows) {

@@ -104,6 +104,10 @@ export function createStreamingLinearRegression(options: StreamingLinearRegressi
 
   return {
     name: o.name,
+    outputColumns: [
+      { name: o.predictionCol, type: 'double' },
+      { name: o.residualCol, type: 'double' },
+    ],
     get state(): StreamingLinearRegressionState {
       return { weights: [...weights], intercept, batchesTrained, rowsTrained };
     },

@@ -3,6 +3,7 @@ import { StreamingQuery } from '../../engine/streaming-query.js';
 import { StatusLine } from '../../dashboard/status.js';
 import { loadPipelineFile } from '../../pipeline/validate.js';
 import { createOperators } from '../../pipeline/operators.js';
+import { registerBuiltinOperators } from '../../pipeline/builtin-operators.js';
 import { connect, withConnectionFlags, type ConnectionFlags } from '../connection.js';
 
 export function register(program: Command): void {
@@ -15,6 +16,7 @@ export function register(program: Command): void {
     .option('--no-status', 'do not print the live status line')
     .option('--worker-id <id>', 'name of this worker in the lease table (default: random); run several workers with the same app to share shards')
     .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean; workerId?: string }) => {
+      registerBuiltinOperators();
       const config = loadPipelineFile(file);
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
       const conn = await connect(opts);
