@@ -14,8 +14,13 @@ export class ConsoleSink implements Sink {
   async init(): Promise<void> {}
 
   async write(rows: readonly Row[], batchTime: Date): Promise<SinkWriteResult> {
-    const columns = rows.length > 0 ? Object.keys(rows[0]!).filter((c) => !c.startsWith('_')) : [];
-    this.out(`-- ${this.name} @ ${batchTime.toISOString()} (${rows.length} rows)\n${showTable(rows, columns, this.config.rows, this.config.truncate)}`);
+    const header = `-- ${this.name} @ ${batchTime.toISOString()} (${rows.length} rows)\n`;
+    if (rows.length === 0) {
+      this.out(header);
+      return { written: 0, skipped: 0, deadLetters: [] };
+    }
+    const columns = Object.keys(rows[0]!).filter((c) => !c.startsWith('_'));
+    this.out(`${header}${showTable(rows, columns, this.config.rows, this.config.truncate)}`);
     return { written: Math.min(rows.length, this.config.rows), skipped: 0, deadLetters: [] };
   }
 
