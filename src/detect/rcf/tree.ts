@@ -85,7 +85,7 @@ export class RandomCutTree {
     let node = this.root;
     for (;;) {
       if (node < this.capacity && this.equalsLeaf(node, p)) {
-        for (let a = node; a >= 0; a = this.parent[a]!) this.mass[a]!++;
+        this.mass[node]!++; // its ancestors were counted on the way down
         return node;
       }
       const leafNode = node < this.capacity;
