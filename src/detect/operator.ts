@@ -9,9 +9,10 @@
  * least recently seen key is evicted (it starts learning afresh if it comes back).
  * State: `onCheckpoint()` returns every live model (JSON-safe); `restore()` continues exactly.
  */
+import { parseOptions as parseWithSchema } from '../validation.js';
 import { z } from 'zod';
 import { positionOf, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
-import { invalidOption, SluiceError } from '../errors.js';
+import { SluiceError } from '../errors.js';
 import { DEFAULT_DETECTOR, DETECTOR_NAMES, createDetector, restoreDetector, alertLevelOf } from './registry.js';
 import type { Detector, DetectorState } from './types.js';
 
@@ -50,14 +51,7 @@ export interface AnomalyOperator extends Operator {
 }
 
 function parseOptions(options: AnomalyOperatorOptions) {
-  const r = anomalyOperatorOptionsSchema.safeParse(options);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.join('.') || 'options';
-    const given = issue.path.reduce<unknown>((o, k) => (o as Record<PropertyKey, unknown> | undefined)?.[k], options);
-    throw invalidOption(`anomaly operator ${field}`, given, issue.message);
-  }
-  return r.data;
+  return parseWithSchema(anomalyOperatorOptionsSchema, options, (field) => `anomaly operator ${field || 'options'}`);
 }
 
 function timeOf(v: unknown, fallback: number): number {
@@ -123,8 +117,12 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
         const key = o.key === undefined ? '' : String(row[o.key] ?? '');
         const t = timeOf(o.time === undefined ? row._arrival : row[o.time], ctx.batchTime.getTime());
         const s = modelFor(key).update(values, t);
-        const explanation: Record<string, { attribution: number }> = {};
-        if (s.attribution) columns.forEach((c, j) => (explanation[c] = { attribution: s.attribution![j] ?? 0 }));
+        const explanation: Record<string, { attribution: number; direction?: 'HIGH' | 'LOW' }> = {};
+        columns.forEach((c, j) => {
+          if (s.attribution === undefined) return;
+          const direction = s.directions?.[j];
+          explanation[c] = { attribution: s.attribution[j] ?? 0, ...(direction ? { direction } : {}) };
+        });
         out.push({
           ...row,
           [o.scoreColumn]: s.score,

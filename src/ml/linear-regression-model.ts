@@ -1,3 +1,4 @@
+import { parseOptions } from '../validation.js';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -134,15 +135,11 @@ export class LinearRegressionModel {
   }
 
   static fromJSON(json: unknown, source = 'model JSON'): LinearRegressionModel {
-    const parsed = savedModelSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw invalidOption(`${source} field ${issue.path.join('.') || '(root)'}`, json, `${issue.message}; save the model with model.save(path)`);
+    const data = parseOptions(savedModelSchema, json, (field) => `${source} field ${field || '(root)'}`, 'save the model with model.save(path)');
+    if (data.coefficients.length !== data.numFeatures) {
+      throw invalidOption(`${source} field numFeatures`, data.numFeatures, 'must equal the number of coefficients');
     }
-    if (parsed.data.coefficients.length !== parsed.data.numFeatures) {
-      throw invalidOption(`${source} field numFeatures`, parsed.data.numFeatures, 'must equal the number of coefficients');
-    }
-    return new LinearRegressionModel(parsed.data.coefficients, parsed.data.intercept, parsed.data.params);
+    return new LinearRegressionModel(data.coefficients, data.intercept, data.params);
   }
 
   static async load(path: string): Promise<LinearRegressionModel> {

@@ -1,5 +1,5 @@
+import { parseOptions } from '../validation.js';
 import { z } from 'zod';
-import { invalidOption } from '../errors.js';
 
 /** Spark's LinearRegression params with Spark's defaults. */
 export const linearRegressionParamsSchema = z.object({
@@ -19,11 +19,5 @@ export type LinearRegressionParams = z.output<typeof linearRegressionParamsSchem
 export type LinearRegressionOptions = z.input<typeof linearRegressionParamsSchema>;
 
 export function parseLinearRegressionParams(options: LinearRegressionOptions): LinearRegressionParams {
-  const parsed = linearRegressionParamsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = issue.path.join('.');
-    throw invalidOption(`LinearRegression.${key}`, (options as Record<string, unknown>)[key], issue.message);
-  }
-  return parsed.data;
+  return parseOptions(linearRegressionParamsSchema, options, (field) => `LinearRegression.${field}`);
 }

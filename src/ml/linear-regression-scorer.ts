@@ -1,3 +1,4 @@
+import { parseOptions } from '../validation.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SluiceError, invalidOption } from '../errors.js';
@@ -43,13 +44,7 @@ function loadModel(model: string | z.output<typeof savedModelSchema>): LinearReg
  * const scorer = createLinearRegressionScorer({ model: 'loan-model.json', featureCols: ['ApplicantIncome', 'CoapplicantIncome'], residualThreshold: 100 });
  */
 export function createLinearRegressionScorer(options: LinearRegressionScorerOptions): Operator {
-  const parsed = linearRegressionScorerOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? '');
-    throw invalidOption(`linreg scorer ${issue.path.join('.')}`, (options as Record<string, unknown>)[key], issue.message);
-  }
-  const o = parsed.data;
+  const o = parseOptions(linearRegressionScorerOptionsSchema, options, (field) => `linreg scorer ${field}`);
   const model = loadModel(o.model);
   if (o.featureCols.length !== model.numFeatures) {
     throw invalidOption('linreg scorer featureCols', o.featureCols, `the model has ${model.numFeatures} features; list exactly that many columns in the model's order`);

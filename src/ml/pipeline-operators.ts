@@ -1,4 +1,4 @@
-import { invalidOption } from '../errors.js';
+import { parseOptions } from '../validation.js';
 import { registerOperator } from '../pipeline/operators.js';
 import type { OperatorConfig } from '../pipeline/config.js';
 import type { Operator } from '../engine/operator.js';
@@ -12,12 +12,7 @@ export const ML_OPERATOR_KINDS = { score: 'linreg-score', sgd: 'linreg-sgd' } as
 function parseConfig<S extends z.ZodType>(schema: S, config: OperatorConfig, index: number): z.input<S> {
   const { kind, ...rest } = config;
   const options = { name: `${kind}-${index}`, ...rest };
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? '');
-    throw invalidOption(`operators[${index}].${issue.path.join('.')}`, (options as Record<string, unknown>)[key], issue.message);
-  }
+  parseOptions(schema, options, (field) => `operators[${index}].${field}`);
   return options as z.input<S>;
 }
 

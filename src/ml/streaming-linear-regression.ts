@@ -1,3 +1,4 @@
+import { parseOptions } from '../validation.js';
 import { z } from 'zod';
 import { invalidOption } from '../errors.js';
 import { positionOf, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
@@ -56,12 +57,7 @@ const stateSchema = z.object({
  * iterations allow, so it tracks drift but never equals the batch OLS fit.
  */
 export function createStreamingLinearRegression(options: StreamingLinearRegressionOptions): StreamingLinearRegression {
-  const parsed = streamingLinearRegressionOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw invalidOption(`streaming linreg ${issue.path.join('.')}`, (options as Record<string, unknown>)[String(issue.path[0] ?? '')], issue.message);
-  }
-  const o = parsed.data;
+  const o = parseOptions(streamingLinearRegressionOptionsSchema, options, (field) => `streaming linreg ${field}`);
   const p = o.featureCols.length;
   if (o.initialWeights !== undefined && o.initialWeights.length !== p) {
     throw invalidOption('streaming linreg initialWeights', o.initialWeights, `give ${p} weights, one per feature column`);

@@ -1,3 +1,4 @@
+import { parseOptions } from '../validation.js';
 import { z } from 'zod';
 import { SluiceError, invalidOption } from '../errors.js';
 import { quoteIdent, type DataFrame } from './dataframe.js';
@@ -28,14 +29,10 @@ export class VectorAssembler {
   readonly handleInvalid: HandleInvalid;
 
   constructor(options: VectorAssemblerOptions) {
-    const parsed = vectorAssemblerOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw invalidOption(`VectorAssembler.${issue.path.join('.')}`, options, issue.message);
-    }
-    this.inputCols = parsed.data.inputCols;
-    this.outputCol = parsed.data.outputCol;
-    this.handleInvalid = parsed.data.handleInvalid;
+    const parsed = parseOptions(vectorAssemblerOptionsSchema, options, (field) => `VectorAssembler.${field}`);
+    this.inputCols = parsed.inputCols;
+    this.outputCol = parsed.outputCol;
+    this.handleInvalid = parsed.handleInvalid;
   }
 
   setHandleInvalid(handleInvalid: HandleInvalid): VectorAssembler {

@@ -2,15 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { SluiceError, describeValue } from '../errors.js';
+import { formatPath, valueAt } from '../validation.js';
 import { pipelineConfigSchema, type PipelineConfig } from './config.js';
 
 /** Formats a zod issue as "field: problem (value given)". */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const path = issue.path.length === 0 ? '(top level)' : issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-  let value: unknown = input;
-  for (const p of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
-  const given = value === undefined ? 'missing' : `got ${describeValue(value)}`;
-  return `${path}: ${issue.message} (${given})`;
+  const path = issue.path.length === 0 ? '(top level)' : formatPath(issue.path);
+  const value = valueAt(input, issue.path);
+  return `${path}: ${issue.message} (${value === undefined ? 'missing' : `got ${describeValue(value)}`})`;
 }
 
 /**
