@@ -56,7 +56,7 @@ export class EnsembleDetector implements Detector {
       if (this.sinceAlert <= sup.points) score = Math.min(score, sup.cap);
       else if (score >= sup.level) this.sinceAlert = 0;
     }
-    return { score, raw: combined, ...(best!.attribution ? { attribution: best!.attribution } : {}) };
+    return { ...best!, score, raw: combined };
   }
 
   toState(): DetectorState {

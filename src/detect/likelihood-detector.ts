@@ -35,7 +35,7 @@ export class LikelihoodDetector implements Detector {
   update(values: ArrayLike<number>, timeMs: number): Scored {
     const s = this.inner.update(values, timeMs);
     const { probability, score } = this.post.update(s.score);
-    return { score, raw: probability, ...(s.attribution ? { attribution: s.attribution } : {}) };
+    return { ...s, score, raw: probability };
   }
 
   toState(): DetectorState {

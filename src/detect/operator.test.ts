@@ -74,3 +74,16 @@ describe('anomaly operator in a pipeline file', () => {
     expect(() => createOperators([{ kind: 'anomaly', value: 'x', maxKeys: -1 }])).toThrow(/maxKeys: -1/);
   });
 });
+
+describe('anomaly operator explanation', () => {
+  it('names the column that moved and its direction, like RANDOM_CUT_FOREST_WITH_EXPLANATION', async () => {
+    const op = createAnomalyOperator({ detector: 'rcf', value: ['cpu', 'memory'], params: { numberOfTrees: 40, sampleSize: 128 } });
+    const rows = Array.from({ length: 800 }, (_, t) => ({ cpu: 50 + 5 * Math.sin(t / 7), memory: 70 + 3 * Math.cos(t / 5) }));
+    op.processBatch({ rows }, ctx());
+    const [row] = (await op.processBatch({ rows: [{ cpu: 52, memory: 20 }] }, ctx())).rows;
+    const e = JSON.parse(row!.anomaly_explanation as string);
+    expect(e.memory.direction).toBe('LOW');
+    expect(e.memory.attribution).toBeGreaterThan(4 * e.cpu.attribution);
+    expect(row!.anomaly_grade).toBe('high');
+  });
+});

@@ -8,6 +8,8 @@ export interface Scored {
   readonly raw: number;
   /** Per-input-column share of the score, when the detector can explain itself. */
   readonly attribution?: readonly number[];
+  /** Per input column: was the value unusually high or unusually low (RCF with `explain`). */
+  readonly directions?: readonly ('HIGH' | 'LOW')[];
 }
 
 /** JSON-safe snapshot of a detector: `restoreDetector(state)` continues exactly where it stopped. */

@@ -27,7 +27,8 @@ export const rcfParamsSchema = z
      */
     timeOfDay: z.boolean().default(false),
     seed: z.number().int().default(42),
-    explain: z.boolean().default(false),
+    /** Per-column attribution with direction; on by default when scoring more than one column. */
+    explain: z.boolean().optional(),
   })
   .strict();
 export type RcfParams = z.output<typeof rcfParamsSchema>;
@@ -96,7 +97,8 @@ export class RandomCutForest implements Detector {
     const outputAfter = this.params.outputAfter ?? Math.max(1, sampleSize >> 2);
     const ready = this.seen - shingleSize + 1 > outputAfter;
     let raw = 0;
-    const attr = this.params.explain && ready ? new Float64Array(2 * p.length) : undefined;
+    const explain = this.params.explain ?? inputs > 1;
+    const attr = explain && ready ? new Float64Array(2 * p.length) : undefined;
     if (ready) {
       for (const t of this.trees) raw += t.score(p, this.path, attr);
       raw /= this.trees.length;
@@ -112,14 +114,22 @@ export class RandomCutForest implements Detector {
       sampler.add(w, tree.insert(p, this.rng));
     }
     const score = raw / (raw + 1);
-    if (attr === undefined) return { score, raw };
-    // fold the shingle's dimensions back onto the input columns
+    if (attr === undefined) return inputs === 1 && ready ? { score, raw, attribution: [raw] } : { score, raw };
+    // fold the shingle's dimensions back onto the input columns (time-of-day context excluded)
     const D = p.length;
-    const perColumn = new Array<number>(inputs).fill(0);
+    const low = new Array<number>(inputs).fill(0);
+    const high = new Array<number>(inputs).fill(0);
     for (let d = 0; d < D; d++) {
-      if (d % c < inputs) perColumn[d % c]! += (attr[d]! + attr[D + d]!) / this.trees.length;
+      if (d % c >= inputs) continue;
+      low[d % c]! += attr[d]! / this.trees.length;
+      high[d % c]! += attr[D + d]! / this.trees.length;
     }
-    return { score, raw, attribution: perColumn };
+    return {
+      score,
+      raw,
+      attribution: low.map((l, j) => l + high[j]!),
+      directions: low.map((l, j) => (high[j]! >= l ? 'HIGH' : 'LOW')),
+    };
   }
 
   /** `x` divided by the running mean of |x| of the points before it (the first point scales itself). */
