@@ -3,9 +3,9 @@ import { schemaTreeString, showString, type DataType, type Field } from './forma
 import type { MlSession } from './session.js';
 import { XORShiftRandom } from './xorshift-random.js';
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** SQL identifier quoting, shared with the engine's DuckDB code. */
+export { quoteIdent } from '../sql/types.js';
+import { quoteIdent } from '../sql/types.js';
 
 export type Row = Record<string, unknown>;
 
