@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { invalidOption, SluiceError } from '../../errors.js';
 import { createDetector, DEFAULT_DETECTOR, DETECTOR_NAMES } from '../../detect/registry.js';
 import { parseTime } from '../../detect/time.js';
-import { registerAnomalyOperator } from '../../detect/pipeline.js';
 
 interface DetectFlags {
   input: string;
@@ -69,8 +68,6 @@ export async function detectFile(flags: DetectFlags): Promise<{ rows: number; al
 }
 
 export function register(program: Command): void {
-  // every CLI run registers this module, so `sluice run` pipeline files can use `kind: anomaly`
-  registerAnomalyOperator();
   program
     .command('detect')
     .description('score a timestamp,value CSV point by point (strictly online) and write timestamp,value,anomaly_score in [0, 1]')
