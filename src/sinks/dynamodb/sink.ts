@@ -12,6 +12,11 @@ import { itemSize, toAttribute } from './marshal.js';
 
 const MAX_ITEM_BYTES = 400 * 1024;
 
+/** JSON of a row for content comparison; bigints as decimal strings. */
+function stableJson(row: Row): string {
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
 /**
  * Writes rows as items with BatchWriteItem (25 per call, several calls in flight), resending only
  * `UnprocessedItems` with exponential backoff. Guarantee: at-least-once with idempotent keys, i.e.
@@ -58,6 +63,12 @@ export class DynamoDbSink implements Sink {
     let skipped = 0;
     for (const row of rows) {
       const key = this.keyOf(row);
+      // Dedupe before marshalling: a window re-emits rows already written, and most are skipped here.
+      const hash = this.config.dedupe ? createHash('sha1').update(stableJson(row)).digest('base64') : '';
+      if (this.config.dedupe && this.written.get(key)?.hash === hash) {
+        skipped++;
+        continue;
+      }
       const item: Record<string, AttributeValue> = {};
       for (const [k, v] of Object.entries(row)) if (v !== undefined) item[k] = toAttribute(v);
       item[this.config.keyAttribute] = { S: key };
@@ -70,11 +81,6 @@ export class DynamoDbSink implements Sink {
           stage: this.name,
           ...(position ? { position } : {}),
         });
-        continue;
-      }
-      const hash = this.config.dedupe ? createHash('sha1').update(JSON.stringify(item)).digest('base64') : '';
-      if (this.config.dedupe && this.written.get(key)?.hash === hash) {
-        skipped++;
         continue;
       }
       byKey.set(key, { item, hash });
