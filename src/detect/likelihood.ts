@@ -8,6 +8,7 @@
  * against points before it.
  */
 import { z } from 'zod';
+import { decodeF64, encodeF64 } from './codec.js';
 
 export const likelihoodParamsSchema = z
   .object({
@@ -27,7 +28,8 @@ export type LikelihoodParams = z.output<typeof likelihoodParamsSchema>;
 
 export interface LikelihoodState {
   count: number;
-  history: number[];
+  /** Past moving averages, oldest first (base64 Float64Array). */
+  history: string;
   recent: number[];
   recentSum: number;
   mean: number;
@@ -82,7 +84,7 @@ export class AnomalyLikelihood {
     this.s = state
       ? { ...state, recent: [...state.recent] }
       : { count: 0, recent: [], recentSum: 0, mean: 0, std: 1, estimatedAt: -1, prev: 0 };
-    if (state) for (const v of state.history) this.push(v);
+    if (state) for (const v of decodeF64(state.history)) this.push(v);
   }
 
   private push(v: number): void {
@@ -130,7 +132,7 @@ export class AnomalyLikelihood {
 
   toState(): LikelihoodState {
     const n = this.ring.length;
-    const history = Array.from({ length: this.filled }, (_, i) => this.ring[(this.head + i) % n]!);
+    const history = encodeF64(Float64Array.from({ length: this.filled }, (_, i) => this.ring[(this.head + i) % n]!));
     return { ...this.s, history, recent: [...this.s.recent] };
   }
 }

@@ -32,7 +32,7 @@ export const anomalyOperatorOptionsSchema = z
     explanationColumn: z.string().min(1).default('anomaly_explanation'),
     /** Scores at or above `high` are graded `high`; at or above `medium`, `medium`; else `low`. */
     grades: z.object({ high: z.number().min(0).max(1), medium: z.number().min(0).max(1) }).strict().optional(),
-    maxKeys: z.number().int().min(1).default(10_000),
+    maxKeys: z.number().int().min(1).default(1_000),
   })
   .strict();
 export type AnomalyOperatorOptions = z.input<typeof anomalyOperatorOptionsSchema>;

@@ -4,10 +4,13 @@
  * so recent points are favoured with an effective memory of about `1 / timeDecay` points.
  * A max-heap over weights says which entry to evict.
  */
+import { decodeF64, decodeI32, encodeF64, encodeI32 } from '../codec.js';
+
 export interface SamplerState {
   readonly size: number;
-  readonly weight: number[];
-  readonly leaf: number[];
+  /** base64 Float64Array / Int32Array */
+  readonly weight: string;
+  readonly leaf: string;
 }
 
 export class DecayedSampler {
@@ -63,14 +66,14 @@ export class DecayedSampler {
   }
 
   toState(): SamplerState {
-    return { size: this.size, weight: Array.from(this.weight), leaf: Array.from(this.leaf) };
+    return { size: this.size, weight: encodeF64(this.weight), leaf: encodeI32(this.leaf) };
   }
 
   static fromState(capacity: number, s: SamplerState): DecayedSampler {
     const d = new DecayedSampler(capacity);
     d.size = s.size;
-    d.weight.set(s.weight);
-    d.leaf.set(s.leaf);
+    d.weight.set(decodeF64(s.weight));
+    d.leaf.set(decodeI32(s.leaf));
     return d;
   }
 }

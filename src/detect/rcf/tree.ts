@@ -8,19 +8,21 @@
  * leaf there, else descend along the existing cut. Deletion splices the sibling into the parent.
  * Node ids: leaves `0..capacity-1`, internal nodes `capacity..2*capacity-2`.
  */
+import { decodeF64, decodeI32, encodeF64, encodeI32 } from '../codec.js';
 import type { Rng } from '../random.js';
 
+/**
+ * A tree's checkpoint: the structure (children, cuts, masses, leaf points) as base64 typed arrays.
+ * Parents and boxes are derived on restore (boxes are exact min/max of leaf points, so identical).
+ */
 export interface TreeState {
   readonly root: number;
-  readonly parent: number[];
-  readonly left: number[];
-  readonly right: number[];
-  readonly cutDim: number[];
-  readonly cutVal: number[];
-  readonly mass: number[];
-  readonly boxMin: number[];
-  readonly boxMax: number[];
-  readonly points: number[];
+  readonly left: string;
+  readonly right: string;
+  readonly cutDim: string;
+  readonly cutVal: string;
+  readonly mass: string;
+  readonly points: string;
   readonly freeLeaves: number[];
   readonly freeInternal: number[];
 }
@@ -304,15 +306,12 @@ export class RandomCutTree {
   toState(): TreeState {
     return {
       root: this.root,
-      parent: Array.from(this.parent),
-      left: Array.from(this.left),
-      right: Array.from(this.right),
-      cutDim: Array.from(this.cutDim),
-      cutVal: Array.from(this.cutVal),
-      mass: Array.from(this.mass),
-      boxMin: Array.from(this.boxMin),
-      boxMax: Array.from(this.boxMax),
-      points: Array.from(this.points),
+      left: encodeI32(this.left),
+      right: encodeI32(this.right),
+      cutDim: encodeI32(this.cutDim),
+      cutVal: encodeF64(this.cutVal),
+      mass: encodeI32(this.mass),
+      points: encodeF64(this.points),
       freeLeaves: [...this.freeLeaves],
       freeInternal: [...this.freeInternal],
     };
@@ -321,17 +320,34 @@ export class RandomCutTree {
   static fromState(capacity: number, dims: number, s: TreeState): RandomCutTree {
     const t = new RandomCutTree(capacity, dims);
     t.root = s.root;
-    t.parent.set(s.parent);
-    t.left.set(s.left);
-    t.right.set(s.right);
-    t.cutDim.set(s.cutDim);
-    t.cutVal.set(s.cutVal);
-    t.mass.set(s.mass);
-    t.boxMin.set(s.boxMin);
-    t.boxMax.set(s.boxMax);
-    t.points.set(s.points);
+    t.left.set(decodeI32(s.left));
+    t.right.set(decodeI32(s.right));
+    t.cutDim.set(decodeI32(s.cutDim));
+    t.cutVal.set(decodeF64(s.cutVal));
+    t.mass.set(decodeI32(s.mass));
+    t.points.set(decodeF64(s.points));
     t.freeLeaves = [...s.freeLeaves];
     t.freeInternal = [...s.freeInternal];
+    if (t.root >= 0) t.rebuild(t.root, -1);
     return t;
+  }
+
+  /** Sets parents and recomputes boxes below `id` (post-order). */
+  private rebuild(id: number, parent: number): void {
+    this.parent[id] = parent;
+    if (id < this.capacity) return;
+    const l = this.left[id]!;
+    const r = this.right[id]!;
+    this.rebuild(l, id);
+    this.rebuild(r, id);
+    const D = this.dims;
+    const cap = this.capacity;
+    const o = (id - cap) * D;
+    const lo = (l < cap ? l : l - cap) * D;
+    const ro = (r < cap ? r : r - cap) * D;
+    for (let d = 0; d < D; d++) {
+      this.boxMin[o + d] = Math.min((l < cap ? this.points : this.boxMin)[lo + d]!, (r < cap ? this.points : this.boxMin)[ro + d]!);
+      this.boxMax[o + d] = Math.max((l < cap ? this.points : this.boxMax)[lo + d]!, (r < cap ? this.points : this.boxMax)[ro + d]!);
+    }
   }
 }
