@@ -59,6 +59,21 @@ describe('anomaly likelihood', () => {
   });
 });
 
+describe('anomaly likelihood calibration', () => {
+  it('gives about 1 % of ordinary points a probability above 0.99', () => {
+    const r = new Rng(5);
+    const g = () => Math.sqrt(-2 * Math.log(r.nextOpen())) * Math.cos(2 * Math.PI * r.next());
+    const d = createDetector('likelihood', { logScale: false, redThreshold: 1, inner: { detector: 'ewma' } });
+    const p = Array.from({ length: 20_000 }, () => d.update([g()], 0).raw).slice(1000);
+    const above = p.filter((x) => x > 0.99).length / p.length;
+    expect(above).toBeGreaterThan(0.002);
+    expect(above).toBeLessThan(0.03);
+    const median = [...p].sort((a, b) => a - b)[p.length >> 1]!;
+    expect(median).toBeGreaterThan(0.3);
+    expect(median).toBeLessThan(0.7);
+  });
+});
+
 describe('every detector', () => {
   for (const name of DETECTOR_NAMES) {
     it(`${name}: is causal and gives identical scores after save and restore`, () => {
