@@ -5,7 +5,7 @@
  * `level` the next `points` scores are capped at `cap`: one alert per episode, not a burst.
  */
 import { z } from 'zod';
-import { detectorSpecSchema, type DetectorFactory } from './likelihood-detector.js';
+import { detectorSpecSchema, type DetectorFactory } from './spec.js';
 import type { Detector, DetectorState, Scored } from './types.js';
 
 export const ensembleParamsSchema = z

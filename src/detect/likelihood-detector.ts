@@ -1,18 +1,8 @@
 /** Any detector followed by the anomaly-likelihood post-processor: its score becomes a calibrated probability. */
 import { z } from 'zod';
 import { AnomalyLikelihood, likelihoodParamsSchema, type LikelihoodState } from './likelihood.js';
+import { detectorSpecSchema, type DetectorFactory } from './spec.js';
 import type { Detector, DetectorState, Scored } from './types.js';
-
-export const detectorSpecSchema = z.object({
-  detector: z.string(),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
-export type DetectorSpec = z.output<typeof detectorSpecSchema>;
-
-export type DetectorFactory = {
-  create(spec: DetectorSpec): Detector;
-  restore(state: DetectorState): Detector;
-};
 
 export const likelihoodDetectorParamsSchema = likelihoodParamsSchema.extend({
   inner: detectorSpecSchema.default({ detector: 'ewma' }),
