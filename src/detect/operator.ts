@@ -11,7 +11,7 @@
  */
 import { parseOptions as parseWithSchema } from '../validation.js';
 import { z } from 'zod';
-import { positionOf, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
+import { rowDeadLetter, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
 import { SluiceError } from '../errors.js';
 import { DEFAULT_DETECTOR, DETECTOR_NAMES, createDetector, restoreDetector, alertLevelOf } from './registry.js';
 import type { Detector, DetectorState } from './types.js';
@@ -110,8 +110,7 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
           values[j] = x;
         }
         if (bad !== undefined) {
-          const position = positionOf(row);
-          ctx.deadLetter({ reason: bad, raw: new TextEncoder().encode(JSON.stringify(row)), stage: o.name, ...(position ? { position } : {}) });
+          ctx.deadLetter(rowDeadLetter(row, o.name, bad));
           continue;
         }
         const key = o.key === undefined ? '' : String(row[o.key] ?? '');

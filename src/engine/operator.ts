@@ -59,6 +59,16 @@ export interface Operator {
   onClose?(): void | Promise<void>;
 }
 
+/**
+ * A dead letter for a row an operator or sink cannot take: the row as JSON, the stage, the reason,
+ * and the record's position when the row carries it.
+ */
+export function rowDeadLetter(row: Row, stage: string, reason: string): DeadLetter {
+  const position = positionOf(row);
+  const raw = new TextEncoder().encode(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  return { reason, raw, stage, ...(position ? { position } : {}) };
+}
+
 /** Reads the position metadata columns of a decoded row, if present. */
 export function positionOf(row: Row): RecordPosition | undefined {
   const shardId = row._shard;

@@ -2,9 +2,9 @@ import { parseOptions } from '../validation.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SluiceError, invalidOption } from '../errors.js';
-import { positionOf, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
+import { rowDeadLetter, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
 import { LinearRegressionModel, savedModelSchema } from './linear-regression-model.js';
-import { numericField, rowBytes, rowFeatures } from './row-features.js';
+import { numericField, rowFeatures } from './row-features.js';
 
 /** Options of the stream scoring operator, as the pipeline config gives them. */
 export const linearRegressionScorerOptionsSchema = z.object({
@@ -62,8 +62,7 @@ export function createLinearRegressionScorer(options: LinearRegressionScorerOpti
       for (const row of batch.rows) {
         const f = rowFeatures(row, o.featureCols);
         if ('reason' in f) {
-          const position = positionOf(row);
-          ctx.deadLetter({ reason: `${o.name}: ${f.reason}`, raw: rowBytes(row), stage: o.name, ...(position === undefined ? {} : { position }) });
+          ctx.deadLetter(rowDeadLetter(row, o.name, `${o.name}: ${f.reason}`));
           continue;
         }
         const prediction = model.predict(f.features);

@@ -23,7 +23,3 @@ export function rowFeatures(row: Row, featureCols: readonly string[]): { feature
   }
   return { features };
 }
-
-export function rowBytes(row: Row): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(row));
-}

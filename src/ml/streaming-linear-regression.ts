@@ -1,8 +1,8 @@
 import { parseOptions } from '../validation.js';
 import { z } from 'zod';
 import { invalidOption } from '../errors.js';
-import { positionOf, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
-import { numericField, rowBytes, rowFeatures } from './row-features.js';
+import { rowDeadLetter, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
+import { numericField, rowFeatures } from './row-features.js';
 
 /** Options of the online learner (Spark's StreamingLinearRegressionWithSGD, with its defaults). */
 export const streamingLinearRegressionOptionsSchema = z.object({
@@ -114,8 +114,7 @@ export function createStreamingLinearRegression(options: StreamingLinearRegressi
       for (const row of batch.rows) {
         const f = rowFeatures(row, o.featureCols);
         if ('reason' in f) {
-          const position = positionOf(row);
-          ctx.deadLetter({ reason: `${o.name}: ${f.reason}`, raw: rowBytes(row), stage: o.name, ...(position === undefined ? {} : { position }) });
+          ctx.deadLetter(rowDeadLetter(row, o.name, `${o.name}: ${f.reason}`));
           continue;
         }
         const prediction = predict(f.features);

@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { ensureTable } from '../../aws/admin.js';
 import { classifyAwsError } from '../../aws/errors.js';
 import { SluiceError, invalidOption } from '../../errors.js';
-import type { DeadLetter, Row } from '../../engine/operator.js';
-import { positionOf } from '../../engine/operator.js';
+import { rowDeadLetter, type DeadLetter, type Row } from '../../engine/operator.js';
 import { retry } from '../../retry.js';
 import type { Sink, SinkWriteResult } from '../sink.js';
 import type { DynamoSinkConfig } from './config.js';
@@ -74,13 +73,9 @@ export class DynamoDbSink implements Sink {
       item[this.config.keyAttribute] = { S: key };
       const size = itemSize(item);
       if (size > MAX_ITEM_BYTES) {
-        const position = positionOf(row);
-        deadLetters.push({
-          reason: `item for key ${key} is ${size} bytes, above DynamoDB's 400 KB item limit; fix: select fewer or smaller columns for sink ${this.name}`,
-          raw: Buffer.from(JSON.stringify(row)),
-          stage: this.name,
-          ...(position ? { position } : {}),
-        });
+        deadLetters.push(
+          rowDeadLetter(row, this.name, `item for key ${key} is ${size} bytes, above DynamoDB's 400 KB item limit; fix: select fewer or smaller columns for sink ${this.name}`),
+        );
         continue;
       }
       byKey.set(key, { item, hash });

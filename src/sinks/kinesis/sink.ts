@@ -1,7 +1,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ensureStream } from '../../aws/admin.js';
 import { SluiceError } from '../../errors.js';
-import { positionOf, type DeadLetter, type Row } from '../../engine/operator.js';
+import { rowDeadLetter, type DeadLetter, type Row } from '../../engine/operator.js';
 import { KinesisProducer, RECORD_MAX_BYTES } from '../../kinesis/producer.js';
 import type { Sink, SinkWriteResult } from '../sink.js';
 import type { KinesisSinkConfig } from './config.js';
@@ -34,13 +34,7 @@ export class KinesisSink implements Sink {
       const key = this.config.partitionKeyColumn ? String(row[this.config.partitionKeyColumn] ?? '') : `${row._shard ?? ''}#${row._seq ?? ''}`;
       const partitionKey = (key || 'none').slice(0, 256);
       if (data.byteLength + Buffer.byteLength(partitionKey) > RECORD_MAX_BYTES) {
-        const position = positionOf(row);
-        deadLetters.push({
-          reason: `row is ${data.byteLength} bytes as JSON, above Kinesis' 1 MiB record limit; fix: select fewer or smaller columns for sink ${this.name}`,
-          raw: data,
-          stage: this.name,
-          ...(position ? { position } : {}),
-        });
+        deadLetters.push(rowDeadLetter(row, this.name, `row is ${data.byteLength} bytes as JSON, above Kinesis' 1 MiB record limit; fix: select fewer or smaller columns for sink ${this.name}`));
         continue;
       }
       records.push({ data, partitionKey });
