@@ -8,8 +8,9 @@
  *     value: currentTemp
  *     key: id
  * outputs:
- *   - table: data_anomaly
+ *   - name: data_anomaly
  *     sql: SELECT * FROM events WHERE anomaly_score >= 0.45
+ *     sink: { kind: dynamodb, table: data_anomaly }
  * ```
  */
 import { registerOperator } from '../pipeline/operators.js';
