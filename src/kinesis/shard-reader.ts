@@ -3,6 +3,7 @@ import { awsCall, classifyAwsError } from '../aws/errors.js';
 import { backoffDelay, sleep } from '../retry.js';
 import { iteratorRequest, type ShardPosition } from './position.js';
 import type { KinesisRecord } from './record.js';
+import { deaggregate } from './kpl.js';
 
 export interface ShardReaderOptions {
   kinesis: KinesisClient;
@@ -58,14 +59,19 @@ export class ShardReader {
     this.loop = this.run();
   }
 
-  /** Takes up to `max` buffered records, oldest first. */
+  /**
+   * Takes up to `max` buffered records, oldest first, never splitting a KPL aggregate (its records
+   * share one sequence number, which is checkpointed once all of them are processed).
+   */
   drain(max = Number.POSITIVE_INFINITY): KinesisRecord[] {
-    if (max >= this.buffer.length) {
+    let n = Math.min(max, this.buffer.length);
+    while (n > 0 && n < this.buffer.length && this.buffer[n]!.sequenceNumber === this.buffer[n - 1]!.sequenceNumber) n++;
+    if (n === this.buffer.length) {
       const out = this.buffer;
       this.buffer = [];
       return out;
     }
-    return this.buffer.splice(0, max);
+    return this.buffer.splice(0, n);
   }
 
   get buffered(): number {
@@ -113,13 +119,14 @@ export class ShardReader {
         failures = 0;
         const records = r.Records ?? [];
         for (const rec of records) {
-          this.buffer.push({
+          const record: KinesisRecord = {
             shardId: this.o.shardId,
             sequenceNumber: rec.SequenceNumber!,
             partitionKey: rec.PartitionKey ?? '',
             arrivalMs: rec.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
             data: rec.Data ?? new Uint8Array(0),
-          });
+          };
+          for (const r of deaggregate(record)) this.buffer.push(r);
         }
         const newest = records.at(-1);
         if (newest) {

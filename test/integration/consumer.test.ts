@@ -17,6 +17,7 @@ import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { aggregate } from '../helpers/kpl.js';
 
 const env = useLocalStack();
 
@@ -152,5 +153,25 @@ describe('local stack persistence', () => {
       c2.close();
       await second.close();
     }
+  });
+});
+
+describe('KPL aggregated records', () => {
+  it('de-aggregates them into one row each, keyed by sequence:sub-sequence, and checkpoints the outer record', async () => {
+    const { names, config } = seedPipeline({ window: { kind: 'none' } });
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    const inner = seedRecords(5).map((r, i) => ({ partitionKey: `k${i}`, data: encode(r) }));
+    const [sent] = await putAll(env.clients.kinesis, names.stream, [aggregate(inner)]);
+    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients });
+    await q.start();
+    try {
+      await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 5, 20_000, '5 rows');
+    } finally {
+      await q.stop();
+    }
+    const dump = await scanAll(env.clients.dynamodb, names.dump);
+    expect(dump.map((d) => d._seq).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${sent!.sequenceNumber}:${i}`));
+    const cps = await new DynamoCheckpointStore({ dynamodb: env.clients.dynamodb, appName: names.app, streamName: names.stream, workerId: 't' }).load();
+    expect(cps.get(sent!.shardId)?.checkpoint).toBe(sent!.sequenceNumber);
   });
 });

@@ -36,11 +36,11 @@ export class Decoder {
           reason: result,
           raw: rec.data,
           stage: 'decode',
-          position: { shardId: rec.shardId, sequenceNumber: rec.sequenceNumber, arrivalTime: new Date(rec.arrivalMs), partitionKey: rec.partitionKey },
+          position: { shardId: rec.shardId, sequenceNumber: sequenceOf(rec), arrivalTime: new Date(rec.arrivalMs), partitionKey: rec.partitionKey },
         });
       } else {
         result._shard = rec.shardId;
-        result._seq = rec.sequenceNumber;
+        result._seq = sequenceOf(rec);
         result._arrival = rec.arrivalMs;
         rows.push(result);
       }
@@ -97,6 +97,11 @@ export class Decoder {
     for (const col of this.format.columns) row[col.name] = convertJson(col, obj[col.name]);
     return row;
   }
+}
+
+/** A record's sequence number as rows show it: `<sequence>:<sub-sequence>` for records from a KPL aggregate. */
+function sequenceOf(rec: KinesisRecord): string {
+  return rec.subSequenceNumber === undefined ? rec.sequenceNumber : `${rec.sequenceNumber}:${rec.subSequenceNumber}`;
 }
 
 function hexPrefix(data: Uint8Array): string {
