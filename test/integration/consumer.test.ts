@@ -157,6 +157,23 @@ describe('local stack persistence', () => {
 });
 
 describe('KPL aggregated records', () => {
+  it('never splits an aggregate across batches', async () => {
+    const stream = uniqueName('agg');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const inner = seedRecords(5).map((r, i) => ({ partitionKey: `k${i}`, data: encode(r) }));
+    const sent = await putAll(env.clients.kinesis, stream, [aggregate(inner), encode(seedRecords(1, 5)[0]!)]);
+    const reader = new ShardReader({ kinesis: env.clients.kinesis, streamName: stream, shardId: sent[0]!.shardId, start: { kind: 'trimHorizon' }, limit: 100, idleMs: 20, maxBuffered: 100 });
+    reader.start();
+    try {
+      await waitFor(() => reader.buffered === 6, 10_000, 'six records buffered');
+      const first = reader.drain(2);
+      expect(first.map((r) => r.subSequenceNumber)).toEqual([0, 1, 2, 3, 4]);
+      expect(reader.drain(2).map((r) => r.sequenceNumber)).toEqual([sent[1]!.sequenceNumber]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('de-aggregates them into one row each, keyed by sequence:sub-sequence, and checkpoints the outer record', async () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' } });
     await ensureStream(env.clients.kinesis, names.stream, 1);
