@@ -64,6 +64,14 @@ export async function runSeedScenario(o: DemoOptions): Promise<DemoSummary> {
   const query = new StreamingQuery({ config, clients: o.clients, ...(o.out ? { out: o.out } : {}) });
   o.onQuery?.(query);
   await query.start();
+  // If the pipeline fails (a sink refuses, the stream vanishes), stop producing and report it.
+  let failure: unknown;
+  const failed = new AbortController();
+  query.awaitTermination().catch((error: unknown) => {
+    failure = error;
+    failed.abort();
+  });
+  const signal = o.signal ? AbortSignal.any([o.signal, failed.signal]) : failed.signal;
 
   const template = compileTemplate(SEED_TEMPLATE, o.seed === undefined ? {} : { seed: o.seed });
   const random = seededRandom(o.seed ?? Date.now());
@@ -74,7 +82,7 @@ export async function runSeedScenario(o: DemoOptions): Promise<DemoSummary> {
   let anomalies = 0;
   let n = 0;
   try {
-    for await (const count of pace({ ratePerSecond: o.rate, ...(o.records !== undefined ? { count: o.records } : {}), ...(o.signal ? { signal: o.signal } : {}) })) {
+    for await (const count of pace({ ratePerSecond: o.rate, signal, ...(o.records !== undefined ? { count: o.records } : {}) })) {
       const batch: ProducerRecord[] = [];
       const kinds: (string | number)[] = [];
       for (let i = 0; i < count; i++, n++) {
@@ -103,10 +111,11 @@ export async function runSeedScenario(o: DemoOptions): Promise<DemoSummary> {
     // Wait until every accepted record has been read and processed (after Ctrl-C too, up to
     // drainTimeoutMs); stop() then runs a final batch and checkpoint.
     const deadline = Date.now() + (o.drainTimeoutMs ?? 60_000);
-    while (query.totals.records < produced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (query.totals.records < produced && Date.now() < deadline && !failure) await new Promise((r) => setTimeout(r, 50));
   } finally {
     await query.stop('demo finished');
   }
+  if (failure) throw failure;
 
   const dumpTable = config.outputs.find((x) => x.name === 'data_dump')?.sink;
   const anomalyTable = config.outputs.find((x) => x.name === 'data_anomaly')?.sink;
