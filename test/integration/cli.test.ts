@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const sluice = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SLUICE_KINESIS_ENDPOINT: '', SLUICE_DYNAMODB_ENDPOINT: '' } });
+
+describe('sluice CLI', () => {
+  it('demo --records runs the seed scenario on a fresh embedded stack and ends with a consistent JSON summary', () => {
+    const r = sluice('demo', '--records', '400', '--rate', '2000', '--bad-ratio', '0.05', '--seed', '5', '--quiet');
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      produced: number;
+      valid: number;
+      anomalies: number;
+      deadLetters: number;
+      tables: Record<string, number>;
+      consistent: boolean;
+    };
+    expect(summary.produced).toBe(400);
+    expect(summary.valid + summary.deadLetters).toBe(400);
+    expect(summary.deadLetters).toBeGreaterThan(0);
+    expect(summary.tables).toEqual({ data_dump: summary.valid, data_anomaly: summary.anomalies, 'anomaly-detector_dead_letters': summary.deadLetters });
+    expect(summary.consistent).toBe(true);
+  }, 150_000);
+
+  it('run refuses an invalid pipeline file with exit code 2 and errors naming each field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'app: ab\nsource: { stream: s }\nformat: { kind: csv, columns: [{ name: id, type: str }] }\noutputs: []\n');
+    const r = sluice('run', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/app: .*\(got "ab"\)/);
+    expect(r.stderr).toMatch(/format\.columns\[0\]\.type: .*\(got "str"\)/);
+    expect(r.stderr).toMatch(/outputs: /);
+  });
+});
