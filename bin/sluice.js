@@ -6,13 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 // The AWS SDK warns on every start that releases after early 2027 need Node 22; the lockfile pins
-// versions that run on Node 20, so the warning says nothing actionable here.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = (warning, ...rest) => {
-  const name = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (name === 'NodeVersionSupportWarning' || String(warning).includes('NodeVersionSupportWarning')) return;
-  emitWarning(warning, ...rest);
-};
+// versions that run on Node 20, so the warning says nothing actionable here. (The SDK's own switch.)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'cli', 'main.ts');
