@@ -1,0 +1,2 @@
+export { CounterSink } from './sink.js';
+export { counterSinkConfigSchema, type CounterSinkConfig } from './config.js';
