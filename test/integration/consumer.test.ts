@@ -17,6 +17,7 @@ import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { injectFault } from '../helpers/faults.js';
 import { aggregate } from '../helpers/kpl.js';
 
 const env = useLocalStack();
@@ -41,15 +42,13 @@ describe('shard reader', () => {
     const faulty = createAwsClients(env.stack.connection);
     let getRecords = 0;
     let iterators = 0;
-    faulty.kinesis.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'GetShardIteratorCommand') iterators++;
-        if (context.commandName === 'GetRecordsCommand' && [2, 4].includes(++getRecords)) {
-          throw Object.assign(new Error('Iterator expired'), { name: 'ExpiredIteratorException', $metadata: { httpStatusCode: 400 } });
-        }
-        return next(args);
+    injectFault(
+      faulty.kinesis,
+      (command) => {
+        if (command === 'GetShardIteratorCommand') iterators++;
+        return command === 'GetRecordsCommand' && [2, 4].includes(++getRecords);
       },
-      { step: 'initialize', name: 'expire' },
+      { name: 'ExpiredIteratorException', message: 'Iterator expired' },
     );
     const reader = new ShardReader({ kinesis: faulty.kinesis, streamName: stream, shardId: sent[0]!.shardId, start: { kind: 'trimHorizon' }, limit: 100, idleMs: 20, maxBuffered: 10_000 });
     reader.start();

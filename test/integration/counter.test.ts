@@ -7,6 +7,7 @@ import type { PipelineConfigInput } from '../../src/pipeline/config.js';
 import { putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { injectFault } from '../helpers/faults.js';
 
 const env = useLocalStack();
 
@@ -64,15 +65,10 @@ describe('dynamodb-counter sink (seed 004, done right)', () => {
     // after its sinks wrote: the counts hold records the checkpoint does not.
     const faulty = createAwsClients(env.stack.connection);
     let armed = false;
-    faulty.dynamodb.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = (args as { input?: { TableName?: string; UpdateExpression?: string } }).input;
-        if (armed && context.commandName === 'UpdateItemCommand' && input?.TableName === config.app && input.UpdateExpression?.includes('checkpoint')) {
-          throw Object.assign(new Error('injected: worker died before checkpointing'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'checkpointFault' },
+    injectFault(
+      faulty.dynamodb,
+      (command, input) => armed && command === 'UpdateItemCommand' && input.TableName === config.app && String(input.UpdateExpression).includes('checkpoint'),
+      { name: 'AccessDeniedException', message: 'injected: worker died before checkpointing' },
     );
     const a = new StreamingQuery({ config, clients: faulty, workerId: 'a' });
     await a.start();

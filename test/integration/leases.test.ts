@@ -7,6 +7,7 @@ import { countItems, putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { injectFault } from '../helpers/faults.js';
 
 const env = useLocalStack();
 
@@ -53,13 +54,7 @@ describe('workers sharing shards through DynamoDB leases', () => {
     // Fault injection: worker c's DynamoDB calls start failing (as a partitioned or frozen worker's would).
     const cClients = createAwsClients(env.stack.connection);
     let partitioned = false;
-    cClients.dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        if (partitioned) throw Object.assign(new Error('injected: network partition'), { name: 'ECONNRESET' });
-        return next(args);
-      },
-      { step: 'initialize', name: 'partition' },
-    );
+    injectFault(cClients.dynamodb, () => partitioned, { name: 'ECONNRESET', message: 'injected: network partition' });
     const c = new StreamingQuery({ config: parsed, clients: cClients, workerId: 'worker-c' });
     await c.start();
     await waitFor(() => c.ownedShards().length === 2, 10_000, 'worker c to hold both shards');

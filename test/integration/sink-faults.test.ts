@@ -9,6 +9,7 @@ import { countItems, putAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { injectFault } from '../helpers/faults.js';
 
 const env = useLocalStack();
 
@@ -19,15 +20,10 @@ describe('checkpoint only after the sinks wrote', () => {
     // Fault injection: a second client whose BatchWriteItem to data_dump fails (not retriable) once armed.
     const faulty = createAwsClients(env.stack.connection);
     let armed = false;
-    faulty.dynamodb.middlewareStack.add(
-      (next) => async (args) => {
-        const input = (args as { input?: { RequestItems?: Record<string, unknown> } }).input;
-        if (armed && input?.RequestItems && names.dump in input.RequestItems) {
-          throw Object.assign(new Error('injected: access denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'faultInjection' },
+    injectFault(
+      faulty.dynamodb,
+      (_command, input) => armed && typeof input.RequestItems === 'object' && input.RequestItems !== null && names.dump in input.RequestItems,
+      { name: 'AccessDeniedException', message: 'injected: access denied' },
     );
     const first = new StreamingQuery({ config: parsePipelineConfig(config), clients: faulty });
     await first.start();
