@@ -62,6 +62,11 @@ export class LeaseCoordinator {
     return this.leases;
   }
 
+  /** Every lease in the table, read now (no round, nothing written). */
+  read(): Promise<Lease[]> {
+    return this.scan();
+  }
+
   private async scan(): Promise<Lease[]> {
     const out: Lease[] = [];
     let start: Record<string, AttributeValue> | undefined;

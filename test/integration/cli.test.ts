@@ -3,6 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ensureStream } from '../../src/aws/admin.js';
+import { StreamingQuery } from '../../src/engine/streaming-query.js';
+import { parsePipelineConfig } from '../../src/pipeline/validate.js';
+import { putAll, waitFor } from '../helpers/aws.js';
+import { encode, seedRecords } from '../helpers/seed-data.js';
+import { seedPipeline } from '../helpers/pipeline.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const env = useLocalStack();
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const sluice = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SLUICE_KINESIS_ENDPOINT: '', SLUICE_DYNAMODB_ENDPOINT: '' } });
@@ -35,5 +44,28 @@ describe('sluice CLI', () => {
     expect(r.stderr).toMatch(/app: .*\(got "ab"\)/);
     expect(r.stderr).toMatch(/format\.columns\[0\]\.type: .*\(got "str"\)/);
     expect(r.stderr).toMatch(/outputs: /);
+  });
+
+  it('status shows each shard with its lease owner and checkpoint', async () => {
+    const { names, config } = seedPipeline({ window: { kind: 'none' } });
+    await ensureStream(env.clients.kinesis, names.stream, 2);
+    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients, workerId: 'worker-status' });
+    await q.start();
+    let sent;
+    try {
+      sent = await putAll(env.clients.kinesis, names.stream, seedRecords(50).map(encode));
+      await waitFor(() => q.totals.records >= 50, 20_000, 'all read');
+      const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+      const file = join(dir, 'pipeline.json');
+      writeFileSync(file, JSON.stringify(config));
+      const r = sluice('status', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint);
+      expect(r.status, r.stderr).toBe(0);
+      const status = JSON.parse(r.stdout) as { shards: { shard: string; owner: string; checkpoint: string }[] };
+      const last = new Map<string, string>();
+      for (const s of sent) last.set(s.shardId, s.sequenceNumber);
+      expect(status.shards.map((s) => [s.shard, s.owner, s.checkpoint]).sort()).toEqual([...last].map(([shard, seq]) => [shard, 'worker-status', seq]).sort());
+    } finally {
+      await q.stop();
+    }
   });
 });
