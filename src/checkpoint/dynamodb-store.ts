@@ -1,5 +1,4 @@
 import {
-  BatchWriteItemCommand,
   GetItemCommand,
   QueryCommand,
   ScanCommand,
@@ -10,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ensureTable } from '../aws/admin.js';
+import { batchWriteAll } from '../aws/batch-write.js';
 import { awsCall } from '../aws/errors.js';
 import { SluiceError, invalidOption } from '../errors.js';
 import { retry } from '../retry.js';
@@ -152,27 +152,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
         },
       },
     });
-    for (let i = 1; i < chunks.length; i++) await this.batchWrite([item(i)]);
-    await this.batchWrite([item(0)]);
-  }
-
-  private async batchWrite(requests: WriteRequest[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending = requests.slice(i, i + 25);
-      await retry(
-        async () => {
-          const r = await awsCall('BatchWriteItem', () =>
-            this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } })),
-          );
-          const left = r.UnprocessedItems?.[this.tableName] ?? [];
-          if (left.length > 0) {
-            pending = left;
-            throw new SluiceError(`${left.length} checkpoint writes unprocessed`, { domain: 'external', code: 'UnprocessedItems', retriable: true });
-          }
-        },
-        { retries: 12 },
-      );
-    }
+    for (let i = 1; i < chunks.length; i++) await batchWriteAll(this.db, this.tableName, [item(i)], { retries: 12 });
+    await batchWriteAll(this.db, this.tableName, [item(0)], { retries: 12 });
   }
 
   /** Query helper for tests and `sluice status`: the raw checkpoint of one shard. */

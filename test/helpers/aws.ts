@@ -1,6 +1,7 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fromItem } from '../../src/sinks/dynamodb/marshal.js';
+import { countItems as countTableItems } from '../../src/demo/count.js';
 
 export interface Sent {
   data: Uint8Array;
@@ -45,16 +46,9 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs:
 /** Number of items in a table; 0 while the table does not exist yet. */
 export async function countItems(db: DynamoDBClient, table: string): Promise<number> {
   try {
-    let n = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const r = await db.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start, ConsistentRead: true }));
-      n += r.Count ?? 0;
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return n;
+    return await countTableItems(db, table);
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return 0;
+    if ((error as { code?: string }).code === 'ResourceNotFoundException') return 0;
     throw error;
   }
 }

@@ -1,10 +1,9 @@
-import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { ensureTable } from '../../aws/admin.js';
-import { classifyAwsError } from '../../aws/errors.js';
-import { SluiceError, invalidOption } from '../../errors.js';
+import { batchWriteAll } from '../../aws/batch-write.js';
+import { invalidOption } from '../../errors.js';
 import { rowDeadLetter, type DeadLetter, type Row } from '../../engine/operator.js';
-import { retry } from '../../retry.js';
 import type { Sink, SinkWriteResult } from '../sink.js';
 import type { DynamoSinkConfig } from './config.js';
 import { itemSize, toAttribute } from './marshal.js';
@@ -87,7 +86,7 @@ export class DynamoDbSink implements Sink {
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
-        await this.writeChunk(chunk.map(([, e]) => ({ PutRequest: { Item: e.item } })));
+        await batchWriteAll(this.db, this.config.table, chunk.map(([, e]) => ({ PutRequest: { Item: e.item } })), { retries: 15, initialDelayMs: 50, maxDelayMs: 5_000 });
         if (this.config.dedupe) {
           for (const [key, e] of chunk) {
             this.written.delete(key); // re-insert so the map stays in time order for eviction
@@ -98,30 +97,6 @@ export class DynamoDbSink implements Sink {
     };
     await Promise.all(Array.from({ length: Math.min(this.config.concurrency, chunks.length) }, worker));
     return { written: entries.length, skipped, deadLetters };
-  }
-
-  private async writeChunk(requests: WriteRequest[]): Promise<void> {
-    let pending = requests;
-    await retry(
-      async () => {
-        let r;
-        try {
-          r = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.config.table]: pending } }));
-        } catch (error) {
-          throw classifyAwsError(error, `BatchWriteItem to ${this.config.table}`);
-        }
-        const left = r.UnprocessedItems?.[this.config.table] ?? [];
-        if (left.length > 0) {
-          pending = left;
-          throw new SluiceError(`${left.length} of ${requests.length} items unprocessed by ${this.config.table}`, {
-            domain: 'external',
-            code: 'UnprocessedItems',
-            retriable: true,
-          });
-        }
-      },
-      { retries: 15, initialDelayMs: 50, maxDelayMs: 5_000 },
-    );
   }
 
   private evict(now: number): void {
