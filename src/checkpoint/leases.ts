@@ -48,10 +48,6 @@ export class LeaseCoordinator {
     this.now = o.now ?? Date.now;
   }
 
-  get workerId(): string {
-    return this.o.workerId;
-  }
-
   /** Shards this worker holds after the last round. */
   owned(): ReadonlySet<string> {
     return this.mine;

@@ -162,16 +162,6 @@ export class KinesisSource {
     return [...this.readers.values()].map((r) => r.lag());
   }
 
-  get shardCount(): number {
-    return this.readers.size;
-  }
-
-  get buffered(): number {
-    let n = 0;
-    for (const r of this.readers.values()) n += r.buffered;
-    return n;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
