@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ShardLag } from '../kinesis/shard-reader.js';
+import type { PartitionLag } from '../core/source.js';
 
 /**
  * Typed, namespaced events: the CLI and the dashboard are clients of these, never of the
@@ -19,12 +19,17 @@ export interface EngineEvents {
     /** Rows each output's query returned. */
     outputs: Record<string, number>;
     durationMs: number;
+    /** Records still buffered after this batch: above 0, the pipeline is behind and catching up. */
+    backlog: number;
+    /** Whether this batch was cut short by `maxRecordsPerBatch` with records still waiting. */
+    catchingUp: boolean;
   };
-  'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[] };
+  /** An output's rows for one batch (the first 100; `total` says how many there were). Emitted only when someone listens. */
+  'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[]; total: number };
   'sink.flush': { sink: string; table?: string; written: number; skipped: number; failed: number; durationMs: number };
   'deadletter.flush': { written: number; reasons: string[] };
   'checkpoint.commit': { shards: Record<string, string>; durationMs: number };
-  'shard.lag': { shards: ShardLag[] };
+  'shard.lag': { shards: PartitionLag[] };
   'consumer.error': { error: Error };
   'lease.round': { workerId: string; owned: string[] };
   'lease.lost': { workerId: string; shards: string[] };
@@ -43,5 +48,10 @@ export class EngineEventBus {
 
   emit<K extends EngineEventName>(name: K, payload: EngineEvents[K]): void {
     this.emitter.emit(name, payload);
+  }
+
+  /** How many listeners an event has, so costly payloads are built only when someone listens. */
+  listenerCount(name: EngineEventName): number {
+    return this.emitter.listenerCount(name);
   }
 }

@@ -2,26 +2,31 @@ import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/clients.js';
 import { ensureStream } from '../aws/admin.js';
 import { DynamoCheckpointStore } from '../checkpoint/dynamodb-store.js';
-import { SHARD_END, type CheckpointStore } from '../checkpoint/store.js';
+import type { CheckpointStore } from '../checkpoint/store.js';
 import { LeaseCoordinator } from '../checkpoint/leases.js';
+import type { Field } from '../core/batch.js';
+import type { Operator } from '../core/operator.js';
+import type { Sink } from '../core/sink.js';
+import type { PartitionLag, Source } from '../core/source.js';
 import { SluiceError } from '../errors.js';
-import { KinesisSource } from '../kinesis/source.js';
-import { compareSequence, parseStartingPosition } from '../kinesis/position.js';
+import { KinesisStreamSource } from '../kinesis/stream-source.js';
+import { parseStartingPosition } from '../kinesis/position.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
-import type { Sink } from '../sinks/sink.js';
 import { SqlEngine } from '../sql/engine.js';
-import { Decoder } from './decode/decoder.js';
-import type { ColumnSpec } from './decode/schema.js';
+import { Checkpointer } from './checkpointer.js';
+import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
-import type { DeadLetter, Operator, OperatorContext, Row } from './operator.js';
+import { LeaseDriver } from './lease-driver.js';
+import { MicroBatch, type DeadLetterWriter } from './micro-batch.js';
+import { OutputExecutor } from './outputs/executor.js';
 import { parseDuration, planWindow, type WindowPlan, type WindowSpec } from './window.js';
-import { WindowTable } from './window-table.js';
 
 export interface StreamingQueryOptions {
   config: PipelineConfig;
-  clients: AwsClients;
+  /** AWS clients for the default source, sinks, checkpoints and dead letters; not needed when all are given. */
+  clients?: AwsClients;
   /** Operators built from `config.operators` (see the operator registry), in order. */
   operators?: Operator[];
   /** Where console sinks print. Default stdout. */
@@ -29,162 +34,148 @@ export interface StreamingQueryOptions {
   /** Identifies this worker in the checkpoint table. Default: a random id. */
   workerId?: string;
   checkpointStore?: CheckpointStore;
-}
-
-interface Output {
-  name: string;
-  sql: string;
-  sink: Sink;
+  /** Where records come from. Default: the Kinesis stream `config.source.stream`, shared through leases. */
+  source?: Source;
+  /** Whether to share partitions with other workers through leases. Default: true for the default Kinesis source, false for a given one. */
+  leases?: boolean;
+  /** Sinks by output name, instead of those the config describes (tests, benchmarks). */
+  sinks?: Record<string, Sink>;
+  /** Dead-letter destination instead of the config's table. */
+  deadLetters?: DeadLetterWriter;
 }
 
 /**
- * The micro-batch loop: every batch interval it takes what the shard readers buffered, decodes it,
- * runs the operators, appends to the window table, and when the window fires runs each output's
- * SQL and writes the result to its sink. Only when every sink and the dead-letter table have
- * durably written does it checkpoint the last sequence number of each shard in the batch.
+ * A running pipeline: the micro-batch loop plus the parts it drives (source, leases, outputs,
+ * sinks, checkpoints), each in its own module. Every batch interval it runs one {@link MicroBatch};
+ * when it falls behind it starts the next batch at once, each bounded by `maxRecordsPerBatch`, and
+ * says so in `batch.end` (`backlog`, `catchingUp`).
  */
 export class StreamingQuery {
   readonly events = new EngineEventBus();
+  readonly workerId: string;
+  /** Totals since start, for status lines and tests. */
+  readonly totals = { records: 0, rows: 0, deadLetters: 0, batches: 0, written: {} as Record<string, number> };
   private readonly config: PipelineConfig;
-  private readonly clients: AwsClients;
   private readonly operators: Operator[];
   private readonly batchIntervalMs: number;
   private readonly plan: WindowPlan;
-  private readonly decoder: Decoder;
   private readonly checkpoints: CheckpointStore;
-  private readonly leases: LeaseCoordinator;
-  private leaseTimer: NodeJS.Timeout | undefined;
-  private leaseRoundRunning: Promise<void> | undefined;
-  private lastLeaseRound = Date.now();
-  private readonly failoverMs: number;
-  readonly workerId: string;
-  private readonly deadLetters: DeadLetterSink | undefined;
-  private readonly outputs: Output[];
+  private readonly source: Source;
+  private readonly leaseDriver: LeaseDriver | undefined;
+  private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
+  private readonly sinks: Map<string, Sink>;
+  private readonly viewFields: Field[];
   private sql: SqlEngine | undefined;
-  private window: WindowTable | undefined;
-  private source: KinesisSource | undefined;
-  /** Last sequence number per shard handed to the window but not yet checkpointed. */
-  private readonly pending = new Map<string, string>();
-  private readonly pendingEnded = new Set<string>();
+  private executor: OutputExecutor | undefined;
+  private batch: MicroBatch | undefined;
   private batchId = 0;
-  private lastStateSave = 0;
-  private readonly stateIntervalMs: number;
   private loop: Promise<void> | undefined;
   private running = false;
   private stopRequested = false;
   private closed = false;
   private fatal: Error | undefined;
   private wake: (() => void) | undefined;
-  /** Totals since start, for status lines and tests. */
-  readonly totals = { records: 0, rows: 0, deadLetters: 0, batches: 0, written: {} as Record<string, number> };
 
-  constructor(options: StreamingQueryOptions) {
-    this.config = options.config;
-    this.clients = options.clients;
+  constructor(private readonly options: StreamingQueryOptions) {
+    const config = (this.config = options.config);
     this.operators = options.operators ?? [];
-    this.batchIntervalMs = parseDuration(this.config.batchInterval, 'batchInterval');
-    this.stateIntervalMs = parseDuration(this.config.stateInterval, 'stateInterval');
-    this.plan = planWindow(this.windowSpec(), this.batchIntervalMs);
-    this.decoder = new Decoder(this.config.format);
+    this.batchIntervalMs = parseDuration(config.batchInterval, 'batchInterval');
+    this.plan = planWindow(windowSpec(config), this.batchIntervalMs);
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    const clients = () => {
+      if (!options.clients) throw new SluiceError('StreamingQuery needs AWS clients for the parts not given (source, sinks, checkpoints, dead letters)', { domain: 'user', code: 'NoClients' });
+      return options.clients;
+    };
     this.checkpoints =
       options.checkpointStore ??
-      new DynamoCheckpointStore({
-        dynamodb: this.clients.dynamodb,
-        appName: this.config.app,
-        streamName: this.config.source.stream,
-        workerId: this.workerId,
-      });
-    this.leases = new LeaseCoordinator({
-      dynamodb: this.clients.dynamodb,
-      table: this.config.app,
-      streamName: this.config.source.stream,
-      workerId: this.workerId,
-      failoverMs: (this.failoverMs = parseDuration(this.config.lease.failover, 'lease.failover')),
-    });
-    this.deadLetters = this.config.deadLetter ? new DeadLetterSink(this.clients.dynamodb, this.config.deadLetter.table) : undefined;
-    this.outputs = this.config.outputs.map((o) => ({ name: o.name, sql: o.sql, sink: createSink(o.sink, this.clients, o.name, options.out) }));
+      new DynamoCheckpointStore({ dynamodb: clients().dynamodb, appName: config.app, streamName: config.source.stream, workerId: this.workerId });
+    this.source = options.source ?? this.kinesisSource(clients());
+    const leased = options.leases ?? !options.source;
+    if (leased) {
+      const failoverMs = parseDuration(config.lease.failover, 'lease.failover');
+      const leases = new LeaseCoordinator({ dynamodb: clients().dynamodb, table: config.app, streamName: config.source.stream, workerId: this.workerId, failoverMs });
+      this.leaseDriver = new LeaseDriver(leases, this.source, this.events, this.workerId, failoverMs, (e) => this.onSourceError(e));
+    }
+    this.deadLetters = options.deadLetters ?? (config.deadLetter ? new DeadLetterSink(clients().dynamodb, config.deadLetter.table) : undefined);
+    this.sinks = new Map(config.outputs.map((o) => [o.name, options.sinks?.[o.name] ?? createSink(o.sink, clients(), o.name, options.out)]));
+    // The view: declared columns, then the columns operators say they add, then the metadata.
+    this.viewFields = config.format.columns.map((c) => ({ name: c.name, type: c.type }));
+    for (const c of this.operators.flatMap((op) => op.outputColumns ?? [])) if (!this.viewFields.some((f) => f.name === c.name)) this.viewFields.push({ name: c.name, type: c.type });
+    this.viewFields.push(...METADATA_FIELDS);
   }
 
-  private windowSpec(): WindowSpec {
-    const w = this.config.window;
-    if (w.kind === 'none') return w;
-    if (w.kind === 'tumbling') return { kind: 'tumbling', lengthMs: parseDuration(w.length, 'window.length') };
-    return {
-      kind: 'sliding',
-      lengthMs: parseDuration(w.length, 'window.length'),
-      ...(w.slide !== undefined ? { slideMs: parseDuration(w.slide, 'window.slide') } : {}),
-    };
+  private kinesisSource(clients: AwsClients): Source {
+    const src = this.config.source;
+    return new KinesisStreamSource({
+      kinesis: clients.kinesis,
+      streamName: src.stream,
+      startingPosition: parseStartingPosition(src.startingPosition),
+      limit: src.recordsPerPoll,
+      idleMs: parseDuration(src.pollInterval, 'source.pollInterval'),
+      maxBufferedPerShard: src.maxBufferedPerShard,
+      onError: (error) => this.onSourceError(error),
+    });
   }
 
   /** Creates what is missing, restores checkpoints and operator state, and starts reading. */
   async start(): Promise<void> {
     if (this.running) return;
     const { source: src } = this.config;
-    const startingPosition = parseStartingPosition(src.startingPosition);
-    if (src.createShards) await ensureStream(this.clients.kinesis, src.stream, src.createShards);
+    if (src.createShards && !this.options.source) await ensureStream(this.options.clients!.kinesis, src.stream, src.createShards);
     await this.checkpoints.init();
-    await Promise.all([...this.outputs.map((o) => o.sink.init()), this.deadLetters?.init()]);
+    await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
     for (const op of this.operators) {
       if (!op.restore) continue;
       const state = await this.checkpoints.loadState(op.name);
       if (state !== undefined) await op.restore(state);
     }
     this.sql = await SqlEngine.create();
-    // The window table starts with the declared columns plus those the operators say they add.
-    const columns: ColumnSpec[] = [...this.config.format.columns];
-    for (const c of this.operators.flatMap((op) => op.outputColumns ?? [])) if (!columns.some((d) => d.name === c.name)) columns.push(c);
-    this.window = await WindowTable.create(this.sql, columns, this.plan, this.config.view);
-    for (const o of this.outputs) await this.sql.validate(o.sql, `outputs.${o.name}.sql`);
-
-    const loaded = await this.checkpoints.load();
-    this.source = new KinesisSource({
-      kinesis: this.clients.kinesis,
-      streamName: src.stream,
-      startingPosition,
-      limit: src.recordsPerPoll,
-      idleMs: parseDuration(src.pollInterval, 'source.pollInterval'),
-      maxBufferedPerShard: src.maxBufferedPerShard,
-      onError: (error) => this.onSourceError(error),
+    this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs);
+    const checkpointer = new Checkpointer(this.checkpoints, this.source, this.operators, parseDuration(this.config.stateInterval, 'stateInterval'));
+    this.batch = new MicroBatch({
+      source: this.source,
+      decoder: new Decoder(this.config.format),
+      operators: this.operators,
+      viewFields: this.viewFields,
+      executor: this.executor,
+      sinks: this.sinks,
+      deadLetters: this.deadLetters,
+      checkpointer,
+      events: this.events,
+      maxRecordsPerBatch: this.config.maxRecordsPerBatch,
+      windowMs: this.plan.lengthMs,
+      onLost: (shards) => {
+        // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
+        this.events.emit('lease.lost', { workerId: this.workerId, shards });
+        void this.leaseDriver?.round();
+      },
     });
-    await this.source.assign(new Set(), new Map());
-    await this.source.start(loaded);
-    await this.leaseRound();
-    const every = Math.max(200, Math.floor(this.failoverMs / 3));
-    this.leaseTimer = setInterval(() => void this.leaseRound(), every);
-    this.leaseTimer.unref();
+    const loaded = await this.checkpoints.load();
+    if (this.leaseDriver) {
+      await this.source.start(loaded);
+      await this.leaseDriver.start();
+    } else if (this.source instanceof KinesisStreamSource) {
+      await this.source.startUnleased(loaded);
+    } else {
+      await this.source.start(loaded);
+    }
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Renews, takes and steals leases, then points the source at the shards held. Never overlaps itself. */
-  private leaseRound(): Promise<void> {
-    this.leaseRoundRunning ??= (async () => {
-      try {
-        const owned = await this.leases.round(this.source!.shardIds());
-        const cps = new Map(this.leases.all().map((l) => [l.shardId, l.checkpoint ?? '']));
-        await this.source!.assign(owned, cps);
-        this.lastLeaseRound = Date.now();
-        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort() });
-      } catch (error) {
-        this.onSourceError(error);
-        // Could not renew for a whole failover time: others may own our shards now. Stop reading them.
-        if (Date.now() - this.lastLeaseRound > this.failoverMs) await this.source!.assign(new Set(), new Map()).catch(() => undefined);
-      } finally {
-        this.leaseRoundRunning = undefined;
-      }
-    })();
-    return this.leaseRoundRunning;
+  /** How each output runs (incremental, top-k, whole window): decided at start from its SQL. */
+  outputPlans(): Record<string, string> {
+    return Object.fromEntries((this.executor?.outputs ?? []).map((o) => [o.spec.name, o.plan.kind]));
   }
 
-  /** Shards this worker is reading now. */
+  /** Shards (partitions) this worker is reading now. */
   readingShards(): string[] {
-    return this.source?.readingShards() ?? [];
+    return this.source.readingPartitions();
   }
 
   /** Shards whose leases this worker holds. */
   ownedShards(): string[] {
-    return [...this.leases.owned()].sort();
+    return this.leaseDriver?.owned() ?? this.source.readingPartitions();
   }
 
   private onSourceError(error: unknown): void {
@@ -212,127 +203,48 @@ export class StreamingQuery {
       }
       if (this.fatal) throw this.fatal;
       if (this.stopRequested) break;
-      const batchTime = new Date(next);
+      const batchTime = new Date(Math.max(next, Date.now() - this.batchIntervalMs));
       next += this.batchIntervalMs;
       if (next < Date.now()) next = Date.now(); // fell behind: start the next batch at once, do not pile up
       await this.runBatch(batchTime, false);
+      // A finite source (a file) read to its end: stop, which runs the final batch.
+      if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
     }
     // Final batch: whatever is buffered, then fire the window so everything read is written and checkpointed.
     await this.runBatch(new Date(), true);
   }
 
-  /** One micro-batch. Exposed for tests that drive time themselves. */
   private async runBatch(batchTime: Date, final: boolean): Promise<void> {
     const started = performance.now();
-    const source = this.source!;
-    const records = source.poll(this.config.maxRecordsPerBatch);
-    const finished = source.finishedShards();
     const batchId = this.batchId++;
-    const decoded = this.decoder.decode(records);
-    const letters: DeadLetter[] = [...decoded.deadLetters];
-    const ctx: OperatorContext = { batchId, batchTime, deadLetter: (l) => letters.push(l) };
-    let rows: readonly Row[] = decoded.rows;
-    for (const op of this.operators) {
-      rows = (await op.processBatch({ rows }, ctx)).rows;
-      await op.onTick?.(batchTime);
-    }
-    for (const r of records) {
-      const prev = this.pending.get(r.shardId);
-      if (!prev || compareSequence(r.sequenceNumber, prev) > 0) this.pending.set(r.shardId, r.sequenceNumber);
-    }
-    for (const s of finished) this.pendingEnded.add(s);
-
-    const fire = await this.window!.append(rows, batchId, final);
-    const outputs: Record<string, number> = {};
-    if (fire) {
-      const results = await Promise.all(
-        this.outputs.map(async (o) => {
-          const result = await this.sql!.query(o.sql);
-          outputs[o.name] = result.length;
-          this.events.emit('output.rows', { output: o.name, batchId, rows: result, columns: result[0] ? Object.keys(result[0]) : [] });
-          const t0 = performance.now();
-          const w = await o.sink.write(result, batchTime);
-          this.totals.written[o.name] = (this.totals.written[o.name] ?? 0) + w.written;
-          this.events.emit('sink.flush', {
-            sink: o.name,
-            written: w.written,
-            skipped: w.skipped,
-            failed: w.deadLetters.length,
-            durationMs: performance.now() - t0,
-            ...('config' in o.sink && typeof (o.sink.config as { table?: unknown }).table === 'string' ? { table: (o.sink.config as { table: string }).table } : {}),
-          });
-          return w;
-        }),
-      );
-      for (const w of results) letters.push(...w.deadLetters);
-      await this.writeDeadLetters(letters, batchTime);
-      await this.checkpoint(batchTime);
-    } else {
-      // Dead letters are durable before the batch's records can ever be checkpointed.
-      await this.writeDeadLetters(letters, batchTime);
-    }
-
-    this.totals.records += records.length;
-    this.totals.rows += decoded.rows.length;
-    this.totals.deadLetters += letters.length;
+    const o = await this.batch!.run(batchId, batchTime, final);
+    this.totals.records += o.records;
+    this.totals.rows += o.rows;
+    this.totals.deadLetters += o.deadLetters;
     this.totals.batches++;
+    for (const [name, n] of Object.entries(o.written)) this.totals.written[name] = (this.totals.written[name] ?? 0) + n;
     this.events.emit('batch.end', {
       batchId,
       batchTime,
-      records: records.length,
-      rows: decoded.rows.length,
-      deadLetters: letters.length,
-      fired: fire,
-      outputs,
+      records: o.records,
+      rows: o.rows,
+      deadLetters: o.deadLetters,
+      fired: o.fired,
+      outputs: o.outputs,
       durationMs: performance.now() - started,
+      backlog: o.backlog,
+      catchingUp: o.records >= this.config.maxRecordsPerBatch && o.backlog > 0,
     });
-    this.events.emit('shard.lag', { shards: source.lags() });
+    this.events.emit('shard.lag', { shards: this.source.lags() });
   }
 
-  private async writeDeadLetters(letters: DeadLetter[], batchTime: Date): Promise<void> {
-    if (letters.length === 0) return;
-    if (!this.deadLetters) {
-      throw new SluiceError(
-        `${letters.length} records could not be processed and no dead-letter table is configured (first: ${letters[0]!.reason}); fix: set deadLetter.table in the pipeline`,
-        { domain: 'user', code: 'NoDeadLetterDestination' },
-      );
-    }
-    const written = await this.deadLetters.write(letters, batchTime);
-    this.events.emit('deadletter.flush', { written, reasons: letters.slice(0, 5).map((l) => l.reason) });
-  }
-
-  private async checkpoint(batchTime: Date): Promise<void> {
-    const now = batchTime.getTime();
-    if (this.operators.some((o) => o.onCheckpoint) && now - this.lastStateSave >= this.stateIntervalMs) {
-      // State first: a crash between the two replays records into state that has seen them
-      // (at-least-once learning), never loses them.
-      for (const op of this.operators) if (op.onCheckpoint) await this.checkpoints.saveState(op.name, await op.onCheckpoint());
-      this.lastStateSave = now;
-    }
-    if (this.pending.size === 0 && this.pendingEnded.size === 0) return;
-    const save = new Map(this.pending);
-    for (const s of this.pendingEnded) save.set(s, SHARD_END);
-    const t0 = performance.now();
-    const { lost } = await this.checkpoints.save(save);
-    this.pending.clear();
-    this.pendingEnded.clear();
-    for (const shardId of lost) save.delete(shardId);
-    await this.source!.onCheckpointed(save);
-    if (lost.length > 0) {
-      // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
-      this.events.emit('lease.lost', { workerId: this.workerId, shards: lost });
-      void this.leaseRound();
-    }
-    this.events.emit('checkpoint.commit', { shards: Object.fromEntries(save), durationMs: performance.now() - t0 });
-  }
-
-  /** Resolves when the loop ends (after `stop`), rejects if it failed. */
+  /** Resolves when the loop ends (after `stop`, or a finite source read to its end), rejects if it failed. */
   async awaitTermination(): Promise<void> {
     await this.loop;
   }
 
-  lags() {
-    return this.source?.lags() ?? [];
+  lags(): PartitionLag[] {
+    return this.source.lags();
   }
 
   /** Stops reading, processes what was read, writes a final checkpoint, and releases everything. Idempotent. */
@@ -341,9 +253,8 @@ export class StreamingQuery {
     this.closed = true;
     this.stopRequested = true;
     this.wake?.();
-    if (this.leaseTimer) clearInterval(this.leaseTimer);
-    await this.leaseRoundRunning;
-    await this.source?.close();
+    await this.leaseDriver?.stop();
+    await this.source.close();
     let failure: unknown;
     try {
       await this.loop;
@@ -351,10 +262,10 @@ export class StreamingQuery {
       failure = error;
     } finally {
       // Hand our leases back at once so other workers need not wait for the failover time.
-      if (!failure) await this.leases.release().catch(() => undefined);
+      if (!failure) await this.leaseDriver?.release();
       for (const op of this.operators) await op.onClose?.();
-      await Promise.all(this.outputs.map((o) => o.sink.close()));
-      await this.deadLetters?.close();
+      await Promise.all([...this.sinks.values()].map((s) => s.close()));
+      await this.deadLetters?.close?.();
       this.checkpoints.close();
       this.sql?.close();
       this.running = false;
@@ -362,4 +273,15 @@ export class StreamingQuery {
     }
     if (failure) throw failure;
   }
+}
+
+function windowSpec(config: PipelineConfig): WindowSpec {
+  const w = config.window;
+  if (w.kind === 'none') return w;
+  if (w.kind === 'tumbling') return { kind: 'tumbling', lengthMs: parseDuration(w.length, 'window.length') };
+  return {
+    kind: 'sliding',
+    lengthMs: parseDuration(w.length, 'window.length'),
+    ...(w.slide !== undefined ? { slideMs: parseDuration(w.slide, 'window.slide') } : {}),
+  };
 }

@@ -1,11 +1,15 @@
 import { invalidOption } from '../errors.js';
 
 /**
- * Processing-time windows over micro-batches, as Spark Streaming's `window(length, slide)`:
+ * Processing-time windows, as Spark Streaming's `window(length, slide)`, measured in time, not in
+ * batches: a record belongs to the pane of the slide in which the engine took it in (its batch's
+ * time), and a window is the last `length / slide` panes. A slow batch or a burst of small
+ * catch-up batches does not stretch a "20 s" window: it holds the records taken in during the
+ * last 20 s.
  * - `none`: queries see only the current batch;
- * - `sliding`: every `slideMs` queries see the batches of the last `lengthMs`;
- * - `tumbling`: every `lengthMs` queries see the batches since the last firing.
- * Lengths and slides are whole multiples of the batch interval.
+ * - `sliding`: at the end of every slide, queries see the panes of the last `lengthMs`;
+ * - `tumbling`: slide = length.
+ * Lengths and slides are whole multiples of the batch interval, and the length of the slide.
  */
 export type WindowSpec =
   | { kind: 'none' }
@@ -13,15 +17,17 @@ export type WindowSpec =
   | { kind: 'tumbling'; lengthMs: number };
 
 export interface WindowPlan {
-  /** Fire every `every` batches. */
-  every: number;
-  /** The window spans this many batches (0 = current batch only). */
-  spanBatches: number;
+  /** False for `none`: outputs see the current batch only. */
+  windowed: boolean;
+  slideMs: number;
   lengthMs: number;
+  /** Panes (slides) per window. */
+  panes: number;
+  batchIntervalMs: number;
 }
 
 export function planWindow(spec: WindowSpec, batchIntervalMs: number): WindowPlan {
-  if (spec.kind === 'none') return { every: 1, spanBatches: 1, lengthMs: batchIntervalMs };
+  if (spec.kind === 'none') return { windowed: false, slideMs: batchIntervalMs, lengthMs: batchIntervalMs, panes: 1, batchIntervalMs };
   const length = spec.lengthMs;
   const slide = spec.kind === 'tumbling' ? length : (spec.slideMs ?? batchIntervalMs);
   const check = (field: string, v: number) => {
@@ -31,8 +37,25 @@ export function planWindow(spec: WindowSpec, batchIntervalMs: number): WindowPla
   };
   check('window.length', length);
   check('window.slide', slide);
-  if (slide > length) throw invalidOption('window.slide', slide, `a slide longer than the window length (${length} ms) would skip batches; use slide <= length`);
-  return { every: slide / batchIntervalMs, spanBatches: length / batchIntervalMs, lengthMs: length };
+  if (slide > length) throw invalidOption('window.slide', slide, `a slide longer than the window length (${length} ms) would skip records; use slide <= length`);
+  if (length % slide !== 0) throw invalidOption('window.slide', slide, `the window length (${length} ms) must be a whole number of slides`);
+  return { windowed: true, slideMs: slide, lengthMs: length, panes: length / slide, batchIntervalMs };
+}
+
+/** The pane a batch taken in at `batchTimeMs` belongs to. */
+export function paneOf(plan: WindowPlan, batchTimeMs: number): number {
+  return Math.floor(batchTimeMs / plan.slideMs);
+}
+
+/**
+ * The newest pane that is complete once the batch at `batchTimeMs` is processed: the batch's own
+ * pane when the next batch (one interval later) falls in a later pane, else the one before. The
+ * window fires when this moves past the last pane it fired for; `final` (a clean stop) closes
+ * the batch's own pane at once.
+ */
+export function closedPane(plan: WindowPlan, batchTimeMs: number, final = false): number {
+  if (final) return paneOf(plan, batchTimeMs);
+  return paneOf(plan, batchTimeMs + plan.batchIntervalMs) - 1;
 }
 
 /** Parses durations written in config: `20s`, `100ms`, `1m`, `1.5s`, or a number of milliseconds. */

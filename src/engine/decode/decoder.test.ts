@@ -22,7 +22,7 @@ describe('Decoder (CSV)', () => {
 
   it('decodes the seed template output into typed columns plus position metadata', () => {
     const r = rec('Ada,312,WARN');
-    const { rows, deadLetters } = d.decode([r]);
+    const { batch: { rows }, deadLetters } = d.decode([r]);
     expect(deadLetters).toEqual([]);
     expect(rows).toEqual([{ id: 'Ada', currentTemp: 312, status: 'WARN', _shard: r.shardId, _seq: r.sequenceNumber, _arrival: r.arrivalMs }]);
   });
@@ -38,7 +38,7 @@ describe('Decoder (CSV)', () => {
     ['"ed,1,OK', /unterminated quoted field/],
   ])('sends %j to the dead letters with a reason naming the problem', (text, reason) => {
     const r = rec(text);
-    const { rows, deadLetters } = d.decode([r]);
+    const { batch: { rows }, deadLetters } = d.decode([r]);
     expect(rows).toEqual([]);
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]!.reason).toMatch(reason);
@@ -61,13 +61,13 @@ describe('Decoder (CSV)', () => {
   });
 
   it('keeps going after a bad record: one bad record never fails the batch', () => {
-    const { rows, deadLetters } = d.decode([rec('a,1,OK'), rec('bad'), rec('b,2,OK')]);
+    const { batch: { rows }, deadLetters } = d.decode([rec('a,1,OK'), rec('bad'), rec('b,2,OK')]);
     expect(rows.map((r) => r.id)).toEqual(['a', 'b']);
     expect(deadLetters).toHaveLength(1);
   });
 
   it('handles quoted fields with delimiters and doubled quotes, and CRLF endings', () => {
-    const { rows } = d.decode([rec('"Smith, J",101,"said ""hi"""\r\n')]);
+    const { batch: { rows } } = d.decode([rec('"Smith, J",101,"said ""hi"""\r\n')]);
     expect(rows[0]).toMatchObject({ id: 'Smith, J', currentTemp: 101, status: 'said "hi"' });
   });
 
@@ -90,9 +90,9 @@ describe('Decoder (JSON)', () => {
   });
 
   it('decodes objects to the declared columns and ignores others', () => {
-    const { rows, deadLetters } = d.decode([rec('{"event_type":"Green","count":3,"ts":"2026-11-23T10:00:00Z","extra":1}')]);
+    const { batch: { rows }, deadLetters } = d.decode([rec('{"event_type":"Green","count":3,"ts":"2026-11-23T10:00:00Z","extra":1}')]);
     expect(deadLetters).toEqual([]);
-    expect(rows[0]).toMatchObject({ event_type: 'Green', count: 3, ts: Date.parse('2026-11-23T10:00:00Z'), note: null });
+    expect(rows[0]).toMatchObject({ event_type: 'Green', count: 3, ts: new Date('2026-11-23T10:00:00Z'), note: null });
     expect(rows[0]).not.toHaveProperty('extra');
   });
 

@@ -1,14 +1,23 @@
 import { describeValue, invalidOption } from '../../errors.js';
-import type { KinesisRecord } from '../../kinesis/record.js';
-import type { DeadLetter, Row } from '../operator.js';
+import { ColumnBatch, allocate, type Column, type Field } from '../../core/batch.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
+import type { SourceRecord } from '../../core/source.js';
 import { FieldError, convertJson, convertText } from './convert.js';
 import { splitCsvLine } from './csv-line.js';
-import { DEFAULT_MAX_RECORD_BYTES, validateColumns, type RecordFormat } from './schema.js';
+import { DEFAULT_MAX_RECORD_BYTES, validateColumns, type ColumnSpec, type RecordFormat } from './schema.js';
 
 export interface DecodeResult {
-  rows: Row[];
+  /** The declared columns, then `_shard`, `_seq`, `_arrival`. */
+  batch: ColumnBatch;
   deadLetters: DeadLetter[];
 }
+
+/** The metadata fields every decoded batch carries after the declared columns. */
+export const METADATA_FIELDS: readonly Field[] = [
+  { name: '_shard', type: 'string' },
+  { name: '_seq', type: 'string' },
+  { name: '_arrival', type: 'long' },
+];
 
 /**
  * Turns raw Kinesis records into typed rows. Never throws on bad data: each record that does not
@@ -17,6 +26,7 @@ export interface DecodeResult {
 export class Decoder {
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private readonly maxBytes: number;
+  readonly fields: readonly Field[];
 
   constructor(readonly format: RecordFormat) {
     validateColumns(format.columns);
@@ -24,32 +34,64 @@ export class Decoder {
       throw invalidOption('format.delimiter', format.delimiter, 'use a non-empty delimiter such as "," or "\\t"');
     }
     this.maxBytes = format.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.fields = [...format.columns.map((c) => ({ name: c.name, type: c.type })), ...METADATA_FIELDS];
   }
 
-  decode(records: readonly KinesisRecord[]): DecodeResult {
-    const rows: Row[] = [];
+  decode(records: readonly SourceRecord[]): DecodeResult {
+    const n = records.length;
+    const cols = this.format.columns;
+    // Monomorphic writes into arrays sized for the whole batch: no builder object per value.
+    const kinds = cols.map((c) => (c.type === 'string' ? 0 : c.type === 'int' ? 1 : c.type === 'boolean' ? 3 : 2));
+    const arrays = cols.map((c) => (c.type === 'string' ? ([] as (string | null)[]) : allocate(c.type, n)));
+    const valid: (Uint8Array | undefined)[] = cols.map(() => undefined);
+    const shard: string[] = [];
+    const seq: string[] = [];
+    const arrival = new Float64Array(n);
+    const values: unknown[] = new Array(cols.length);
     const deadLetters: DeadLetter[] = [];
+    let row = 0;
     for (const rec of records) {
-      const result = this.decodeOne(rec);
-      if (typeof result === 'string') {
+      const reason = this.decodeOne(rec, values);
+      if (reason !== undefined) {
         deadLetters.push({
-          reason: result,
+          reason,
           raw: rec.data,
           stage: 'decode',
           position: { shardId: rec.shardId, sequenceNumber: sequenceOf(rec), arrivalTime: new Date(rec.arrivalMs), partitionKey: rec.partitionKey },
         });
-      } else {
-        result._shard = rec.shardId;
-        result._seq = sequenceOf(rec);
-        result._arrival = rec.arrivalMs;
-        rows.push(result);
+        continue;
       }
+      for (let c = 0; c < kinds.length; c++) {
+        const v = values[c];
+        switch (kinds[c]) {
+          case 0:
+            (arrays[c] as (string | null)[]).push(v as string | null);
+            break;
+          case 1:
+          case 2:
+          case 3:
+            if (v === null) (valid[c] ??= new Uint8Array(n).fill(1))[row] = 0;
+            else (arrays[c] as Float64Array)[row] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
+            break;
+        }
+      }
+      shard.push(rec.shardId);
+      seq.push(sequenceOf(rec));
+      arrival[row] = rec.arrivalMs;
+      row++;
     }
-    return { rows, deadLetters };
+    const columns: Column[] = cols.map((_, c) => {
+      const a = arrays[c]!;
+      const values = Array.isArray(a) ? a : a.subarray(0, row);
+      const v = valid[c];
+      return v ? { values, valid: v.subarray(0, row) } : { values };
+    });
+    columns.push({ values: shard }, { values: seq }, { values: arrival.subarray(0, row) });
+    return { batch: new ColumnBatch(this.fields, columns, row), deadLetters };
   }
 
-  /** Returns the row, or the reason the record was refused. */
-  private decodeOne(rec: KinesisRecord): Row | string {
+  /** Fills `out` with the record's column values and returns undefined, or returns why the record was refused. */
+  private decodeOne(rec: SourceRecord, out: unknown[]): string | undefined {
     const size = rec.data.byteLength;
     if (size === 0) return 'record is empty (0 bytes); fix: the producer must send a non-empty payload';
     if (size > this.maxBytes) {
@@ -62,27 +104,47 @@ export class Decoder {
       return `record is not valid UTF-8 text (${size} bytes, starts ${hexPrefix(rec.data)}); fix: send ${this.format.kind.toUpperCase()} text encoded as UTF-8`;
     }
     try {
-      return this.format.kind === 'csv' ? this.decodeCsv(text) : this.decodeJson(text);
+      return this.format.kind === 'csv' ? this.decodeCsv(text, out) : this.decodeJson(text, out);
     } catch (error) {
       if (error instanceof FieldError) return error.message;
       throw error;
     }
   }
 
-  private decodeCsv(text: string): Row | string {
+  private decodeCsv(text: string, out: unknown[]): string | undefined {
     if (this.format.kind !== 'csv') throw new Error('unreachable');
     const cols = this.format.columns;
-    const fields = splitCsvLine(text, this.format.delimiter ?? ',');
-    if (!fields) return `record has an unterminated quoted field: ${describeValue(text)}; fix: close the quote or escape it as ""`;
-    if (fields.length !== cols.length) {
-      return `record has ${fields.length} field${fields.length === 1 ? '' : 's'}, expected ${cols.length} (${cols.map((c) => c.name).join(',')}): ${describeValue(text)}; fix: send exactly ${cols.length} comma-separated fields`;
+    const delimiter = this.format.delimiter ?? ',';
+    // Fast path (no quotes, one-character delimiter): convert each field where it stands, with no
+    // intermediate array of fields; integers are parsed from the characters, without a substring.
+    if (delimiter.length === 1 && text.indexOf('"') === -1) {
+      let end = text.length;
+      while (end > 0 && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13)) end--;
+      let start = 0;
+      for (let i = 0; i < cols.length; i++) {
+        const last = i === cols.length - 1;
+        const next = text.indexOf(delimiter, start);
+        const stop = last ? end : next;
+        if ((last && next !== -1 && next < end) || (!last && (next === -1 || next >= end))) return this.fieldCountError(text, delimiter);
+        out[i] = convertField(cols[i]!, text, start, stop);
+        start = stop + 1;
+      }
+      return undefined;
     }
-    const row: Row = {};
-    for (let i = 0; i < cols.length; i++) row[cols[i]!.name] = convertText(cols[i]!, fields[i]!);
-    return row;
+    const fields = splitCsvLine(text, delimiter);
+    if (!fields) return `record has an unterminated quoted field: ${describeValue(text)}; fix: close the quote or escape it as ""`;
+    if (fields.length !== cols.length) return this.fieldCountError(text, delimiter);
+    for (let i = 0; i < cols.length; i++) out[i] = convertText(cols[i]!, fields[i]!);
+    return undefined;
   }
 
-  private decodeJson(text: string): Row | string {
+  private fieldCountError(text: string, delimiter: string): string {
+    const cols = this.format.columns;
+    const count = splitCsvLine(text, delimiter)?.length ?? 0;
+    return `record has ${count} field${count === 1 ? '' : 's'}, expected ${cols.length} (${cols.map((c) => c.name).join(',')}): ${describeValue(text)}; fix: send exactly ${cols.length} comma-separated fields`;
+  }
+
+  private decodeJson(text: string, out: unknown[]): string | undefined {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -93,14 +155,38 @@ export class Decoder {
       return `record is JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}, expected an object: ${describeValue(text)}; fix: send one JSON object per record`;
     }
     const obj = parsed as Record<string, unknown>;
-    const row: Row = {};
-    for (const col of this.format.columns) row[col.name] = convertJson(col, obj[col.name]);
-    return row;
+    const cols = this.format.columns;
+    for (let i = 0; i < cols.length; i++) out[i] = convertJson(cols[i]!, obj[cols[i]!.name]);
+    return undefined;
   }
 }
 
+/**
+ * Converts `text[start, stop)` to the column's type. Plain integers and non-empty strings are
+ * handled here; everything else (and every error, so its message stays the same) by convertText.
+ */
+function convertField(col: ColumnSpec, text: string, start: number, stop: number): unknown {
+  if (col.type === 'string') {
+    if (stop > start) return text.slice(start, stop);
+  } else if ((col.type === 'int' || col.type === 'long') && stop > start && stop - start < 16) {
+    let i = start;
+    const neg = text.charCodeAt(i) === 45;
+    if (neg || text.charCodeAt(i) === 43) i++;
+    let n = 0;
+    let digits = 0;
+    for (; i < stop; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+      digits++;
+    }
+    if (i === stop && digits > 0 && (col.type === 'long' || n < 2 ** 31 || (neg && n === 2 ** 31))) return neg ? -n : n;
+  }
+  return convertText(col, text.slice(start, stop));
+}
+
 /** A record's sequence number as rows show it: `<sequence>:<sub-sequence>` for records from a KPL aggregate. */
-function sequenceOf(rec: KinesisRecord): string {
+function sequenceOf(rec: SourceRecord): string {
   return rec.subSequenceNumber === undefined ? rec.sequenceNumber : `${rec.sequenceNumber}:${rec.subSequenceNumber}`;
 }
 

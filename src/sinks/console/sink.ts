@@ -1,5 +1,5 @@
-import type { Row } from '../../engine/operator.js';
-import type { Sink, SinkWriteResult } from '../sink.js';
+import type { ColumnBatch, Row } from '../../core/batch.js';
+import type { Sink, SinkWriteContext, SinkWriteResult } from '../../core/sink.js';
 import type { ConsoleSinkConfig } from './config.js';
 import { showTable } from './show.js';
 
@@ -13,15 +13,18 @@ export class ConsoleSink implements Sink {
 
   async init(): Promise<void> {}
 
-  async write(rows: readonly Row[], batchTime: Date): Promise<SinkWriteResult> {
-    const header = `-- ${this.name} @ ${batchTime.toISOString()} (${rows.length} rows)\n`;
-    if (rows.length === 0) {
+  async write(batch: ColumnBatch, ctx: SinkWriteContext): Promise<SinkWriteResult> {
+    const header = `-- ${this.name} @ ${ctx.batchTime.toISOString()} (${batch.length} rows)\n`;
+    if (batch.length === 0) {
       this.out(header);
       return { written: 0, skipped: 0, deadLetters: [] };
     }
-    const columns = Object.keys(rows[0]!).filter((c) => !c.startsWith('_'));
+    // Only the rows shown (and one more, so show() can say there are more) become objects.
+    const rows: Row[] = [];
+    for (let k = 0; k < Math.min(batch.length, this.config.rows + 1); k++) rows.push(batch.row(k));
+    const columns = batch.fields.map((f) => f.name).filter((c) => !c.startsWith('_'));
     this.out(`${header}${showTable(rows, columns, this.config.rows, this.config.truncate)}`);
-    return { written: Math.min(rows.length, this.config.rows), skipped: 0, deadLetters: [] };
+    return { written: Math.min(batch.length, this.config.rows), skipped: 0, deadLetters: [] };
   }
 
   async close(): Promise<void> {}

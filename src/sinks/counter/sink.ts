@@ -2,10 +2,11 @@ import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBCl
 import { ensureTable } from '../../aws/admin.js';
 import { awsCall, awsErrorCode, classifyAwsError } from '../../aws/errors.js';
 import { SluiceError, invalidOption } from '../../errors.js';
-import { rowDeadLetter, type DeadLetter, type Row } from '../../engine/operator.js';
+import type { ColumnBatch } from '../../core/batch.js';
+import { rowDeadLetter, type DeadLetter } from '../../core/dead-letter.js';
 import { compareSequence } from '../../kinesis/position.js';
 import { retry } from '../../retry.js';
-import type { Sink, SinkWriteResult } from '../sink.js';
+import type { Sink, SinkWriteResult } from '../../core/sink.js';
 import type { CounterSinkConfig } from './config.js';
 
 interface Contribution {
@@ -51,24 +52,31 @@ export class CounterSink implements Sink {
     if (this.config.createTable) await ensureTable(this.db, this.config.table, { partitionKey: { name: this.config.keyAttribute, type: 'S' } });
   }
 
-  async write(rows: readonly Row[]): Promise<SinkWriteResult> {
+  async write(batch: ColumnBatch): Promise<SinkWriteResult> {
     const deadLetters: DeadLetter[] = [];
     const groups = new Map<string, Contribution>();
-    for (const row of rows) {
-      const shard = row._shard;
-      const seq = row._seq;
+    const shardIdx = batch.fieldIndex('_shard');
+    const seqIdx = batch.fieldIndex('_seq');
+    if (batch.length > 0 && (shardIdx < 0 || seqIdx < 0)) {
+      throw invalidOption(
+        `sink ${this.name}`,
+        batch.fields.map((f) => f.name),
+        'a counter needs one row per record with its _shard and _seq columns (select them, and do not GROUP BY: the sink does the counting)',
+      );
+    }
+    const sumIdx = this.config.sumColumn ? batch.fieldIndex(this.config.sumColumn) : -1;
+    const keyIdx = this.config.keyColumns.map((c) => batch.fieldIndex(c));
+    for (let k = 0; k < batch.length; k++) {
+      const shard = batch.value(shardIdx, k);
+      const seq = batch.value(seqIdx, k);
       if (typeof shard !== 'string' || typeof seq !== 'string') {
-        throw invalidOption(
-          `sink ${this.name}`,
-          Object.keys(row),
-          'a counter needs one row per record with its _shard and _seq columns (select them, and do not GROUP BY: the sink does the counting)',
-        );
+        throw invalidOption(`sink ${this.name}`, batch.fields.map((f) => f.name), 'a counter needs _shard and _seq on every row (one row per record)');
       }
       let value = 1;
       if (this.config.sumColumn) {
-        const v = row[this.config.sumColumn];
+        const v = sumIdx < 0 ? undefined : batch.value(sumIdx, k);
         if (typeof v !== 'number' || !Number.isFinite(v)) {
-          deadLetters.push(rowDeadLetter(row, this.name, `field ${this.config.sumColumn}: ${JSON.stringify(v)} is not a finite number; fix: sum a numeric column`));
+          deadLetters.push(rowDeadLetter(batch.row(k), this.name, `field ${this.config.sumColumn}: ${JSON.stringify(v)} is not a finite number; fix: sum a numeric column`));
           continue;
         }
         value = v;
@@ -76,14 +84,14 @@ export class CounterSink implements Sink {
       const keyParts: string[] = [];
       const keyValues: Record<string, unknown> = {};
       let missing: string | undefined;
-      for (const col of this.config.keyColumns) {
-        const v = row[col];
+      this.config.keyColumns.forEach((col, j) => {
+        const v = keyIdx[j]! < 0 ? undefined : batch.value(keyIdx[j]!, k);
         if (v === null || v === undefined || v === '') missing ??= col;
         keyParts.push(v instanceof Date ? v.toISOString() : String(v));
         keyValues[col] = v;
-      }
+      });
       if (missing) {
-        deadLetters.push(rowDeadLetter(row, this.name, `field ${missing}: empty, but it is part of the counter key; fix: give every record a ${missing}`));
+        deadLetters.push(rowDeadLetter(batch.row(k), this.name, `field ${missing}: empty, but it is part of the counter key; fix: give every record a ${missing}`));
         continue;
       }
       const key = keyParts.join('#');

@@ -1,10 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SluiceError } from '../../errors.js';
-import type { DeadLetter, Row } from '../../engine/operator.js';
+import { ColumnBatch, type Field, type Row } from '../../core/batch.js';
+import type { DeadLetter } from '../../core/dead-letter.js';
 import { DynamoDbSink } from '../dynamodb/sink.js';
 
 const RAW_KEEP_BYTES = 256 * 1024;
+
+const FIELDS: readonly Field[] = [
+  { name: 'dead_letter_id', type: 'string' },
+  { name: 'raw_truncated', type: 'boolean' },
+  { name: 'raw_sha256', type: 'string' },
+  { name: 'stage', type: 'string' },
+  { name: 'reason', type: 'string' },
+  { name: 'raw_base64', type: 'string' },
+  { name: 'raw_bytes', type: 'long' },
+  { name: 'shard_id', type: 'string' },
+  { name: 'sequence_number', type: 'string' },
+  { name: 'partition_key', type: 'string' },
+  { name: 'arrival_time', type: 'string' },
+  { name: 'failed_at', type: 'string' },
+];
 
 /**
  * The dead-letter destination: a DynamoDB table with one item per refused record, holding the raw
@@ -53,7 +69,8 @@ export class DeadLetterSink {
 
   async write(letters: readonly DeadLetter[], batchTime: Date): Promise<number> {
     if (letters.length === 0) return 0;
-    const r = await this.table.write(letters.map((l) => DeadLetterSink.toRow(l, batchTime)), batchTime);
+    const rows = letters.map((l) => DeadLetterSink.toRow(l, batchTime));
+    const r = await this.table.write(ColumnBatch.fromRows(FIELDS, rows), { batchTime, emitsOnce: true, retentionMs: 0 });
     if (r.deadLetters.length > 0) {
       throw new SluiceError(`dead-letter table ${this.tableName} refused ${r.deadLetters.length} items: ${r.deadLetters[0]!.reason}`, {
         domain: 'internal',

@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Column, Field } from '../../core/batch.js';
 
 /**
  * Converts a row into a DynamoDB item. Numbers that DynamoDB cannot hold (NaN, +-Infinity) are
@@ -63,4 +64,42 @@ function attributeSize(a: AttributeValue): number {
   if (a.L) return 3 + a.L.reduce((s, x) => s + 1 + attributeSize(x), 0);
   if (a.M) return 3 + Object.entries(a.M).reduce((s, [k, x]) => s + 1 + Buffer.byteLength(k) + attributeSize(x), 0);
   return 1;
+}
+
+/** Marshals physical row `p` of one column into an attribute value. */
+export type ColumnMarshaller = (p: number) => AttributeValue;
+
+/**
+ * One marshaller per column, chosen once per batch by the column's type, so the per-value work is
+ * a typed-array read and one small object: no type switch per value. Same conversions as
+ * {@link toAttribute}: non-finite numbers as strings, timestamps as ISO-8601 strings.
+ */
+export function columnMarshaller(field: Field, col: Column): ColumnMarshaller {
+  const valid = col.valid;
+  const NULL: AttributeValue = { NULL: true };
+  switch (field.type) {
+    case 'string': {
+      const values = col.values as (string | null)[];
+      return (p) => {
+        const v = values[p];
+        return v === null || v === undefined ? NULL : { S: v };
+      };
+    }
+    case 'boolean': {
+      const values = col.values as Uint8Array;
+      return (p) => (valid && valid[p] === 0 ? NULL : { BOOL: values[p] === 1 });
+    }
+    case 'timestamp': {
+      const values = col.values as Float64Array;
+      return (p) => (valid && valid[p] === 0 ? NULL : { S: new Date(values[p]!).toISOString() });
+    }
+    default: {
+      const values = col.values as Float64Array | Int32Array;
+      return (p) => {
+        if (valid && valid[p] === 0) return NULL;
+        const v = values[p]!;
+        return Number.isFinite(v) ? { N: String(v) } : { S: String(v) };
+      };
+    }
+  }
 }

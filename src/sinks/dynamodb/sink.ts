@@ -1,28 +1,42 @@
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHash } from 'node:crypto';
 import { ensureTable } from '../../aws/admin.js';
 import { batchWriteAll } from '../../aws/batch-write.js';
+import type { ColumnBatch } from '../../core/batch.js';
+import { rowDeadLetter, type DeadLetter } from '../../core/dead-letter.js';
+import type { Sink, SinkWriteContext, SinkWriteResult } from '../../core/sink.js';
 import { invalidOption } from '../../errors.js';
-import { rowDeadLetter, type DeadLetter, type Row } from '../../engine/operator.js';
-import type { Sink, SinkWriteResult } from '../sink.js';
 import type { DynamoSinkConfig } from './config.js';
-import { itemSize, toAttribute } from './marshal.js';
+import { columnMarshaller, itemSize, type ColumnMarshaller } from './marshal.js';
 
 const MAX_ITEM_BYTES = 400 * 1024;
 
-/** JSON of a row for content comparison; bigints as decimal strings. */
-function stableJson(row: Row): string {
-  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+/** 53-bit string hash (cyrb53): enough to tell a changed row from a repeated one, at a fraction of SHA-1's cost. */
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /**
  * Writes rows as items with BatchWriteItem (25 per call, several calls in flight), resending only
- * `UnprocessedItems` with exponential backoff. Guarantee: at-least-once with idempotent keys, i.e.
- * effectively once per key: a replay after a crash rewrites the same items.
+ * `UnprocessedItems` with exponential backoff. Items are marshalled straight from the batch's
+ * columns. Guarantee: at-least-once with idempotent keys, i.e. effectively once per key: a replay
+ * after a crash rewrites the same items.
+ *
+ * An incremental output emits each record once, so nothing is remembered. A window output
+ * re-emits its rows every slide; with `dedupe`, a row identical to the one last written under its
+ * key within the window length is skipped (a 53-bit hash per key, kept for the window length).
  */
 export class DynamoDbSink implements Sink {
   readonly name: string;
-  private readonly written = new Map<string, { hash: string; at: number }>();
+  private readonly written = new Map<string, { hash: number; at: number }>();
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -36,58 +50,78 @@ export class DynamoDbSink implements Sink {
     if (this.config.createTable) await ensureTable(this.db, this.config.table, { partitionKey: { name: this.config.keyAttribute, type: 'S' } });
   }
 
-  private keyOf(row: Row): string {
-    const parts: string[] = [];
-    for (const col of this.config.keyColumns) {
-      const v = row[col];
-      if (v === undefined || v === null || v === '') {
+  private keyIndexes(batch: ColumnBatch): number[] {
+    return this.config.keyColumns.map((col) => {
+      const i = batch.fieldIndex(col);
+      if (i < 0) {
         throw invalidOption(
           `sink ${this.name} keyColumns`,
           this.config.keyColumns,
-          `the query's rows have no value in column ${JSON.stringify(col)} (columns: ${Object.keys(row).join(', ')}); set keyColumns to columns the query returns`,
+          `the query's rows have no column ${JSON.stringify(col)} (columns: ${batch.fields.map((f) => f.name).join(', ')}); set keyColumns to columns the query returns`,
         );
       }
-      parts.push(v instanceof Date ? v.toISOString() : String(v));
-    }
-    return parts.join('#');
+      return i;
+    });
   }
 
-  async write(rows: readonly Row[], batchTime: Date): Promise<SinkWriteResult> {
-    const now = batchTime.getTime();
-    this.evict(now);
+  async write(batch: ColumnBatch, ctx: SinkWriteContext): Promise<SinkWriteResult> {
+    if (batch.length === 0) return { written: 0, skipped: 0, deadLetters: [] };
+    const now = ctx.batchTime.getTime();
+    const dedupe = this.config.dedupe && !ctx.emitsOnce;
+    if (dedupe) this.evict(now - Math.min(ctx.retentionMs, this.config.dedupeRetentionMs));
+    const keyIdx = this.keyIndexes(batch);
+    const marshal: ColumnMarshaller[] = batch.fields.map((f, i) => columnMarshaller(f, batch.columns[i]!));
+    const names = batch.fields.map((f) => f.name);
     const deadLetters: DeadLetter[] = [];
     // Last row per key wins within a batch (BatchWriteItem refuses duplicate keys in one call).
-    const byKey = new Map<string, { item: Record<string, AttributeValue>; hash: string }>();
+    const byKey = new Map<string, { item: Record<string, AttributeValue>; hash: number }>();
     let skipped = 0;
-    for (const row of rows) {
-      const key = this.keyOf(row);
-      // Dedupe before marshalling: a window re-emits rows already written, and most are skipped here.
-      const hash = this.config.dedupe ? createHash('sha1').update(stableJson(row)).digest('base64') : '';
-      if (this.config.dedupe && this.written.get(key)?.hash === hash) {
+    for (let k = 0; k < batch.length; k++) {
+      const p = batch.physical(k);
+      let key = '';
+      for (let j = 0; j < keyIdx.length; j++) {
+        const v = batch.value(keyIdx[j]!, k);
+        if (v === undefined || v === null || v === '') {
+          throw invalidOption(
+            `sink ${this.name} keyColumns`,
+            this.config.keyColumns,
+            `the query's rows have no value in column ${JSON.stringify(this.config.keyColumns[j])} (columns: ${names.join(', ')}); set keyColumns to columns the query returns`,
+          );
+        }
+        key += (j > 0 ? '#' : '') + (v instanceof Date ? v.toISOString() : String(v));
+      }
+      const item: Record<string, AttributeValue> = {};
+      let approx = 0;
+      for (let f = 0; f < marshal.length; f++) {
+        const a = marshal[f]!(p);
+        item[names[f]!] = a;
+        approx += names[f]!.length + (a.S !== undefined ? a.S.length : 8);
+      }
+      item[this.config.keyAttribute] = { S: key };
+      const hash = dedupe ? hash53(JSON.stringify(item)) : 0;
+      if (dedupe && this.written.get(key)?.hash === hash) {
         skipped++;
         continue;
       }
-      const item: Record<string, AttributeValue> = {};
-      for (const [k, v] of Object.entries(row)) if (v !== undefined) item[k] = toAttribute(v);
-      item[this.config.keyAttribute] = { S: key };
-      const size = itemSize(item);
-      if (size > MAX_ITEM_BYTES) {
-        deadLetters.push(
-          rowDeadLetter(row, this.name, `item for key ${key} is ${size} bytes, above DynamoDB's 400 KB item limit; fix: select fewer or smaller columns for sink ${this.name}`),
-        );
-        continue;
+      // Characters count at most 3 bytes in UTF-8: only items that could be near the limit are measured.
+      if (approx * 3 > MAX_ITEM_BYTES) {
+        const size = itemSize(item);
+        if (size > MAX_ITEM_BYTES) {
+          deadLetters.push(rowDeadLetter(batch.row(k), this.name, `item for key ${key} is ${size} bytes, above DynamoDB's 400 KB item limit; fix: select fewer or smaller columns for sink ${this.name}`));
+          continue;
+        }
       }
       byKey.set(key, { item, hash });
     }
     const entries = [...byKey.entries()];
-    const chunks: [string, { item: Record<string, AttributeValue>; hash: string }][][] = [];
+    const chunks: [string, { item: Record<string, AttributeValue>; hash: number }][][] = [];
     for (let i = 0; i < entries.length; i += 25) chunks.push(entries.slice(i, i + 25));
     let next = 0;
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
         await batchWriteAll(this.db, this.config.table, chunk.map(([, e]) => ({ PutRequest: { Item: e.item } })), { retries: 15, initialDelayMs: 50, maxDelayMs: 5_000 });
-        if (this.config.dedupe) {
+        if (dedupe) {
           for (const [key, e] of chunk) {
             this.written.delete(key); // re-insert so the map stays in time order for eviction
             this.written.set(key, { hash: e.hash, at: now });
@@ -99,9 +133,22 @@ export class DynamoDbSink implements Sink {
     return { written: entries.length, skipped, deadLetters };
   }
 
-  private evict(now: number): void {
-    if (!this.config.dedupe) return;
-    const horizon = now - this.config.dedupeRetentionMs;
+  /** Items ready to send, without sending them: what `write` prepares (for benchmarks). */
+  prepare(batch: ColumnBatch): number {
+    const marshal = batch.fields.map((f, i) => columnMarshaller(f, batch.columns[i]!));
+    const keyIdx = this.keyIndexes(batch);
+    let n = 0;
+    for (let k = 0; k < batch.length; k++) {
+      const p = batch.physical(k);
+      const item: Record<string, AttributeValue> = {};
+      for (let f = 0; f < marshal.length; f++) item[batch.fields[f]!.name] = marshal[f]!(p);
+      item[this.config.keyAttribute] = { S: keyIdx.map((i) => String(batch.value(i, k))).join('#') };
+      n++;
+    }
+    return n;
+  }
+
+  private evict(horizon: number): void {
     for (const [k, v] of this.written) {
       if (v.at >= horizon) break; // insertion order is time order
       this.written.delete(k);
@@ -112,4 +159,3 @@ export class DynamoDbSink implements Sink {
     this.written.clear();
   }
 }
-

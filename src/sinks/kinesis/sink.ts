@@ -1,9 +1,10 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ensureStream } from '../../aws/admin.js';
 import { SluiceError } from '../../errors.js';
-import { rowDeadLetter, type DeadLetter, type Row } from '../../engine/operator.js';
+import type { ColumnBatch } from '../../core/batch.js';
+import { rowDeadLetter, type DeadLetter } from '../../core/dead-letter.js';
 import { KinesisProducer, RECORD_MAX_BYTES } from '../../kinesis/producer.js';
-import type { Sink, SinkWriteResult } from '../sink.js';
+import type { Sink, SinkWriteResult } from '../../core/sink.js';
 import type { KinesisSinkConfig } from './config.js';
 
 /**
@@ -26,10 +27,11 @@ export class KinesisSink implements Sink {
     if (this.config.createShards) await ensureStream(this.kinesis, this.config.stream, this.config.createShards);
   }
 
-  async write(rows: readonly Row[]): Promise<SinkWriteResult> {
+  async write(batch: ColumnBatch): Promise<SinkWriteResult> {
     const deadLetters: DeadLetter[] = [];
     const records: { data: Uint8Array; partitionKey: string }[] = [];
-    for (const row of rows) {
+    for (let k = 0; k < batch.length; k++) {
+      const row = batch.row(k);
       const data = Buffer.from(JSON.stringify(row));
       const key = this.config.partitionKeyColumn ? String(row[this.config.partitionKeyColumn] ?? '') : `${row._shard ?? ''}#${row._seq ?? ''}`;
       const partitionKey = (key || 'none').slice(0, 256);

@@ -1,0 +1,63 @@
+import type { LeaseCoordinator } from '../checkpoint/leases.js';
+import type { Source } from '../core/source.js';
+import type { EngineEventBus } from './events.js';
+
+/**
+ * Keeps this worker's leases: renews, takes and steals them every third of the failover time,
+ * then points the source at the partitions held. A round never overlaps the previous one. When
+ * no round has succeeded for a whole failover time, others may own our partitions: stop reading
+ * them all (self-fencing).
+ */
+export class LeaseDriver {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastRound = Date.now();
+
+  constructor(
+    private readonly leases: LeaseCoordinator,
+    private readonly source: Source,
+    private readonly events: EngineEventBus,
+    private readonly workerId: string,
+    private readonly failoverMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.round();
+    this.timer = setInterval(() => void this.round(), Math.max(200, Math.floor(this.failoverMs / 3)));
+    this.timer.unref();
+  }
+
+  owned(): string[] {
+    return [...this.leases.owned()].sort();
+  }
+
+  round(): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        const owned = await this.leases.round(this.source.partitionIds());
+        const cps = new Map(this.leases.all().map((l) => [l.shardId, l.checkpoint ?? '']));
+        await this.source.assign?.(owned, cps);
+        this.lastRound = Date.now();
+        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort() });
+      } catch (error) {
+        this.onError(error);
+        if (Date.now() - this.lastRound > this.failoverMs) await this.source.assign?.(new Set(), new Map()).catch(() => undefined);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Stops the rounds (waiting for one in flight). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Hands the leases back so other workers need not wait for the failover time. */
+  async release(): Promise<void> {
+    await this.leases.release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,130 @@
+import { ColumnBatch, type Field } from '../core/batch.js';
+import type { DeadLetter } from '../core/dead-letter.js';
+import type { Operator, OperatorContext } from '../core/operator.js';
+import type { Sink, SinkWriteResult } from '../core/sink.js';
+import type { Source } from '../core/source.js';
+import { SluiceError } from '../errors.js';
+import type { Checkpointer } from './checkpointer.js';
+import type { Decoder } from './decode/decoder.js';
+import type { EngineEventBus } from './events.js';
+import type { OutputExecutor } from './outputs/executor.js';
+
+/** Where dead letters go: the dead-letter table, or a test's list. */
+export interface DeadLetterWriter {
+  write(letters: readonly DeadLetter[], batchTime: Date): Promise<number>;
+}
+
+export interface MicroBatchDeps {
+  source: Source;
+  decoder: Decoder;
+  operators: readonly Operator[];
+  /** Every field the view has: declared, operator-added, metadata. */
+  viewFields: readonly Field[];
+  executor: OutputExecutor;
+  sinks: ReadonlyMap<string, Sink>;
+  deadLetters: DeadLetterWriter | undefined;
+  checkpointer: Checkpointer;
+  events: EngineEventBus;
+  maxRecordsPerBatch: number;
+  windowMs: number;
+  /** Partitions whose leases were lost while committing: another worker re-reads them. */
+  onLost?: (partitions: string[]) => void;
+}
+
+export interface BatchOutcome {
+  records: number;
+  rows: number;
+  deadLetters: number;
+  fired: boolean;
+  outputs: Record<string, number>;
+  written: Record<string, number>;
+  /** Records still buffered after this batch took its share. */
+  backlog: number;
+}
+
+/**
+ * One micro-batch: poll the source (at most `maxRecordsPerBatch`), decode into columns, run the
+ * operators, run the outputs and write their rows to the sinks in parallel, write dead letters,
+ * and commit positions only once all of it is durable.
+ */
+export class MicroBatch {
+  constructor(private readonly d: MicroBatchDeps) {}
+
+  async run(batchId: number, batchTime: Date, final: boolean): Promise<BatchOutcome> {
+    const d = this.d;
+    const records = d.source.poll(d.maxRecordsPerBatch);
+    const finished = d.source.finishedPartitions();
+    const decoded = d.decoder.decode(records);
+    const letters: DeadLetter[] = [...decoded.deadLetters];
+    const ctx: OperatorContext = { batchId, batchTime, deadLetter: (l) => letters.push(l) };
+    let batch = decoded.batch;
+    for (const op of d.operators) {
+      const out = await op.processBatch(batch, ctx);
+      batch = out instanceof ColumnBatch ? out : toColumns(op, batch.fields, out.rows);
+      await op.onTick?.(batchTime);
+    }
+    if (d.operators.length > 0) batch = batch.project(d.viewFields.map((f) => f.name));
+    d.checkpointer.taken(records, finished);
+
+    const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final);
+    const outputs: Record<string, number> = {};
+    const written: Record<string, number> = {};
+    const writes = await Promise.all(
+      results.map(async (r) => {
+        outputs[r.name] = r.batch.length;
+        if (d.events.listenerCount('output.rows') > 0) {
+          const shown = r.batch.length > 100 ? r.batch.select(Int32Array.from({ length: 100 }, (_, i) => i)) : r.batch;
+          d.events.emit('output.rows', { output: r.name, batchId, rows: shown.rows, columns: r.batch.fields.map((f) => f.name), total: r.batch.length });
+        }
+        const sink = d.sinks.get(r.name)!;
+        const t0 = performance.now();
+        const w: SinkWriteResult = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+        written[r.name] = w.written;
+        d.events.emit('sink.flush', {
+          sink: r.name,
+          written: w.written,
+          skipped: w.skipped,
+          failed: w.deadLetters.length,
+          durationMs: performance.now() - t0,
+          ...('config' in sink && typeof (sink.config as { table?: unknown }).table === 'string' ? { table: (sink.config as { table: string }).table } : {}),
+        });
+        return w;
+      }),
+    );
+    for (const w of writes) letters.push(...w.deadLetters);
+    // Dead letters are durable before the batch's records can ever be checkpointed.
+    if (letters.length > 0) {
+      if (!d.deadLetters) {
+        throw new SluiceError(
+          `${letters.length} records could not be processed and no dead-letter table is configured (first: ${letters[0]!.reason}); fix: set deadLetter.table in the pipeline`,
+          { domain: 'user', code: 'NoDeadLetterDestination' },
+        );
+      }
+      const n = await d.deadLetters.write(letters, batchTime);
+      d.events.emit('deadletter.flush', { written: n, reasons: letters.slice(0, 5).map((l) => l.reason) });
+    }
+    if (fired) {
+      const c = await d.checkpointer.commit(batchTime.getTime());
+      if (c) {
+        if (c.lost.length > 0) d.onLost?.(c.lost);
+        d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });
+      }
+    }
+    return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, fired, outputs, written, backlog: d.source.buffered() };
+  }
+}
+
+/** Turns an operator's rows back into columns: the fields it had, plus those it declares. */
+function toColumns(op: Operator, before: readonly Field[], rows: readonly Record<string, unknown>[]): ColumnBatch {
+  const fields = [...before];
+  for (const c of op.outputColumns ?? []) if (!fields.some((f) => f.name === c.name)) fields.push({ name: c.name, type: c.type });
+  const first = rows[0];
+  if (first) {
+    for (const key of Object.keys(first)) {
+      if (!fields.some((f) => f.name === key)) {
+        throw new SluiceError(`operator ${op.name} added column ${key} without declaring it; fix: list it in the operator's outputColumns`, { domain: 'internal', code: 'UndeclaredColumn' });
+      }
+    }
+  }
+  return ColumnBatch.fromRows(fields, rows);
+}

@@ -1,0 +1,277 @@
+import { ColumnBatch, type Field } from '../../core/batch.js';
+import { invalidOption } from '../../errors.js';
+import { appendBatch, logicalSelect, physicalColumns, readColumns, readRowIndexes } from '../../sql/columnar.js';
+import type { SqlEngine } from '../../sql/engine.js';
+import { aggregateFunctions, deparseSql, describeSql, parseSql } from '../../sql/parse.js';
+import { quoteIdent, sqlTypeOf } from '../../sql/types.js';
+import { closedPane, paneOf, type WindowPlan } from '../window.js';
+import { planOutput, type OutputPlan } from './plan.js';
+
+export interface OutputSpec {
+  name: string;
+  sql: string;
+}
+
+export interface OutputResult {
+  name: string;
+  batch: ColumnBatch;
+  /** The output emits each record's row once (incremental), so keyed sinks need not dedupe. */
+  emitsOnce: boolean;
+}
+
+const BATCH_DATA = '__batch_data';
+const BATCH_VIEW = '__batch';
+const WINDOW_EMPTY = '__window_empty';
+const candidateView = (i: number) => `__cand_${i}`;
+const candidateData = (i: number) => `${candidateView(i)}_data`;
+const paneTable = (p: number) => `__pane_${p}`;
+
+/**
+ * Runs every output's SQL on each micro-batch, as planned by {@link planOutput}, and keeps in DuckDB
+ * only what the plans need: the current batch's columns that WHERE/ORDER BY/expressions name, each
+ * batch's top-k candidates, and, for outputs that need the whole window, one table per pane (slide)
+ * holding the columns they name. Evicting a pane drops its table, so memory follows the window.
+ *
+ * Tables hold columns in their physical types (see `sql/columnar.ts`); views give them their
+ * logical types, and present columns no plan needs as typed NULLs, so every query binds against
+ * the full schema.
+ */
+export class OutputExecutor {
+  private readonly panes: number[] = [];
+  private lastFired: number | undefined;
+  private batchesSinceFire = 0;
+
+  private constructor(
+    private readonly sql: SqlEngine,
+    private readonly fields: readonly Field[],
+    private readonly window: WindowPlan,
+    private readonly view: string,
+    readonly outputs: readonly { spec: OutputSpec; plan: OutputPlan }[],
+    private readonly batchNeeds: readonly string[],
+    private readonly windowNeeds: readonly string[],
+    private readonly keeps: ReadonlyMap<number, readonly string[]>,
+  ) {}
+
+  static async create(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, specs: readonly OutputSpec[]): Promise<OutputExecutor> {
+    const conn = sql.connection;
+    const all = new Set(fields.map((f) => f.name));
+    // First every view over the full schema, to check and plan each query against it.
+    await defineTables(sql, fields, view, window.windowed, all, all);
+    for (const s of specs) await sql.validate(s.sql, `outputs.${s.name}.sql`);
+    const aggregates = await aggregateFunctions(conn);
+    const planned: { spec: OutputSpec; plan: OutputPlan }[] = [];
+    for (const [index, spec] of specs.entries()) {
+      const plan = await planOutput(spec.sql, {
+        view,
+        fields,
+        noWindow: !window.windowed,
+        aggregates,
+        parse: (text) => parseSql(conn, text, `outputs.${spec.name}.sql`),
+        deparse: (tree) => deparseSql(conn, tree),
+        describe: (text) => describeSql(conn, text),
+        tables: { batch: BATCH_VIEW, candidates: candidateView },
+        index,
+      });
+      planned.push({ spec, plan });
+    }
+    const batchNeeds = new Set<string>();
+    const windowNeeds = new Set<string>();
+    const keeps = new Map<number, string[]>();
+    planned.forEach(({ plan }, i) => {
+      if (plan.kind === 'window') for (const c of plan.needs) (plan.scope === 'batch' ? batchNeeds : windowNeeds).add(c);
+      else for (const c of plan.needs) batchNeeds.add(c);
+      if (plan.kind === 'topk') keeps.set(i, ordered(fields, plan.keeps));
+    });
+    // A window query that names no column (SELECT count(*) ...) still needs the window's rows.
+    if (window.windowed && windowNeeds.size === 0 && planned.some(({ plan }) => plan.kind === 'window' && plan.scope === 'window')) windowNeeds.add('_arrival');
+    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps);
+    await defineTables(sql, fields, view, window.windowed, batchNeeds, windowNeeds);
+    for (const [i, k] of keeps) await exec.defineCandidates(i, k);
+    // Each rewritten query must bind against the tables as they now are; one that does not (an
+    // ORDER BY naming an output alias, say) runs as written over the window instead.
+    for (const o of exec.outputs) {
+      const texts = o.plan.kind === 'incremental' ? [o.plan.selectSql] : o.plan.kind === 'topk' ? [o.plan.candidateSql, o.plan.finalSql] : [o.plan.sql];
+      for (const t of texts) {
+        if (t === null) continue;
+        try {
+          await sql.validate(t, `outputs.${o.spec.name}.sql`);
+        } catch (error) {
+          if (o.plan.kind === 'window') throw error;
+          throw invalidOption(`outputs.${o.spec.name}.sql`, o.spec.sql, `internal: the incremental plan did not bind (${(error as Error).message}); please report this query`);
+        }
+      }
+    }
+    return exec;
+  }
+
+  /** How each output runs, for tests and the docs. */
+  planOf(name: string): OutputPlan | undefined {
+    return this.outputs.find((o) => o.spec.name === name)?.plan;
+  }
+
+  /** True when some output needs the window to fire before its records count as emitted. */
+  get hasWindowOutputs(): boolean {
+    return this.window.windowed && this.outputs.some((o) => o.plan.kind !== 'incremental' && o.plan.scope === 'window');
+  }
+
+  /** Creates output `i`'s candidate table (once), and points its view at the panes up to `closed`. */
+  private async defineCandidates(i: number, keeps: readonly string[], closed?: number): Promise<void> {
+    if (closed === undefined) {
+      const keepFields = keeps.map((k) => this.fields.find((f) => f.name === k)!);
+      const physical = [physicalColumns(keepFields), '"__pane" DOUBLE'].filter(Boolean).join(', ');
+      await this.sql.run(`CREATE OR REPLACE TABLE ${quoteIdent(candidateData(i))} (${physical})`);
+    }
+    const upTo = closed === undefined ? '' : ` WHERE "__pane" <= ${closed}`;
+    await this.sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(candidateView(i))} AS SELECT ${viewColumns(this.fields, new Set(keeps))} FROM ${quoteIdent(candidateData(i))}${upTo}`);
+  }
+
+  /**
+   * Runs the outputs for one batch taken in at `batchTimeMs`. Returns each output's rows for this
+   * batch (incremental outputs every batch; window outputs when the window fires) and whether the
+   * window fired (or there is no window output to wait for).
+   */
+  async process(batch: ColumnBatch, batchTimeMs: number, final: boolean): Promise<{ results: OutputResult[]; fired: boolean }> {
+    const conn = this.sql.connection;
+    const results: OutputResult[] = [];
+    const hasBatchScope = this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
+    if (this.batchNeeds.length > 0 || hasBatchScope) {
+      await this.sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(this.batchNeeds.map((n) => this.field(n)))].filter(Boolean).join(', ')})`);
+      if (batch.length > 0) await appendBatch(conn, BATCH_DATA, batch, this.batchNeeds, { rowIndex: true });
+    }
+    for (const [i, { spec, plan }] of this.outputs.entries()) {
+      if (plan.kind === 'incremental') {
+        if (batch.length === 0) continue;
+        results.push({ name: spec.name, batch: await this.incremental(batch, plan), emitsOnce: true });
+      } else if (plan.kind === 'topk') {
+        if (batch.length === 0) continue;
+        const rows = await readRowIndexes(conn, plan.candidateSql);
+        if (rows.length > 0) {
+          await appendBatch(conn, candidateData(i), batch.select(rows), this.keeps.get(i)!, { constants: [{ type: 'double', value: paneOf(this.window, batchTimeMs) }] });
+        }
+      } else if (plan.scope === 'batch') {
+        results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: true });
+      }
+    }
+    if (!this.hasWindowOutputs) return { results, fired: true };
+
+    const pane = paneOf(this.window, batchTimeMs);
+    if (batch.length > 0 && this.windowNeeds.length > 0) {
+      if (this.panes[this.panes.length - 1] !== pane) {
+        await this.sql.run(`CREATE TABLE IF NOT EXISTS ${paneTable(pane)} AS SELECT * FROM ${WINDOW_EMPTY}`);
+        if (!this.panes.includes(pane)) this.panes.push(pane);
+      }
+      await appendBatch(conn, paneTable(pane), batch, this.windowNeeds);
+    }
+    this.lastFired ??= pane - 1;
+    this.batchesSinceFire++;
+    const closed = closedPane(this.window, batchTimeMs, final);
+    if (!(closed > this.lastFired || (final && this.batchesSinceFire > 0))) return { results, fired: false };
+    this.lastFired = Math.max(this.lastFired, closed);
+    this.batchesSinceFire = 0;
+    await this.evict(closed - this.window.panes);
+    await this.defineWindowView(closed);
+    for (const [i, k] of this.keeps) await this.defineCandidates(i, k, closed);
+    for (const [i, { spec, plan }] of this.outputs.entries()) {
+      if (plan.kind === 'topk') results.push({ name: spec.name, batch: await readColumns(conn, plan.finalSql), emitsOnce: false });
+      else if (plan.kind === 'window' && plan.scope === 'window') results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: false });
+      void i;
+    }
+    return { results, fired: true };
+  }
+
+  private field(name: string): Field {
+    return this.fields.find((f) => f.name === name)!;
+  }
+
+  private async incremental(batch: ColumnBatch, plan: Extract<OutputPlan, { kind: 'incremental' }>): Promise<ColumnBatch> {
+    const conn = this.sql.connection;
+    const passthrough = plan.columns.filter((c): c is { name: string; field: string } => 'field' in c);
+    if (plan.selectSql === null) return rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' })));
+    const computedCount = plan.columns.length - passthrough.length;
+    if (computedCount === 0) {
+      const rows = await readRowIndexes(conn, plan.selectSql);
+      return rename(batch.select(rows), plan.columns as { name: string; field: string }[]);
+    }
+    // Computed columns come back in result order: copy the selected pass-through values beside them.
+    const computed = await readColumns(conn, plan.selectSql);
+    const rowIdx = computed.columns[0]!.values as Float64Array | Int32Array;
+    const sel = Int32Array.from(rowIdx as ArrayLike<number>);
+    const picked = ColumnBatch.concat(
+      passthrough.map((p) => batch.fields[batch.fieldIndex(p.field)]!),
+      [batch.select(sel)],
+    );
+    const fields: Field[] = [];
+    const columns = [];
+    for (const c of plan.columns) {
+      if ('field' in c) {
+        const j = picked.fieldIndex(c.field);
+        fields.push({ name: c.name, type: picked.fields[j]!.type });
+        columns.push(picked.columns[j]!);
+      } else {
+        const j = c.computed + 1;
+        fields.push({ name: c.name, type: computed.fields[j]!.type });
+        columns.push(computed.columns[j]!);
+      }
+    }
+    return new ColumnBatch(fields, columns, sel.length);
+  }
+
+  /** Points the window view at the live panes up to `closed` (a pane still filling waits for its firing). */
+  private async defineWindowView(closed: number): Promise<void> {
+    const present = new Set(this.windowNeeds);
+    const parts = [WINDOW_EMPTY, ...this.panes.filter((p) => p <= closed).map(paneTable)].map((t) => `SELECT ${viewColumns(this.fields, present)} FROM ${t}`);
+    await this.sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(this.view)} AS ${parts.join(' UNION ALL ')}`);
+  }
+
+  private async evict(upTo: number): Promise<void> {
+    const gone = this.panes.filter((p) => p <= upTo);
+    if (gone.length > 0) {
+      this.panes.splice(0, this.panes.length, ...this.panes.filter((p) => p > upTo));
+      await this.defineWindowView(upTo);
+      for (const p of gone) await this.sql.run(`DROP TABLE IF EXISTS ${paneTable(p)}`);
+    }
+    for (const i of this.keeps.keys()) await this.sql.run(`DELETE FROM ${quoteIdent(candidateData(i))} WHERE "__pane" <= ${upTo}`);
+  }
+
+  /** Rows currently in the window (or in the current batch without a window), for status and tests. */
+  async windowRows(): Promise<number> {
+    const r = await this.sql.query(`SELECT count(*) AS n FROM ${quoteIdent(this.view)}`);
+    return Number(r[0]?.n ?? 0);
+  }
+}
+
+/** Keeps the declared order of fields. */
+function ordered(fields: readonly Field[], names: ReadonlySet<string>): string[] {
+  return fields.filter((f) => names.has(f.name)).map((f) => f.name);
+}
+
+/** Every field with its logical type: stored ones cast from their physical type, the rest typed NULLs. */
+function viewColumns(fields: readonly Field[], present: ReadonlySet<string>): string {
+  return fields.map((f) => (present.has(f.name) ? logicalSelect(f.name, f.type) : `CAST(NULL AS ${sqlTypeOf(f.type)}) AS ${quoteIdent(f.name)}`)).join(', ');
+}
+
+async function defineTables(sql: SqlEngine, fields: readonly Field[], view: string, windowed: boolean, batchNeeds: ReadonlySet<string>, windowNeeds: ReadonlySet<string>): Promise<void> {
+  const stored = fields.filter((f) => batchNeeds.has(f.name));
+  await sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(stored)].filter(Boolean).join(', ')})`);
+  await sql.run(`CREATE OR REPLACE VIEW ${BATCH_VIEW} AS SELECT "__row", ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
+  if (view.toLowerCase() !== 'current_batch') {
+    await sql.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
+  }
+  if (!windowed) {
+    await sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
+    return;
+  }
+  const kept = fields.filter((f) => windowNeeds.has(f.name));
+  await sql.run(`CREATE OR REPLACE TABLE ${WINDOW_EMPTY} (${physicalColumns(kept) || '"__none" INTEGER'})`);
+  await sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${viewColumns(fields, windowNeeds)} FROM ${WINDOW_EMPTY}`);
+}
+
+/** Presents a batch's fields under the output's column names, in the output's order. */
+function rename(batch: ColumnBatch, columns: readonly { name: string; field: string }[]): ColumnBatch {
+  return new ColumnBatch(
+    columns.map((c) => ({ name: c.name, type: batch.fields[batch.fieldIndex(c.field)]!.type })),
+    columns.map((c) => batch.columns[batch.fieldIndex(c.field)]!),
+    batch.size,
+    batch.selection,
+  );
+}
