@@ -42,6 +42,11 @@ export interface StreamingQueryOptions {
   sinks?: Record<string, Sink>;
   /** Dead-letter destination instead of the config's table. */
   deadLetters?: DeadLetterWriter;
+  /**
+   * `manual`: no batch loop; the caller runs each batch with {@link StreamingQuery.step} at the
+   * batch times it chooses (deterministic tests, benchmarks of the engine alone). Default `real`.
+   */
+  clock?: 'real' | 'manual';
 }
 
 /**
@@ -160,7 +165,14 @@ export class StreamingQuery {
       await this.source.start(loaded);
     }
     this.running = true;
-    this.loop = this.run();
+    if (this.options.clock !== 'manual') this.loop = this.run();
+  }
+
+  /** Runs one micro-batch at `batchTime` (manual clock only); `final` fires the window as a stop does. */
+  async step(batchTime: Date, final = false): Promise<void> {
+    if (this.options.clock !== 'manual') throw new SluiceError('step() drives a query created with clock: manual', { domain: 'user', code: 'NotManual' });
+    if (!this.running) throw new SluiceError('step() before start()', { domain: 'user', code: 'NotStarted' });
+    await this.runBatch(batchTime, final);
   }
 
   /** How each output runs (incremental, top-k, whole window): decided at start from its SQL. */

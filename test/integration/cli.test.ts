@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ensureStream } from '../../src/aws/admin.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
+import { countItems } from '../../src/demo/count.js';
 import { putAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
@@ -68,4 +69,20 @@ describe('sluice CLI', () => {
       await q.stop();
     }
   });
+
+  it('run --input reads a file of records through the pipeline into DynamoDB, with dead letters, and stops at its end', async () => {
+    const { names, config } = seedPipeline();
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'pipeline.json');
+    writeFileSync(file, JSON.stringify(config));
+    const input = join(dir, 'events.csv');
+    writeFileSync(input, 'Ada,120,OK\nBob,90,WARN\nbob,abc,OK\nAda,550,FAIL\n');
+    const r = sluice('run', file, '--input', input, '--no-status', '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { records: number; rows: number; deadLetters: number };
+    expect(summary).toMatchObject({ records: 4, rows: 3, deadLetters: 1 });
+    expect(await countItems(env.clients.dynamodb, names.dump)).toBe(3);
+    expect(await countItems(env.clients.dynamodb, names.anomaly)).toBe(2);
+    expect(await countItems(env.clients.dynamodb, names.dead)).toBe(1);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { StreamingQuery } from '../../engine/streaming-query.js';
+import { FileSource } from '../../sources/file.js';
 import { StatusLine } from '../../dashboard/status.js';
 import { loadPipelineFile } from '../../pipeline/validate.js';
 import { createOperators } from '../../pipeline/operators.js';
@@ -15,13 +16,21 @@ export function register(program: Command): void {
     .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>')
     .option('--no-status', 'do not print the live status line')
     .option('--worker-id <id>', 'name of this worker in the lease table (default: random); run several workers with the same app to share shards')
-    .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean; workerId?: string }) => {
+    .option('--input <file>', 'read records from a file (one per line: NDJSON or CSV) instead of the stream; stops at its end')
+    .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean; workerId?: string; input?: string }) => {
       registerBuiltinOperators();
       const config = loadPipelineFile(file);
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
       const conn = await connect(opts);
       if (conn.stack) process.stderr.write(`embedded stack: Kinesis ${conn.stack.kinesisEndpoint}, DynamoDB ${conn.stack.dynamodbEndpoint}\n`);
-      const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators), ...(opts.workerId ? { workerId: opts.workerId } : {}) });
+      const input = opts.input ? new FileSource({ path: opts.input }) : undefined;
+      const query = new StreamingQuery({
+        config,
+        clients: conn.clients,
+        operators: createOperators(config.operators),
+        ...(opts.workerId ? { workerId: opts.workerId } : {}),
+        ...(input ? { source: input } : {}),
+      });
       const status = opts.status ? new StatusLine(query) : undefined;
       const timer = status ? setInterval(() => process.stderr.write(`${status.render()}\n`), 5_000) : undefined;
       query.events.on('consumer.error', (e) => process.stderr.write(`consumer: ${e.error.message}\n`));
@@ -40,11 +49,12 @@ export function register(program: Command): void {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await query.start();
-      process.stderr.write(`running ${config.app} on stream ${config.source.stream}; Ctrl-C stops with a final checkpoint\n`);
+      process.stderr.write(`running ${config.app} on ${input ? `file ${opts.input}` : `stream ${config.source.stream}`}; Ctrl-C stops with a final checkpoint\n`);
       try {
         await query.awaitTermination();
       } finally {
         await stop('ended');
       }
+      if (input) process.stdout.write(`${JSON.stringify({ input: opts.input, records: query.totals.records, rows: query.totals.rows, deadLetters: query.totals.deadLetters, written: query.totals.written })}\n`);
     });
 }

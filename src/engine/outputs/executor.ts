@@ -38,6 +38,10 @@ const paneTable = (p: number) => `__pane_${p}`;
  */
 export class OutputExecutor {
   private readonly panes: number[] = [];
+  /** Panes that hold top-k candidates, oldest first. */
+  private readonly candidatePanes: number[] = [];
+  /** The pane bound the candidate views filter on (undefined: no filter). */
+  private candidateBound: number | undefined;
   private lastFired: number | undefined;
   private batchesSinceFire = 0;
 
@@ -86,7 +90,7 @@ export class OutputExecutor {
     if (window.windowed && windowNeeds.size === 0 && planned.some(({ plan }) => plan.kind === 'window' && plan.scope === 'window')) windowNeeds.add('_arrival');
     const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps);
     await defineTables(sql, fields, view, window.windowed, batchNeeds, windowNeeds);
-    for (const [i, k] of keeps) await exec.defineCandidates(i, k);
+    for (const [i, k] of keeps) await exec.defineCandidates(i, k, undefined, true);
     // Each rewritten query must bind against the tables as they now are; one that does not (an
     // ORDER BY naming an output alias, say) runs as written over the window instead.
     for (const o of exec.outputs) {
@@ -114,9 +118,9 @@ export class OutputExecutor {
     return this.window.windowed && this.outputs.some((o) => o.plan.kind !== 'incremental' && o.plan.scope === 'window');
   }
 
-  /** Creates output `i`'s candidate table (once), and points its view at the panes up to `closed`. */
-  private async defineCandidates(i: number, keeps: readonly string[], closed?: number): Promise<void> {
-    if (closed === undefined) {
+  /** Creates output `i`'s candidate table (`create`), and points its view at the panes up to `closed` (all when undefined). */
+  private async defineCandidates(i: number, keeps: readonly string[], closed?: number, create = false): Promise<void> {
+    if (create) {
       const keepFields = keeps.map((k) => this.fields.find((f) => f.name === k)!);
       const physical = [physicalColumns(keepFields), '"__pane" DOUBLE'].filter(Boolean).join(', ');
       await this.sql.run(`CREATE OR REPLACE TABLE ${quoteIdent(candidateData(i))} (${physical})`);
@@ -146,7 +150,9 @@ export class OutputExecutor {
         if (batch.length === 0) continue;
         const rows = await readRowIndexes(conn, plan.candidateSql);
         if (rows.length > 0) {
-          await appendBatch(conn, candidateData(i), batch.select(rows), this.keeps.get(i)!, { constants: [{ type: 'double', value: paneOf(this.window, batchTimeMs) }] });
+          const pane = paneOf(this.window, batchTimeMs);
+          await appendBatch(conn, candidateData(i), batch.select(rows), this.keeps.get(i)!, { constants: [{ type: 'double', value: pane }] });
+          if (this.candidatePanes[this.candidatePanes.length - 1] !== pane) this.candidatePanes.push(pane);
         }
       } else if (plan.scope === 'batch') {
         results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: true });
@@ -169,8 +175,13 @@ export class OutputExecutor {
     this.lastFired = Math.max(this.lastFired, closed);
     this.batchesSinceFire = 0;
     await this.evict(closed - this.window.panes);
-    await this.defineWindowView(closed);
-    for (const [i, k] of this.keeps) await this.defineCandidates(i, k, closed);
+    if (this.windowNeeds.length > 0) await this.defineWindowView(closed);
+    // Candidates of a pane still filling wait for its firing; most of the time there are none.
+    const bound = this.candidatePanes.some((p) => p > closed) ? closed : undefined;
+    if (bound !== this.candidateBound) {
+      for (const [i, k] of this.keeps) await this.defineCandidates(i, k, bound);
+      this.candidateBound = bound;
+    }
     for (const [i, { spec, plan }] of this.outputs.entries()) {
       if (plan.kind === 'topk') results.push({ name: spec.name, batch: await readColumns(conn, plan.finalSql), emitsOnce: false });
       else if (plan.kind === 'window' && plan.scope === 'window') results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: false });
@@ -230,7 +241,10 @@ export class OutputExecutor {
       await this.defineWindowView(upTo);
       for (const p of gone) await this.sql.run(`DROP TABLE IF EXISTS ${paneTable(p)}`);
     }
-    for (const i of this.keeps.keys()) await this.sql.run(`DELETE FROM ${quoteIdent(candidateData(i))} WHERE "__pane" <= ${upTo}`);
+    if (this.candidatePanes.length > 0 && this.candidatePanes[0]! <= upTo) {
+      this.candidatePanes.splice(0, this.candidatePanes.length, ...this.candidatePanes.filter((p) => p > upTo));
+      for (const i of this.keeps.keys()) await this.sql.run(`DELETE FROM ${quoteIdent(candidateData(i))} WHERE "__pane" <= ${upTo}`);
+    }
   }
 
   /** Rows currently in the window (or in the current batch without a window), for status and tests. */
