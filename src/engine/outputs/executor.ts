@@ -1,5 +1,4 @@
 import { ColumnBatch, type Field } from '../../core/batch.js';
-import { invalidOption } from '../../errors.js';
 import { appendBatch, logicalSelect, physicalColumns, readColumns, readRowIndexes } from '../../sql/columnar.js';
 import type { SqlEngine } from '../../sql/engine.js';
 import { aggregateFunctions, deparseSql, describeSql, parseSql } from '../../sql/parse.js';
@@ -24,6 +23,8 @@ const BATCH_VIEW = '__batch';
 const WINDOW_EMPTY = '__window_empty';
 const candidateView = (i: number) => `__cand_${i}`;
 const candidateData = (i: number) => `${candidateView(i)}_data`;
+const aggregateView = (i: number) => `__agg_${i}`;
+const aggregateData = (i: number) => `${aggregateView(i)}_data`;
 const paneTable = (p: number) => `__pane_${p}`;
 
 /**
@@ -38,7 +39,7 @@ const paneTable = (p: number) => `__pane_${p}`;
  */
 export class OutputExecutor {
   private readonly panes: number[] = [];
-  /** Panes that hold top-k candidates, oldest first. */
+  /** Panes that hold partial results (top-k candidates, partial aggregates), oldest first. */
   private readonly candidatePanes: number[] = [];
   /** The pane bound the candidate views filter on (undefined: no filter). */
   private candidateBound: number | undefined;
@@ -73,11 +74,26 @@ export class OutputExecutor {
         parse: (text) => parseSql(conn, text, `outputs.${spec.name}.sql`),
         deparse: (tree) => deparseSql(conn, tree),
         describe: (text) => describeSql(conn, text),
-        tables: { batch: BATCH_VIEW, candidates: candidateView },
+        tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView },
         index,
       });
       planned.push({ spec, plan });
     }
+    // A rewritten query that does not bind against the tables as they are (an ORDER BY naming an
+    // output alias, say) runs as written over the whole window instead: slower, never wrong.
+    for (;;) {
+      const exec = await OutputExecutor.build(sql, fields, window, view, planned);
+      const failed = await exec.unbound();
+      if (failed.length === 0) return exec;
+      for (const i of failed) {
+        const o = planned[i]!;
+        const whole = await planOutput(`SELECT * FROM (${o.spec.sql}) AS whole_window`, { view, fields, noWindow: !window.windowed, aggregates, parse: (t) => parseSql(conn, t), deparse: (t) => deparseSql(conn, t), describe: (t) => describeSql(conn, t), tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView }, index: i });
+        planned[i] = { spec: o.spec, plan: { kind: 'window', scope: o.plan.scope, sql: o.spec.sql, needs: whole.needs } };
+      }
+    }
+  }
+
+  private static async build(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, planned: { spec: OutputSpec; plan: OutputPlan }[]): Promise<OutputExecutor> {
     const batchNeeds = new Set<string>();
     const windowNeeds = new Set<string>();
     const keeps = new Map<number, string[]>();
@@ -91,21 +107,31 @@ export class OutputExecutor {
     const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps);
     await defineTables(sql, fields, view, window.windowed, batchNeeds, windowNeeds);
     for (const [i, k] of keeps) await exec.defineCandidates(i, k, undefined, true);
-    // Each rewritten query must bind against the tables as they now are; one that does not (an
-    // ORDER BY naming an output alias, say) runs as written over the window instead.
-    for (const o of exec.outputs) {
-      const texts = o.plan.kind === 'incremental' ? [o.plan.selectSql] : o.plan.kind === 'topk' ? [o.plan.candidateSql, o.plan.finalSql] : [o.plan.sql];
+    for (const [i, o] of planned.entries()) {
+      if (o.plan.kind !== 'aggregate') continue;
+      await sql.run(`CREATE OR REPLACE TABLE ${quoteIdent(aggregateData(i))} AS SELECT CAST(0 AS DOUBLE) AS "__pane", * FROM (${o.plan.partialSql}) LIMIT 0`);
+      await sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(aggregateView(i))} AS ${o.plan.combineSql(quoteIdent(aggregateData(i)))}`);
+    }
+    return exec;
+  }
+
+  /** Indexes of outputs whose planned SQL does not bind (the user's own SQL was checked before planning). */
+  private async unbound(): Promise<number[]> {
+    const failed: number[] = [];
+    for (const [i, o] of this.outputs.entries()) {
+      const p = o.plan;
+      const texts = p.kind === 'incremental' ? [p.selectSql] : p.kind === 'topk' ? [p.candidateSql, p.finalSql] : p.kind === 'aggregate' ? [p.partialSql, p.finalSql] : [];
       for (const t of texts) {
         if (t === null) continue;
         try {
-          await sql.validate(t, `outputs.${o.spec.name}.sql`);
-        } catch (error) {
-          if (o.plan.kind === 'window') throw error;
-          throw invalidOption(`outputs.${o.spec.name}.sql`, o.spec.sql, `internal: the incremental plan did not bind (${(error as Error).message}); please report this query`);
+          await this.sql.validate(t, `outputs.${o.spec.name}.sql`);
+        } catch {
+          failed.push(i);
+          break;
         }
       }
     }
-    return exec;
+    return failed;
   }
 
   /** How each output runs, for tests and the docs. */
@@ -154,6 +180,11 @@ export class OutputExecutor {
           await appendBatch(conn, candidateData(i), batch.select(rows), this.keeps.get(i)!, { constants: [{ type: 'double', value: pane }] });
           if (this.candidatePanes[this.candidatePanes.length - 1] !== pane) this.candidatePanes.push(pane);
         }
+      } else if (plan.kind === 'aggregate') {
+        if (batch.length === 0) continue;
+        const pane = paneOf(this.window, batchTimeMs);
+        await this.sql.run(`INSERT INTO ${quoteIdent(aggregateData(i))} SELECT CAST(${pane} AS DOUBLE), * FROM (${plan.partialSql})`);
+        if (this.candidatePanes[this.candidatePanes.length - 1] !== pane) this.candidatePanes.push(pane);
       } else if (plan.scope === 'batch') {
         results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: true });
       }
@@ -180,10 +211,13 @@ export class OutputExecutor {
     const bound = this.candidatePanes.some((p) => p > closed) ? closed : undefined;
     if (bound !== this.candidateBound) {
       for (const [i, k] of this.keeps) await this.defineCandidates(i, k, bound);
+      for (const [i, o] of this.outputs.entries()) {
+        if (o.plan.kind === 'aggregate') await this.sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(aggregateView(i))} AS ${o.plan.combineSql(quoteIdent(aggregateData(i)), bound)}`);
+      }
       this.candidateBound = bound;
     }
     for (const [i, { spec, plan }] of this.outputs.entries()) {
-      if (plan.kind === 'topk') results.push({ name: spec.name, batch: await readColumns(conn, plan.finalSql), emitsOnce: false });
+      if (plan.kind === 'topk' || plan.kind === 'aggregate') results.push({ name: spec.name, batch: await readColumns(conn, plan.finalSql), emitsOnce: false });
       else if (plan.kind === 'window' && plan.scope === 'window') results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: false });
       void i;
     }
@@ -244,6 +278,7 @@ export class OutputExecutor {
     if (this.candidatePanes.length > 0 && this.candidatePanes[0]! <= upTo) {
       this.candidatePanes.splice(0, this.candidatePanes.length, ...this.candidatePanes.filter((p) => p > upTo));
       for (const i of this.keeps.keys()) await this.sql.run(`DELETE FROM ${quoteIdent(candidateData(i))} WHERE "__pane" <= ${upTo}`);
+      for (const [i, o] of this.outputs.entries()) if (o.plan.kind === 'aggregate') await this.sql.run(`DELETE FROM ${quoteIdent(aggregateData(i))} WHERE "__pane" <= ${upTo}`);
     }
   }
 

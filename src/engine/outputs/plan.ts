@@ -1,4 +1,5 @@
 import type { Field } from '../../core/batch.js';
+import { planPaneAggregate } from './plan-aggregate.js';
 
 /**
  * How an output's SQL is run, decided once at start from DuckDB's own parse tree
@@ -11,7 +12,9 @@ import type { Field } from '../../core/batch.js';
  * - `topk`: the same with ORDER BY ... LIMIT k. Top-k is decomposable: the top k of a window is
  *   the top k of the union of each batch's top k. Each batch keeps its own k candidates (a few
  *   rows); the window's answer is the query over the candidates of the live panes.
- * - `window`: anything else (GROUP BY, DISTINCT, joins, window functions, ...): it runs over the
+ * - `aggregate`: GROUP BY with count/sum/min/max/avg: partial aggregates per batch and pane,
+ *   combined at each firing (see plan-aggregate.ts).
+ * - `window`: anything else (DISTINCT, joins, window functions, ...): it runs over the
  *   whole window when it fires. The window keeps only the columns such queries name.
  *
  * `scope: 'batch'` marks queries that see the current batch only (no window, or `FROM
@@ -40,6 +43,17 @@ export type OutputPlan =
       keeps: Set<string>;
     }
   | {
+      kind: 'aggregate';
+      scope: 'window';
+      /** One row per group of the batch's rows: `__g<i>`, `__a<j>` (the pane column is added by the executor). */
+      partialSql: string;
+      /** Combines partials of the live panes, per group. */
+      combineSql: (partials: string, upToPane?: number) => string;
+      /** The user's query over the combined rows. */
+      finalSql: string;
+      needs: Set<string>;
+    }
+  | {
       kind: 'window';
       scope: 'batch' | 'window';
       sql: string;
@@ -64,7 +78,7 @@ export interface PlanContext {
   /** Output column names of a query, as DuckDB names them. */
   describe(sql: string): Promise<string[]>;
   /** Names the tables the plan's SQL reads. */
-  tables: { batch: string; candidates: (i: number) => string };
+  tables: { batch: string; candidates: (i: number) => string; aggregates: (i: number) => string };
   index: number;
 }
 
@@ -88,10 +102,20 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
     return fallback(scope);
   }
   const cte = (node.cte_map as { map: unknown[] } | undefined)?.map ?? [];
-  if (cte.length > 0 || node.group_expressions instanceof Array && (node.group_expressions as unknown[]).length > 0 || node.having || node.qualify || node.sample || from.sample) {
-    return fallback(scope);
-  }
+  if (cte.length > 0 || node.qualify || node.sample || from.sample) return fallback(scope);
   if ((node.aggregate_handling as string) !== 'STANDARD_HANDLING') return fallback(scope);
+  // Qualified references (hot_sensors.id, h.id) keep working on the replaced table through its alias.
+  const alias = (from.alias as string) || table;
+  const grouped = ((node.group_expressions as unknown[]) ?? []).length > 0 || node.having || hasAggregate(node.select_list, ctx.aggregates);
+  if (grouped) {
+    if (scope === 'batch') return fallback(scope);
+    const exprSql = async (expr: Node) => (await ctx.deparse(wrap(parsed, { ...node, select_list: [expr], where_clause: null, group_expressions: [], group_sets: [], having: null, modifiers: [], from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 } }))).replace(/^SELECT /, '');
+    const names = await ctx.describe(sql);
+    const parts = await planPaneAggregate(node, ctx.aggregates, exprSql, `${ctx.tables.batch} AS ${quote(alias)}`, names).catch(() => undefined);
+    if (!parts) return fallback(scope);
+    const finalNode = { ...parts.finalNode, from_table: { ...from, table_name: ctx.tables.aggregates(ctx.index), alias } };
+    return { kind: 'aggregate', scope: 'window', partialSql: parts.partialSql, combineSql: parts.combineSql, finalSql: await ctx.deparse(wrap(parsed, finalNode)), needs: fieldsIn(parts.inputs) };
+  }
   const modifiers = (node.modifiers as Node[]) ?? [];
   const order = modifiers.filter((m) => m.type === 'ORDER_MODIFIER');
   const limit = modifiers.filter((m) => m.type === 'LIMIT_MODIFIER');
@@ -101,8 +125,6 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
   const parts = [node.select_list, node.where_clause, order[0]];
   if (parts.some((p) => hasUnsafe(p, ctx.aggregates))) return fallback(scope);
 
-  // Qualified references (hot_sensors.id, h.id) keep working on the replaced table through its alias.
-  const alias = (from.alias as string) || table;
   const onBatch = (n: Node): Node => ({ ...n, from_table: { ...from, table_name: ctx.tables.batch, alias } });
 
   if (lim) {
@@ -145,6 +167,18 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
   const trivial = !node.where_clause && order.length === 0 && computed.length === 0;
   const selectSql = trivial ? null : await ctx.deparse(wrap(parsed, onBatch({ ...node, select_list: [columnRef('__row'), ...computed] })));
   return { kind: 'incremental', scope, columns, selectSql, needs };
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function hasAggregate(tree: unknown, aggregates: ReadonlySet<string>): boolean {
+  let found = false;
+  walk(tree, (n) => {
+    if (n.class === 'FUNCTION' && aggregates.has(String(n.function_name).toLowerCase())) found = true;
+  });
+  return found;
 }
 
 function wrap(parsed: Node, node: Node): Node {
