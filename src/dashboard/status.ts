@@ -18,6 +18,8 @@ export class StatusLine {
   private deadLetters = 0;
   private readonly perTable = new Map<string, number>();
   private lags: ShardLag[] = [];
+  private backlog = 0;
+  private catchingUp = false;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(query: StreamingQuery, private readonly windowMs = 5_000) {
@@ -26,6 +28,8 @@ export class StatusLine {
       ev.on('batch.end', (b) => {
         this.records += b.records;
         this.deadLetters += b.deadLetters;
+        this.backlog = b.backlog;
+        this.catchingUp = b.catchingUp;
         const now = Date.now();
         this.samples.push({ at: now, records: this.records, written: this.written });
         while (this.samples.length > 2 && this.samples[0]!.at < now - this.windowMs) this.samples.shift();
@@ -53,7 +57,8 @@ export class StatusLine {
     const { inPerSec, outPerSec } = this.rates();
     const lag = this.lags.map((l) => `${l.shardId.replace('shardId-', '#')} ${fmtMs(Math.max(l.arrivalLagMs, l.millisBehindLatest))}`).join(' ');
     const tables = [...this.perTable].map(([t, n]) => `${t} ${n}`).join(', ');
-    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}`;
+    const behind = this.catchingUp ? ` | catching up: ${this.backlog} records behind` : '';
+    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}${behind}`;
   }
 
   close(): void {

@@ -36,8 +36,12 @@ export interface StreamingQueryOptions {
   checkpointStore?: CheckpointStore;
   /** Where records come from. Default: the Kinesis stream `config.source.stream`, shared through leases. */
   source?: Source;
-  /** Whether to share partitions with other workers through leases. Default: true for the default Kinesis source, false for a given one. */
-  leases?: boolean;
+  /**
+   * How this worker shares partitions with others: a lease coordinator, `true` for one in the
+   * checkpoint table (the default for the Kinesis source), `false` for none (the default for a
+   * given source).
+   */
+  leases?: LeaseCoordinator | boolean;
   /** Sinks by output name, instead of those the config describes (tests, benchmarks). */
   sinks?: Record<string, Sink>;
   /** Dead-letter destination instead of the config's table. */
@@ -68,7 +72,7 @@ export class StreamingQuery {
   private readonly source: Source;
   private readonly leaseDriver: LeaseDriver | undefined;
   private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
-  private readonly sinks: Map<string, Sink>;
+  private readonly sinks = new Map<string, Sink>();
   private readonly viewFields: Field[];
   private sql: SqlEngine | undefined;
   private executor: OutputExecutor | undefined;
@@ -98,11 +102,13 @@ export class StreamingQuery {
     const leased = options.leases ?? !options.source;
     if (leased) {
       const failoverMs = parseDuration(config.lease.failover, 'lease.failover');
-      const leases = new LeaseCoordinator({ dynamodb: clients().dynamodb, table: config.app, streamName: config.source.stream, workerId: this.workerId, failoverMs });
+      const leases =
+        leased instanceof LeaseCoordinator
+          ? leased
+          : new LeaseCoordinator({ dynamodb: clients().dynamodb, table: config.app, streamName: config.source.stream, workerId: this.workerId, failoverMs });
       this.leaseDriver = new LeaseDriver(leases, this.source, this.events, this.workerId, failoverMs, (e) => this.onSourceError(e));
     }
     this.deadLetters = options.deadLetters ?? (config.deadLetter ? new DeadLetterSink(clients().dynamodb, config.deadLetter.table) : undefined);
-    this.sinks = new Map(config.outputs.map((o) => [o.name, options.sinks?.[o.name] ?? createSink(o.sink, clients(), o.name, options.out)]));
     // The view: declared columns, then the columns operators say they add, then the metadata.
     this.viewFields = config.format.columns.map((c) => ({ name: c.name, type: c.type }));
     for (const c of this.operators.flatMap((op) => op.outputColumns ?? [])) if (!this.viewFields.some((f) => f.name === c.name)) this.viewFields.push({ name: c.name, type: c.type });
@@ -128,6 +134,9 @@ export class StreamingQuery {
     const { source: src } = this.config;
     if (src.createShards && !this.options.source) await ensureStream(this.options.clients!.kinesis, src.stream, src.createShards);
     await this.checkpoints.init();
+    for (const o of this.config.outputs) {
+      this.sinks.set(o.name, this.options.sinks?.[o.name] ?? (await createSink(o.sink, { clients: this.options.clients, name: o.name, ...(this.options.out ? { out: this.options.out } : {}) })));
+    }
     await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
     for (const op of this.operators) {
       if (!op.restore) continue;

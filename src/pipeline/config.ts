@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { dynamoSinkConfigSchema } from '../sinks/dynamodb/config.js';
-import { consoleSinkConfigSchema } from '../sinks/console/config.js';
-import { kinesisSinkConfigSchema } from '../sinks/kinesis/config.js';
-import { counterSinkConfigSchema } from '../sinks/counter/config.js';
+import { sinkSchema } from '../sinks/registry.js';
 import { ColumnTypes } from '../engine/decode/schema.js';
 
 const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h)?\s*$/, 'a duration such as "100ms", "20s", "1m"')]);
@@ -26,7 +23,7 @@ export const windowSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tumbling'), length: duration }).strict(),
 ]);
 
-export const sinkSchema = z.discriminatedUnion('kind', [dynamoSinkConfigSchema, counterSinkConfigSchema, kinesisSinkConfigSchema, consoleSinkConfigSchema]);
+export { sinkSchema };
 
 /** Operators are validated by their own schemas (see the operator registry); here only the kind. */
 export const operatorSchema = z.object({ kind: z.string().min(1) }).passthrough();

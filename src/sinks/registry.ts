@@ -1,21 +1,25 @@
-import type { AwsClients } from '../aws/clients.js';
-import type { SinkConfig } from '../pipeline/config.js';
-import { ConsoleSink } from './console/sink.js';
-import { DynamoDbSink } from './dynamodb/sink.js';
-import { KinesisSink } from './kinesis/sink.js';
-import { CounterSink } from './counter/sink.js';
-import type { Sink } from './sink.js';
+import { z } from 'zod';
+import type { Sink } from '../core/sink.js';
+import type { SinkDefinition, SinkDeps } from '../core/sink-definition.js';
+import { consoleSink } from './console/config.js';
+import { counterSink } from './counter/config.js';
+import { dynamodbSink } from './dynamodb/config.js';
+import { kinesisSink } from './kinesis/config.js';
 
-/** Every sink kind, registered in one place (as arroyo registers its connectors). */
-export function createSink(config: SinkConfig, clients: AwsClients, name: string, out?: (text: string) => void): Sink {
-  switch (config.kind) {
-    case 'dynamodb':
-      return new DynamoDbSink(clients.dynamodb, config, name);
-    case 'dynamodb-counter':
-      return new CounterSink(clients.dynamodb, config, name);
-    case 'kinesis':
-      return new KinesisSink(clients.kinesis, config, name);
-    case 'console':
-      return new ConsoleSink(config, name, out);
-  }
+/**
+ * Every sink kind, registered in one place (as arroyo registers its connectors): the pipeline
+ * schema's `sink` union and the factory both come from this list. A new sink is a folder
+ * (`config.ts` with its schema and definition, the implementation, `index.ts`) and one entry here.
+ */
+export const sinkDefinitions = [dynamodbSink, counterSink, kinesisSink, consoleSink] as const;
+
+/** The definitions' schemas as a tuple type (a homomorphic mapped type keeps the tuple). */
+type SchemasOf<T extends readonly SinkDefinition[]> = { -readonly [K in keyof T]: T[K] extends SinkDefinition<infer S> ? S : never };
+export const sinkSchema = z.discriminatedUnion('kind', sinkDefinitions.map((d) => d.schema) as unknown as SchemasOf<typeof sinkDefinitions>);
+export type SinkConfig = z.output<typeof sinkSchema>;
+
+export async function createSink(config: SinkConfig, deps: SinkDeps): Promise<Sink> {
+  const def = sinkDefinitions.find((d) => d.kind === config.kind);
+  if (!def) throw new Error(`no sink kind ${config.kind}`);
+  return (def.create as (c: SinkConfig, d: SinkDeps) => Promise<Sink>)(config, deps);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineSink, requireClients } from '../../core/sink-definition.js';
 
 export const counterSinkConfigSchema = z
   .object({
@@ -16,3 +17,13 @@ export const counterSinkConfigSchema = z
   .strict();
 
 export type CounterSinkConfig = z.infer<typeof counterSinkConfigSchema>;
+
+/** The `dynamodb-counter` sink kind, for the registry. */
+export const counterSink = defineSink({
+  kind: 'dynamodb-counter',
+  schema: counterSinkConfigSchema,
+  async create(config, deps) {
+    const { CounterSink } = await import('./sink.js');
+    return new CounterSink(requireClients(deps, 'dynamodb-counter').dynamodb, config, deps.name);
+  },
+});
