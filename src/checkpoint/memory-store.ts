@@ -1,4 +1,4 @@
-import type { CheckpointStore, ShardCheckpoint } from './store.js';
+import type { CheckpointStore, ShardCheckpoint, Snapshot } from './store.js';
 
 /**
  * Checkpoints and state in memory: for benchmarks of the engine alone and for embedding where
@@ -7,6 +7,8 @@ import type { CheckpointStore, ShardCheckpoint } from './store.js';
 export class MemoryCheckpointStore implements CheckpointStore {
   private readonly checkpoints = new Map<string, ShardCheckpoint>();
   private readonly state = new Map<string, unknown>();
+  private snapshot: Snapshot | undefined;
+  private versions = 0;
 
   async init(): Promise<void> {}
 
@@ -17,6 +19,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }> {
     for (const [shardId, checkpoint] of checkpoints) this.checkpoints.set(shardId, { shardId, checkpoint, updatedAt: new Date() });
     return { lost: [] };
+  }
+
+  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>): Promise<{ lost: string[] }> {
+    this.snapshot = { version: String(++this.versions), positions: new Map(positions), state: new Map([...state].map(([k, v]) => [k, structuredClone(v)])) };
+    return this.save(positions);
+  }
+
+  async loadSnapshot(): Promise<Snapshot | undefined> {
+    if (!this.snapshot) return undefined;
+    return { ...this.snapshot, state: new Map([...this.snapshot.state].map(([k, v]) => [k, structuredClone(v)])) };
   }
 
   async loadState(name: string): Promise<unknown> {

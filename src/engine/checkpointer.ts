@@ -5,20 +5,34 @@ import { compareSequence } from '../kinesis/position.js';
 
 /**
  * Tracks, per partition, the last position handed to the outputs, and commits those positions
- * (operator state first) once the outputs that saw them are durable.
+ * once the outputs that saw them are durable.
+ *
+ * With stateful operators, positions are committed only together with the operators' state, as
+ * one snapshot (every `stateInterval`, and on a clean stop): after a crash the state is exactly
+ * as of the committed positions, and the records after them are replayed into it once. Between
+ * snapshots the sinks keep writing; a replay rewrites the same items.
  */
 export class Checkpointer {
   /** Last position per partition taken in but not yet committed. */
   private readonly pending = new Map<string, string>();
   private readonly pendingEnded = new Set<string>();
-  private lastStateSave = 0;
+  /** Every position committed (or loaded at start): a snapshot covers all partitions, idle ones too. */
+  private readonly committed = new Map<string, string>();
+  private lastSnapshot: number | undefined;
 
   constructor(
     private readonly store: CheckpointStore,
     private readonly source: Source,
     private readonly operators: readonly Operator[],
     private readonly stateIntervalMs: number,
-  ) {}
+    loaded: ReadonlyMap<string, string> = new Map(),
+  ) {
+    for (const [k, v] of loaded) if (v) this.committed.set(k, v);
+  }
+
+  private get stateful(): boolean {
+    return this.operators.some((o) => o.onCheckpoint);
+  }
 
   /** Notes a batch's records and the partitions it read to their end. */
   taken(records: readonly SourceRecord[], finished: readonly string[]): void {
@@ -30,24 +44,37 @@ export class Checkpointer {
   }
 
   /**
-   * Saves operator state (at most every state interval) and then every pending position.
-   * Returns what was committed and the partitions whose leases were lost meanwhile.
+   * Commits every pending position (with stateful operators: as a snapshot with their state, at
+   * most every state interval, or now when `final`). Returns what was committed and the
+   * partitions whose leases were lost meanwhile, or undefined when nothing was committed.
    */
-  async commit(batchTimeMs: number): Promise<{ saved: Map<string, string>; lost: string[]; durationMs: number } | undefined> {
-    if (this.operators.some((o) => o.onCheckpoint) && batchTimeMs - this.lastStateSave >= this.stateIntervalMs) {
-      // State first: a crash between the two replays records into state that has seen them
-      // (at-least-once learning), never loses them.
-      for (const op of this.operators) if (op.onCheckpoint) await this.store.saveState(op.name, await op.onCheckpoint());
-      this.lastStateSave = batchTimeMs;
+  async commit(batchTimeMs: number, final = false): Promise<{ saved: Map<string, string>; lost: string[]; durationMs: number } | undefined> {
+    const stateful = this.stateful;
+    if (stateful) {
+      this.lastSnapshot ??= batchTimeMs;
+      if (!final && batchTimeMs - this.lastSnapshot < this.stateIntervalMs) return undefined;
     }
-    if (this.pending.size === 0 && this.pendingEnded.size === 0) return undefined;
+    if (this.pending.size === 0 && this.pendingEnded.size === 0 && !stateful) return undefined;
     const saved = new Map(this.pending);
     for (const s of this.pendingEnded) saved.set(s, SHARD_END);
     const t0 = performance.now();
-    const { lost } = await this.store.save(saved);
+    let lost: string[];
+    if (stateful) {
+      const state = new Map<string, unknown>();
+      for (const op of this.operators) if (op.onCheckpoint) state.set(op.name, await op.onCheckpoint());
+      const positions = new Map([...this.committed, ...saved]);
+      ({ lost } = await this.store.saveSnapshot(positions, state));
+      this.lastSnapshot = batchTimeMs;
+    } else {
+      ({ lost } = await this.store.save(saved));
+    }
     this.pending.clear();
     this.pendingEnded.clear();
-    for (const id of lost) saved.delete(id);
+    for (const [k, v] of saved) this.committed.set(k, v);
+    for (const id of lost) {
+      saved.delete(id);
+      this.committed.delete(id);
+    }
     await this.source.onCommitted(saved);
     return { saved, lost, durationMs: performance.now() - t0 };
   }

@@ -1,4 +1,6 @@
 import type { LeaseCoordinator } from '../checkpoint/leases.js';
+import { SHARD_END } from '../checkpoint/store.js';
+import { compareSequence } from '../kinesis/position.js';
 import type { Source } from '../core/source.js';
 import type { EngineEventBus } from './events.js';
 
@@ -12,6 +14,8 @@ export class LeaseDriver {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastRound = Date.now();
+  /** Positions known to be durable at start (a snapshot's may be ahead of the lease items'). */
+  private floor = new Map<string, string>();
 
   constructor(
     private readonly leases: LeaseCoordinator,
@@ -22,7 +26,8 @@ export class LeaseDriver {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  async start(): Promise<void> {
+  async start(floor: ReadonlyMap<string, string> = new Map()): Promise<void> {
+    this.floor = new Map(floor);
     await this.round();
     this.timer = setInterval(() => void this.round(), Math.max(200, Math.floor(this.failoverMs / 3)));
     this.timer.unref();
@@ -36,7 +41,7 @@ export class LeaseDriver {
     this.running ??= (async () => {
       try {
         const owned = await this.leases.round(this.source.partitionIds());
-        const cps = new Map(this.leases.all().map((l) => [l.shardId, l.checkpoint ?? '']));
+        const cps = new Map(this.leases.all().map((l) => [l.shardId, latest(l.checkpoint ?? '', this.floor.get(l.shardId) ?? '')]));
         await this.source.assign?.(owned, cps);
         this.lastRound = Date.now();
         this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort() });
@@ -60,4 +65,11 @@ export class LeaseDriver {
   async release(): Promise<void> {
     await this.leases.release().catch(() => undefined);
   }
+}
+
+/** The later of two checkpoints ('' = none). */
+function latest(a: string, b: string): string {
+  if (!a || !b) return a || b;
+  if (a === SHARD_END || b === SHARD_END) return SHARD_END;
+  return compareSequence(a, b) >= 0 ? a : b;
 }

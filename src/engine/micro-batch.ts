@@ -104,7 +104,7 @@ export class MicroBatch {
       d.events.emit('deadletter.flush', { written: n, reasons: letters.slice(0, 5).map((l) => l.reason) });
     }
     if (fired) {
-      const c = await d.checkpointer.commit(batchTime.getTime());
+      const c = await d.checkpointer.commit(batchTime.getTime(), final);
       if (c) {
         if (c.lost.length > 0) d.onLost?.(c.lost);
         d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });

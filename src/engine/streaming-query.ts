@@ -95,11 +95,11 @@ export class StreamingQuery {
       if (!options.clients) throw new SluiceError('StreamingQuery needs AWS clients for the parts not given (source, sinks, checkpoints, dead letters)', { domain: 'user', code: 'NoClients' });
       return options.clients;
     };
-    this.checkpoints =
-      options.checkpointStore ??
-      new DynamoCheckpointStore({ dynamodb: clients().dynamodb, appName: config.app, streamName: config.source.stream, workerId: this.workerId });
     this.source = options.source ?? this.kinesisSource(clients());
     const leased = options.leases ?? !options.source;
+    this.checkpoints =
+      options.checkpointStore ??
+      new DynamoCheckpointStore({ dynamodb: clients().dynamodb, appName: config.app, streamName: config.source.stream, workerId: this.workerId, leased: leased !== false });
     if (leased) {
       const failoverMs = parseDuration(config.lease.failover, 'lease.failover');
       const leases =
@@ -138,14 +138,24 @@ export class StreamingQuery {
       this.sinks.set(o.name, this.options.sinks?.[o.name] ?? (await createSink(o.sink, { clients: this.options.clients, name: o.name, ...(this.options.out ? { out: this.options.out } : {}) })));
     }
     await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
+    // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
+    // chunks of snapshots that never became current); then the state that goes with them.
+    const loaded = await this.checkpoints.load();
+    const snapshot = this.operators.some((op) => op.restore) ? await this.checkpoints.loadSnapshot() : undefined;
     for (const op of this.operators) {
       if (!op.restore) continue;
-      const state = await this.checkpoints.loadState(op.name);
+      const state = snapshot ? snapshot.state.get(op.name) : await this.checkpoints.loadState(op.name);
       if (state !== undefined) await op.restore(state);
     }
     this.sql = await SqlEngine.create();
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs);
-    const checkpointer = new Checkpointer(this.checkpoints, this.source, this.operators, parseDuration(this.config.stateInterval, 'stateInterval'));
+    const checkpointer = new Checkpointer(
+      this.checkpoints,
+      this.source,
+      this.operators,
+      parseDuration(this.config.stateInterval, 'stateInterval'),
+      new Map([...loaded].map(([k, c]) => [k, c.checkpoint])),
+    );
     this.batch = new MicroBatch({
       source: this.source,
       decoder: new Decoder(this.config.format),
@@ -164,10 +174,9 @@ export class StreamingQuery {
         void this.leaseDriver?.round();
       },
     });
-    const loaded = await this.checkpoints.load();
     if (this.leaseDriver) {
       await this.source.start(loaded);
-      await this.leaseDriver.start();
+      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])));
     } else if (this.source instanceof KinesisStreamSource) {
       await this.source.startUnleased(loaded);
     } else {

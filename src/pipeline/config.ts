@@ -67,7 +67,11 @@ export const pipelineConfigSchema = z
      * Run more `sluice run` processes with the same app to spread shards across them.
      */
     lease: z.object({ failover: duration.default(10_000) }).strict().default({ failover: 10_000 }),
-    /** Save operator state at most this often (it can be large). */
+    /**
+     * With stateful operators (detectors, online learners): how often their state and the positions
+     * it covers are saved together as one snapshot. Checkpoints move only with snapshots, so after a
+     * crash at most this much is replayed into the restored state.
+     */
     stateInterval: duration.default(10_000),
   })
   .strict();
