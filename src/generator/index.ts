@@ -1,7 +1,7 @@
 export { compileTemplate, normaliseQuotes, templateFunctions } from './template.js';
-export type { CompiledTemplate, Placeholder, RenderedRecord, TemplateOptions } from './template.js';
-export { compileMomentFormat, DEFAULT_MOMENT_FORMAT, MOMENT_TOKENS } from './moment-format.js';
-export type { DateFormatter, DateZone } from './moment-format.js';
+export type { CompiledTemplate, Framing, Placeholder, RenderedRecord, TemplateOptions } from './template.js';
+export { dateFormatter, DEFAULT_LOCAL_FORMAT, DEFAULT_UTC_FORMAT } from './dates.js';
+export type { DateFormatter, DateZone } from './dates.js';
 export { pace, systemClock } from './rate.js';
 export type { Clock, PaceOptions } from './rate.js';
 export { generate, parsePartitionKey } from './generate.js';
