@@ -10,7 +10,6 @@ import { compileTemplate } from './template.js';
 const WORDS = /^[\p{L}\p{M}' .,&-]+$/u;
 const WORD = /^[\p{L}\p{M}'-]+$/u;
 const INT = /^-?\d+$/;
-const DECIMAL = /^-?\d+(\.\d+)?$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const URL_ = /^https?:\/\/\S+$/;
 const SENTENCE = /^[\p{L}][\p{L}\p{M} ,.'\n-]*[.]?$/u;

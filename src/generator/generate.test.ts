@@ -47,7 +47,7 @@ describe('generate (loop)', () => {
     const progress: GenerateProgress[] = [];
     const summary = await generate({ template: SEED_TEMPLATE, rate: 100, count: 250, seed: 9, partitionKey: 'template-field:2', producer: sink, clock: fakeClock(), onProgress: (p) => progress.push(p) });
     expect(sink.got).toHaveLength(250);
-    for (const r of sink.got) expect(dec.decode(r.data).endsWith(`,${r.partitionKey}`)).toBe(true);
+    for (const r of sink.got) expect(dec.decode(r.data).endsWith(`,${r.partitionKey}\n`)).toBe(true);
     const fails = sink.got.filter((r) => r.partitionKey === 'FAIL').length;
     expect(fails).toBeGreaterThan(0);
     expect(summary).toMatchObject({ generated: 250, sent: 250 - fails, failed: fails, failuresByCode: { ProvisionedThroughputExceededException: fails }, elapsedMs: 2500 });
@@ -119,6 +119,6 @@ describe('generate into kinesalite', () => {
       lines.push(...(r.Records ?? []).map((x) => dec.decode(x.Data)));
     }
     expect(lines).toHaveLength(300);
-    for (const line of lines) expect(line).toMatch(/^[A-Za-z' -]+,(\d+),(OK|FAIL|WARN)$/);
+    for (const line of lines) expect(line).toMatch(/^[A-Za-z' -]+,(\d+),(OK|FAIL|WARN)\n$/);
   });
 });
