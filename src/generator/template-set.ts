@@ -1,4 +1,5 @@
-import { invalidOption } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { invalidOption, SluiceError } from '../errors.js';
 import { seededRandom } from './rate-plan.js';
 import { compileTemplate, type CompiledTemplate, type Framing } from './template.js';
 
@@ -63,6 +64,17 @@ export function splitTemplateFile(text: string, path: string): TemplateSpec[] {
   if (specs.length === 0) throw invalidOption('--template-file', path, 'the file holds no template');
   if (specs.length === 1) return [{ ...specs[0]!, name: path }];
   return specs;
+}
+
+/** Reads a template file (one template, or several split at `---` lines). */
+export function readTemplateFile(path: string): TemplateSpec[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new SluiceError(`Cannot read --template-file ${path}: ${(cause as Error).message}. Fix: give the path of an existing template file`, { domain: 'user', code: 'InvalidOption', cause });
+  }
+  return splitTemplateFile(text, path);
 }
 
 /** Compiles every template (each with its own seeded faker) and returns a picker. */
