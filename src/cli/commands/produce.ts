@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .option('--stream <name>', 'target stream (not needed with --dry-run)')
     .option('--template <text>', "KDG template; repeat for several (default: seed 001's sensor template)", collect, [])
     .option('--template-file <path>', 'read templates from a file (several split at lines of ---); repeatable', collect, [])
-    .option('--weights <list>', 'draw templates by weight, one number per template in order, e.g. 3,1')
+    .option('--weights <list>', 'draw templates by weight: one number per template, --template ones first, then --template-file ones, e.g. 3,1')
     .option('--pick <mode>', 'turn | weight: how to draw among several templates (default: weight when weights are given)')
     .option('--keep-newlines', "keep the template's line breaks and add no newline after each record (KDG removes them and ends each record with a newline)")
     .option('--rate <r>', 'records per second, or a schedule of steps and ramps: 100:1m,100..1000:30s,1000:1m', '100')
@@ -95,7 +95,7 @@ export function register(program: Command): void {
     .action(async (flags: ProduceFlags) => {
       if (flags.pick !== undefined && flags.pick !== 'turn' && flags.pick !== 'weight') throw invalidOption('--pick', flags.pick, 'use turn or weight');
       if (flags.rateCurve !== undefined && flags.rate !== '100') throw invalidOption('--rate-curve', flags.rateCurve, 'give --rate or --rate-curve, not both');
-      if ((flags.start === undefined) !== (flags.end === undefined)) throw invalidOption(flags.start === undefined ? '--end' : '--start', flags.start ?? flags.end, 'give both --start and --end to simulate time');
+      if ((flags.start === undefined) !== (flags.end === undefined)) throw invalidOption(flags.start === undefined ? '--start' : '--end', undefined, 'give both --start and --end to simulate time');
       if (!flags.dryRun && !flags.stream) throw invalidOption('--stream', undefined, 'name the target stream, or use --dry-run to print records');
       const plan: RatePlan = flags.rateCurve !== undefined ? { kind: 'periodic', curve: loadPeriodicCurve(flags.rateCurve) } : parseRate(flags.rate);
       const specs = templates(flags);
