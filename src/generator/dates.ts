@@ -22,6 +22,7 @@ export const DEFAULT_UTC_FORMAT = 'YYYY-MM-DDTHH:mm:ss[Z]';
  * Every string is a valid moment format: letters that are not tokens print as themselves.
  */
 export function dateFormatter(format: string | undefined, zone: DateZone): DateFormatter {
-  if (zone === 'utc') return (t) => moment.utc(t).locale('en').format(format);
-  return (t) => moment(t).locale('en').format(format);
+  // moment's global locale is its built-in 'en' (Sluice never changes it), as in KDG's page.
+  if (zone === 'utc') return (t) => moment.utc(t).format(format);
+  return (t) => moment(t).format(format);
 }
