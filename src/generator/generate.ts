@@ -172,7 +172,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   };
 
   if (options.simulate) {
-    await simulate(options.simulate, options, rateAt, (at) => (simNow = at), record, send);
+    // A duration or a schedule ends the simulation early (in simulated time).
+    const { startMs } = options.simulate;
+    const endMs = Math.min(options.simulate.endMs, startMs + Math.min(options.durationMs ?? Infinity, planDurationMs(plan)));
+    await simulate({ startMs, endMs }, options, rateAt, (at) => (simNow = at), record, send);
     return { ...progress(), failuresByCode };
   }
 

@@ -46,6 +46,8 @@ describe('simulated time', () => {
     const s = await generate({ template: '{{random.uuid}}', rate: 100, count: 250, simulate: { startMs: 0, endMs: 3_600_000 }, producer: sink });
     expect(s.generated).toBe(250);
     expect(sink.got).toHaveLength(250);
+    const d = await generate({ template: '{{date.utc("X")}}', rate: 5, durationMs: 10_000, simulate: { startMs: 0, endMs: 3_600_000 }, producer: memorySink() });
+    expect(d).toMatchObject({ generated: 50, simulatedTime: 10_000 }); // a duration ends the simulation, in simulated time
     await expect(generate({ template: 'x', rate: 1, simulate: { startMs: 10, endMs: 5 }, producer: sink })).rejects.toThrowError(/Fix: give a start instant before the end instant/);
   });
 

@@ -67,7 +67,7 @@ describe('sluice produce', () => {
     const r = sluice('--stream', stream, '--endpoint-url', env.stack.kinesisEndpoint, '--template', '{{date.utc("YYYY-MM-DDTHH:mm:ss")}}', '--rate', '2:30s,0..10:30s', '--start', '2024-01-01T00:00:00Z', '--end', '2024-01-01T01:00:00Z');
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { generated: number; sent: number; failed: number; simulatedTime: number };
-    expect(summary).toMatchObject({ generated: 60 + 150, sent: 210, failed: 0, simulatedTime: Date.UTC(2024, 0, 1, 1) });
+    expect(summary).toMatchObject({ generated: 60 + 150, sent: 210, failed: 0, simulatedTime: Date.UTC(2024, 0, 1, 0, 1) }); // the schedule ends the simulation
     const shard = (await listShards(env.clients.kinesis, stream))[0]!;
     const it = await env.clients.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
     const got = await env.clients.kinesis.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator! }));
