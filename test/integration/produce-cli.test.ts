@@ -13,6 +13,8 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const sluice = (...args: string[]) =>
   spawnSync(process.execPath, [bin, 'produce', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SLUICE_KINESIS_ENDPOINT: '', SLUICE_DYNAMODB_ENDPOINT: '', TZ: 'UTC' } });
 const dir = mkdtempSync(join(tmpdir(), 'sluice-produce-'));
+/** Each test spawns the CLI (tsx start-up) one to four times: generous on a loaded 2-core box. */
+const SPAWNS = 300_000;
 
 describe('sluice produce', () => {
   it('--dry-run -n 5 prints five KDG-framed records of the seed template, with no stream', () => {
@@ -22,7 +24,7 @@ describe('sluice produce', () => {
     expect(lines).toHaveLength(6);
     expect(lines.at(-1)).toBe('');
     for (const l of lines.slice(0, 5)) expect(l).toMatch(/^[\p{L}' -]+,\d+,(OK|FAIL|WARN)$/u);
-  });
+  }, SPAWNS);
 
   it('--dry-run renders a multi-line template as one line per record; --keep-newlines keeps the text', () => {
     const file = join(dir, 'sensor.tpl');
@@ -36,7 +38,7 @@ describe('sluice produce', () => {
     ]);
     const raw = sluice('--dry-run', '-n', '1', '--template-file', file, '--keep-newlines');
     expect(raw.stdout).toMatch(/^\{\n {2}"id": \d+,\n {2}"at": "[^"]+"\n\}\n$/);
-  });
+  }, SPAWNS);
 
   it('draws from several templates by --weights, and names the template of a bad placeholder (exit 2)', () => {
     const two = join(dir, 'two.tpl');
@@ -59,7 +61,7 @@ describe('sluice produce', () => {
     expect(w.stderr).toMatch(/Invalid --weights: "1,2"\. Fix: give 1 positive numbers/);
     const s = sluice('--stream', 'x', '--start', '2024-01-01');
     expect(s.stderr).toMatch(/Invalid --end: .*Fix: give both --start and --end/);
-  });
+  }, SPAWNS);
 
   it('backfills simulated time into the embedded Kinesis on a schedule and prints a summary', async () => {
     const stream = uniqueName('produce-sim');
@@ -75,5 +77,5 @@ describe('sluice produce', () => {
     expect(times).toHaveLength(210);
     expect(times[0]).toBe('2024-01-01T00:00:00');
     expect(times.every((t) => t >= '2024-01-01T00:00:00' && t < '2024-01-01T00:01:00')).toBe(true);
-  });
+  }, SPAWNS);
 });
