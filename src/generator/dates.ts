@@ -23,6 +23,10 @@ export const DEFAULT_UTC_FORMAT = 'YYYY-MM-DDTHH:mm:ss[Z]';
  */
 export function dateFormatter(format: string | undefined, zone: DateZone): DateFormatter {
   // moment's global locale is its built-in 'en' (Sluice never changes it), as in KDG's page.
-  if (zone === 'utc') return (t) => moment.utc(t).format(format);
-  return (t) => moment(t).format(format);
+  const render = zone === 'utc' ? (t: number) => moment.utc(t).format(format) : (t: number) => moment(t).format(format);
+  // Records rendered within the same millisecond (dozens at a time in real-time batches) reuse the
+  // string: moment's format is most of a dated record's cost.
+  let lastT = NaN;
+  let last = '';
+  return (t) => (t === lastT ? last : ((lastT = t), (last = render(t))));
 }
