@@ -92,9 +92,9 @@ export function register(program: Command): void {
     .option('--partition-key <mode>', 'random | template-field:N (0-based placeholder) | a fixed key', 'random')
     .option('--create-shards <n>', 'create the stream with N shards if missing', parsePositiveInt('create-shards'))
     .option('--dry-run', 'print rendered records to stdout (default 5) instead of sending them; needs no stream')
-    .action(async (flags: ProduceFlags) => {
+    .action(async (flags: ProduceFlags, command: Command) => {
       if (flags.pick !== undefined && flags.pick !== 'turn' && flags.pick !== 'weight') throw invalidOption('--pick', flags.pick, 'use turn or weight');
-      if (flags.rateCurve !== undefined && flags.rate !== '100') throw invalidOption('--rate-curve', flags.rateCurve, 'give --rate or --rate-curve, not both');
+      if (flags.rateCurve !== undefined && command.getOptionValueSource('rate') === 'cli') throw invalidOption('--rate-curve', flags.rateCurve, 'give --rate or --rate-curve, not both');
       if ((flags.start === undefined) !== (flags.end === undefined)) throw invalidOption(flags.start === undefined ? '--start' : '--end', undefined, 'give both --start and --end to simulate time');
       if (!flags.dryRun && !flags.stream) throw invalidOption('--stream', undefined, 'name the target stream, or use --dry-run to print records');
       const plan: RatePlan = flags.rateCurve !== undefined ? { kind: 'periodic', curve: loadPeriodicCurve(flags.rateCurve) } : parseRate(flags.rate);
