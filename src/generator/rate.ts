@@ -11,8 +11,8 @@ export interface Clock {
 export const systemClock: Clock = { now: () => performance.now(), sleep };
 
 export interface PaceOptions {
-  /** Records per second, steady. */
-  ratePerSecond: number;
+  /** Records per second: steady, or a function of the time elapsed since the start (schedules, curves). */
+  ratePerSecond: number | ((elapsedMs: number) => number);
   /** How often a batch is released, in ms. Default 100 (so 1000/s comes out as 100 per tick). */
   tickMs?: number;
   /** Stop after this many records. */
@@ -41,16 +41,17 @@ function positive(field: string, value: number | undefined, fix: string, allowZe
  * for await (const n of pace({ ratePerSecond: 500, durationMs: 10_000 })) await produce(n);
  */
 export async function* pace(options: PaceOptions): AsyncGenerator<number, void, void> {
-  const { ratePerSecond: rate, count, durationMs, signal } = options;
+  const { count, durationMs, signal } = options;
+  const fixed = typeof options.ratePerSecond === 'number' ? options.ratePerSecond : undefined;
+  const rateAt = typeof options.ratePerSecond === 'number' ? () => fixed as number : options.ratePerSecond;
   const tickMs = options.tickMs ?? 100;
-  positive('rate', rate, 'use a positive number of records per second, e.g. 100');
+  positive('rate', fixed, 'use a positive number of records per second, e.g. 100');
   positive('tickMs', tickMs, 'use a positive number of milliseconds, e.g. 100');
   positive('durationMs', durationMs, 'use a non-negative number of milliseconds', true);
   if (count !== undefined && (!Number.isInteger(count) || count < 0)) {
     throw new SluiceError(`Invalid count: ${count}. Fix: use a whole number of records >= 0`, { domain: 'user', code: 'InvalidOption' });
   }
   const clock = options.clock ?? systemClock;
-  const capacity = Math.max(1, options.burst ?? rate);
   const start = clock.now();
   const end = durationMs === undefined ? Infinity : start + durationMs;
   let last = start;
@@ -59,6 +60,8 @@ export async function* pace(options: PaceOptions): AsyncGenerator<number, void, 
   for (;;) {
     if (signal?.aborted || (count !== undefined && emitted >= count)) return;
     const t = Math.min(clock.now(), end);
+    const rate = Math.max(0, rateAt(last - start));
+    const capacity = Math.max(1, options.burst ?? rate);
     tokens = Math.min(capacity, tokens + ((t - last) * rate) / 1000);
     last = t;
     let n = Math.floor(tokens + 1e-9);
@@ -70,7 +73,8 @@ export async function* pace(options: PaceOptions): AsyncGenerator<number, void, 
     }
     if (last >= end || signal?.aborted || (count !== undefined && emitted >= count)) return;
     const nextTick = last + tickMs;
-    const nextToken = tokens < 1 ? last + ((1 - tokens) * 1000) / rate : nextTick;
+    // A fixed low rate sleeps until its next token; a varying rate is looked at every tick.
+    const nextToken = fixed !== undefined && tokens < 1 ? last + ((1 - tokens) * 1000) / fixed : nextTick;
     const wait = Math.min(Math.max(nextTick, nextToken), end) - clock.now();
     if (wait > 0) await clock.sleep(wait, signal);
   }

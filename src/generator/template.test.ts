@@ -4,9 +4,9 @@ import { compileTemplate, normaliseQuotes, templateFunctions } from './template.
 
 const SEED_TEMPLATE = '{{name.firstName}},{{random.number({"min":10, "max":550})}},{{random.arrayElement(["OK","FAIL","WARN"])}}';
 
-function compileError(source: string): SluiceError {
+function compileError(source: string, name?: string): SluiceError {
   try {
-    compileTemplate(source);
+    compileTemplate(source, name === undefined ? {} : { name });
   } catch (error) {
     expect(error).toBeInstanceOf(SluiceError);
     return error as SluiceError;
@@ -101,6 +101,12 @@ describe('compileTemplate', () => {
     const needArgs: Record<string, string> = {
       'random.arrayElement': '(["a"])',
       'random.weightedArrayElement': '({"weights":[1],"data":["w"]})',
+      'date.between': '("2020-01-01","2020-02-01")',
+      'helpers.randomize': '(["a"])',
+      'helpers.shuffle': '(["a"])',
+      'helpers.slugify': '("Hello World")',
+      'helpers.replaceSymbolWithNumber': '("##")',
+      'helpers.replaceSymbols': '("??")',
     };
     for (const { name } of templateFunctions()) {
       const t = compileTemplate(`{{${name}${needArgs[name] ?? ''}}}`, { seed: 1, now: () => 0 });
@@ -108,14 +114,21 @@ describe('compileTemplate', () => {
     }
   });
 
-  it('names the placeholder, its position and the fix for an unknown function', () => {
-    const e = compileError('id,{{random.number(5)}}\n  {{name.nickname}}');
+  it('names the template, the placeholder, its position and the nearest names for an unknown function', () => {
+    const e = compileError('id,{{random.number(5)}}\n  {{name.frstName}}', 'template 2 (a.tpl)');
     expect(e.domain).toBe('user');
     expect(e.code).toBe('InvalidTemplate');
-    expect(e.message).toContain('{{name.nickname}}');
-    expect(e.message).toContain('line 2, column 3');
-    expect(e.message).toContain('name.firstName');
-    expect(e.message).not.toContain('random.number,');
+    expect(e.message).toBe(
+      'Invalid template 2 (a.tpl) at line 2, column 3: placeholder "{{name.frstName}}": unknown function "name.frstName". Fix: did you mean name.firstName, name.lastName, name.findName? (docs/generator.md lists every function)',
+    );
+    // a right method in the wrong namespace still finds its home
+    expect(compileError('{{address.firstName}}').message).toContain('did you mean name.firstName');
+    expect(compileError('{{random.numbr(5)}}').message).toContain('did you mean random.number');
+  });
+
+  it('quotes an unclosed placeholder as written, without inventing the braces it lacks', () => {
+    const e = compileError('{\n  "id": {{random.uuid,\n  "n": 1\n}');
+    expect(e.message).toBe('Invalid template at line 2, column 9: placeholder "{{random.uuid,": the placeholder is never closed. Fix: end it with "}}", e.g. {{name.firstName}}');
   });
 
   it('rejects bad arguments with the expected shape', () => {
@@ -124,7 +137,7 @@ describe('compileTemplate', () => {
     expect(compileError('{{random.arrayElement([])}}').message).toContain('non-empty JSON array');
     expect(compileError('{{random.arrayElement(["a",)}}').message).toContain('not valid JSON');
     expect(compileError('{{name.firstName(1)}}').message).toContain('takes no arguments');
-    expect(compileError('{{date.now("dddd YYYY")}}').message).toContain('unsupported date token "dddd"');
+    expect(compileError('{{date.between("2024-02-01","2024-01-01")}}').message).toContain('the first not after the second');
     expect(compileError('x {{random.uuid').message).toContain('never closed');
     expect(compileError('{{ 1 + 2 }}').message).toContain('not a function call');
   });

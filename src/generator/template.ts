@@ -1,6 +1,7 @@
 import { base, en, Faker } from '@faker-js/faker';
 import { SluiceError } from '../errors.js';
 import { TEMPLATE_FUNCTIONS, TemplateArgumentError, type FunctionContext, type ValueThunk } from './functions.js';
+import { nearestNames } from './nearest.js';
 
 /**
  * Kinesis Data Generator templates: text with `{{ namespace.function(args) }}` placeholders.
@@ -16,7 +17,17 @@ export interface TemplateOptions {
   seed?: number;
   /** The clock `date.*` reads, in epoch ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * `'kdg'`: as the Kinesis Data Generator does, the template is trimmed, its own line breaks are
+   * removed, and each record ends with one newline (`generate` and `sluice produce` default to it).
+   * `'raw'` (default here): the text as written.
+   */
+  framing?: Framing;
+  /** How errors name this template, e.g. `template 2 (orders.tpl)`. Default `template`. */
+  name?: string;
 }
+
+export type Framing = 'kdg' | 'raw';
 
 /** Where a placeholder sits in the template source. */
 export interface Placeholder {
@@ -39,6 +50,7 @@ export interface RenderedRecord {
 
 export interface CompiledTemplate {
   readonly source: string;
+  readonly name: string;
   readonly placeholders: readonly Placeholder[];
   render(): string;
   renderRecord(): RenderedRecord;
@@ -53,6 +65,7 @@ export function normaliseQuotes(text: string): string {
 }
 
 const CALL_RE = /^(?:faker\.)?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+)\s*(?:\(([\s\S]*)\))?$/;
+const LINE_BREAKS = /\r?\n/g;
 
 function position(source: string, offset: number): { line: number; column: number } {
   const before = source.slice(0, offset);
@@ -60,9 +73,12 @@ function position(source: string, offset: number): { line: number; column: numbe
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-function templateError(p: Pick<Placeholder, 'expression' | 'line' | 'column' | 'offset'>, problem: string, fix: string): SluiceError {
+type Where = Pick<Placeholder, 'line' | 'column' | 'offset'>;
+
+/** `placeholder` is the text as written, quoted verbatim. */
+function templateError(template: string, where: Where, placeholder: string, problem: string, fix: string): SluiceError {
   return new SluiceError(
-    `Invalid template placeholder {{${p.expression}}} at line ${p.line}, column ${p.column} (offset ${p.offset}): ${problem}. Fix: ${fix}`,
+    `Invalid ${template} at line ${where.line}, column ${where.column}: placeholder ${JSON.stringify(placeholder)}: ${problem}. Fix: ${fix}`,
     { domain: 'user', code: 'InvalidTemplate' },
   );
 }
@@ -105,10 +121,11 @@ function parseArgs(raw: string): unknown[] | undefined {
   return undefined;
 }
 
-function supportedNames(namespace?: string): string {
-  const names = [...TEMPLATE_FUNCTIONS.keys()];
-  const same = namespace === undefined ? [] : names.filter((n) => n.startsWith(`${namespace}.`));
-  return (same.length > 0 ? same : names).join(', ');
+/** The unclosed placeholder as written: from `{{` to the end of its line (at most 60 characters). */
+function asWritten(source: string, open: number): string {
+  const eol = source.indexOf('\n', open);
+  const line = source.slice(open, eol === -1 ? undefined : eol).replace(/\r$/, '');
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
 /** Compiles a KDG template. Throws a user-domain {@link SluiceError} naming the first bad placeholder. */
@@ -116,6 +133,8 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
   const faker = new Faker({ locale: [en, base] });
   if (options.seed !== undefined) faker.seed(options.seed);
   const ctx: FunctionContext = { faker, now: options.now ?? Date.now };
+  const framing = options.framing ?? 'raw';
+  const label = options.name ?? 'template';
 
   const literals: string[] = [];
   const thunks: ValueThunk[] = [];
@@ -124,32 +143,37 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
   for (;;) {
     const open = source.indexOf('{{', cursor);
     if (open === -1) break;
+    const where = { offset: open, ...position(source, open) };
     // Bracket-aware first; if brackets or quotes are unbalanced, the plain `}}` still lets us report the real problem.
     let close = findClose(source, open + 2);
     if (close === -1) close = source.indexOf('}}', open + 2);
-    const where = { offset: open, ...position(source, open) };
     if (close === -1) {
-      throw templateError({ ...where, expression: source.slice(open + 2, open + 42) }, 'the placeholder is never closed', 'end it with "}}"');
+      throw templateError(label, where, asWritten(source, open), 'the placeholder is never closed', 'end it with "}}", e.g. {{name.firstName}}');
     }
+    const written = source.slice(open, close + 2);
     const expression = source.slice(open + 2, close).trim();
     const call = CALL_RE.exec(expression);
     if (!call) {
-      throw templateError({ ...where, expression }, 'not a function call', `write {{namespace.function}} or {{namespace.function(args)}}, e.g. {{random.number(100)}}`);
+      throw templateError(label, where, written, 'not a function call', 'write {{namespace.function}} or {{namespace.function(args)}}, e.g. {{random.number(100)}}');
     }
     const name = call[1] as string;
     const fn = TEMPLATE_FUNCTIONS.get(name);
     if (!fn) {
-      const namespace = name.split('.')[0];
-      throw templateError({ ...where, expression }, `unknown function "${name}"`, `use one of: ${supportedNames(namespace)}`);
+      const near = nearestNames(name, TEMPLATE_FUNCTIONS.keys());
+      const fix = near.length > 0 ? `did you mean ${near.join(', ')}? (docs/generator.md lists every function)` : 'docs/generator.md lists every function';
+      throw templateError(label, where, written, `unknown function "${name}"`, fix);
     }
-    const args = call[2] === undefined ? [] : parseArgs(call[2]);
+    const rawArgs = call[2] === undefined ? undefined : framing === 'kdg' ? call[2].replace(LINE_BREAKS, '') : call[2];
+    let args = rawArgs === undefined ? [] : parseArgs(rawArgs);
+    // KDG hands a non-JSON argument to the function as a plain string: {{date.now(YYYY-MM-DD)}}.
+    if (args === undefined && fn.rawString && rawArgs !== undefined) args = [rawArgs.trim()];
     if (args === undefined) {
-      throw templateError({ ...where, expression }, `arguments ${JSON.stringify(call[2])} are not valid JSON`, `write JSON arguments, e.g. ${fn.usage}`);
+      throw templateError(label, where, written, `arguments ${JSON.stringify(rawArgs)} are not valid JSON`, `write JSON arguments, e.g. {{${fn.usage}}}`);
     }
     try {
       thunks.push(fn.compile(args, ctx));
     } catch (error) {
-      if (error instanceof TemplateArgumentError) throw templateError({ ...where, expression }, `bad arguments to ${name}: ${error.message}`, `call it as ${fn.usage}`);
+      if (error instanceof TemplateArgumentError) throw templateError(label, where, written, `bad arguments to ${name}: ${error.message}`, `call it as ${fn.usage}`);
       throw error;
     }
     literals.push(source.slice(cursor, open));
@@ -157,6 +181,7 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
     cursor = close + 2;
   }
   literals.push(source.slice(cursor));
+  if (framing === 'kdg') frame(literals);
 
   const n = thunks.length;
   const renderRecord = (): RenderedRecord => {
@@ -174,7 +199,15 @@ export function compileTemplate(source: string, options: TemplateOptions = {}): 
     for (let i = 0; i < n; i++) text += (thunks[i] as ValueThunk)() + (literals[i + 1] as string);
     return text;
   };
-  return { source, placeholders, render, renderRecord };
+  return { source, name: label, placeholders, render, renderRecord };
+}
+
+/** KDG's framing on the literal parts: `template.trim().replace(/\n/g, '')`, then a newline after each record. */
+function frame(literals: string[]): void {
+  for (let i = 0; i < literals.length; i++) literals[i] = (literals[i] as string).replace(LINE_BREAKS, '');
+  literals[0] = (literals[0] as string).trimStart();
+  const last = literals.length - 1;
+  literals[last] = `${(literals[last] as string).trimEnd()}\n`;
 }
 
 /** The supported function names with their usage and faker v10 mapping, for docs and `--help`. */
