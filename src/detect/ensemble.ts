@@ -1,7 +1,8 @@
 /**
  * An ensemble: several detectors (each optionally behind its own anomaly likelihood) score the
  * same point; their [0, 1] scores combine by `max` or a weighted `mean`. The attribution of the
- * member that scored highest is passed on. With `suppress`, once the combined score reaches
+ * member that scored highest is passed on, with its name and expected range (or, if it has none,
+ * the first member's that has one). With `suppress`, once the combined score reaches
  * `level` the next `points` scores are capped at `cap`: one alert per episode, not a burst.
  */
 import { z } from 'zod';
@@ -39,6 +40,7 @@ export class EnsembleDetector implements Detector {
   update(values: ArrayLike<number>, timeMs: number): Scored {
     const { combine } = this.params;
     let best: Scored | undefined;
+    let expected: Scored['expected'];
     let total = 0;
     let weights = 0;
     for (let i = 0; i < this.members.length; i++) {
@@ -47,6 +49,7 @@ export class EnsembleDetector implements Detector {
       total += w * s.score;
       weights += w;
       if (best === undefined || w * s.score > best.score) best = { ...s, score: w * s.score };
+      expected ??= s.expected;
     }
     const combined = combine === 'max' ? Math.min(1, best!.score) : weights > 0 ? total / weights : 0;
     let score = combined;
@@ -56,7 +59,8 @@ export class EnsembleDetector implements Detector {
       if (this.sinceAlert <= sup.points) score = Math.min(score, sup.cap);
       else if (score >= sup.level) this.sinceAlert = 0;
     }
-    return { ...best!, score, raw: combined };
+    // the top member's expected range, else the first member's that gives one
+    return { ...best!, score, raw: combined, expected: best!.expected ?? expected };
   }
 
   toState(): DetectorState {

@@ -1,15 +1,18 @@
 /** Every detector, created by name in one place, and restored from its checkpointed state. */
 import { z } from 'zod';
 import { invalidOption } from '../errors.js';
+import { ArtDetector } from './art.js';
+import { CadDetector } from './cad.js';
 import { EnsembleDetector } from './ensemble.js';
 import { EwmaDetector } from './ewma.js';
 import { LikelihoodDetector } from './likelihood-detector.js';
 import type { DetectorFactory, DetectorSpec } from './spec.js';
 import { RandomCutForest } from './rcf/forest.js';
+import { SpectralResidualDetector } from './spectral-residual.js';
 import { ThresholdDetector } from './threshold.js';
 import type { Detector, DetectorState } from './types.js';
 
-export const DETECTOR_NAMES = ['threshold', 'ewma', 'rcf', 'likelihood', 'ensemble'] as const;
+export const DETECTOR_NAMES = ['threshold', 'ewma', 'rcf', 'likelihood', 'ensemble', 'art', 'cad', 'sr'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 /** The tuned ensemble (chosen on the NAB development subset; one parameter set for every series). */
@@ -62,6 +65,12 @@ export const detectorFactory: DetectorFactory = {
           return new LikelihoodDetector(params, detectorFactory);
         case 'ensemble':
           return new EnsembleDetector(params, detectorFactory);
+        case 'art':
+          return new ArtDetector(params);
+        case 'cad':
+          return new CadDetector(params);
+        case 'sr':
+          return new SpectralResidualDetector(params);
       }
     } catch (e) {
       if (e instanceof z.ZodError) {
@@ -86,6 +95,12 @@ export const detectorFactory: DetectorFactory = {
         return LikelihoodDetector.fromState(state, detectorFactory);
       case 'ensemble':
         return EnsembleDetector.fromState(state, detectorFactory);
+      case 'art':
+        return ArtDetector.fromState(state);
+      case 'cad':
+        return CadDetector.fromState(state);
+      case 'sr':
+        return SpectralResidualDetector.fromState(state);
       default:
         throw invalidOption('detector state kind', state.kind, `use a state saved by this version (${DETECTOR_NAMES.join(', ')})`);
     }
