@@ -136,7 +136,7 @@ function memoryOf(spec: DetectorSpec): number {
   let bytes: number;
   if (existsSync(path)) bytes = (JSON.parse(readFileSync(path, 'utf8')) as { bytes: number }).bytes;
   else {
-    bytes = heapPerModel(() => createDetector(spec.detector, spec.params), 10, 3000);
+    bytes = heapPerModel(() => createDetector(spec.detector, spec.params), 30, 3000);
     writeFileSync(path, JSON.stringify({ spec, bytes }));
   }
   memoCache.set(key, bytes);
@@ -345,15 +345,17 @@ if (!args['no-table']) {
 
 if (!args['no-logo'] && !args.detector) {
   /** The candidate members: a coarse grid per family (each is cached once). */
-  const MEMBERS: { label: string; spec: DetectorSpec }[] = [
-    { label: 'L(rcf 50x256 tod)', spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 50, ...RCF_TOD } }) },
-    { label: 'L(rcf 20x128 tod)', spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 20, sampleSize: 128, ...RCF_TOD } }, { historicWindow: 2016 }) },
-    { label: 'L(rcf 10x64 tod)', spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 10, sampleSize: 64, ...RCF_TOD } }, { historicWindow: 2016 }) },
-    { label: 'threshold 0.02', spec: { detector: 'threshold', params: { learn: true, tolerance: 0.02 } } },
-    { label: 'threshold 0.05', spec: { detector: 'threshold', params: { learn: true, tolerance: 0.05 } } },
-    { label: 'L(ewma)', spec: likelihoodOf({ detector: 'ewma' }, { historicWindow: 2016 }) },
+  const MEMBERS: { label: string; spec: DetectorSpec; v1?: boolean }[] = [
+    { label: 'L(rcf 50x256 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 50, ...RCF_TOD } }) },
+    { label: 'L(rcf 20x128 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 20, sampleSize: 128, ...RCF_TOD } }, { historicWindow: 2016 }) },
+    { label: 'L(rcf 10x64 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 10, sampleSize: 64, ...RCF_TOD } }, { historicWindow: 2016 }) },
+    { label: 'L(rcf 10x64 tod, hw 8640)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 10, sampleSize: 64, ...RCF_TOD } }) },
+    { label: 'L(rcf 20x32 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 20, sampleSize: 32, ...RCF_TOD } }, { historicWindow: 2016 }) },
+    { label: 'L(rcf 30x32 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 30, sampleSize: 32, ...RCF_TOD } }, { historicWindow: 2016 }) },
+    { label: 'threshold 0.02', v1: true, spec: { detector: 'threshold', params: { learn: true, tolerance: 0.02 } } },
+    { label: 'threshold 0.05', v1: true, spec: { detector: 'threshold', params: { learn: true, tolerance: 0.05 } } },
+    { label: 'L(ewma)', v1: true, spec: likelihoodOf({ detector: 'ewma' }, { historicWindow: 2016 }) },
     { label: 'art', spec: { detector: 'art' } },
-    { label: 'art v0.9', spec: { detector: 'art', params: { vigilance: 0.9 } } },
     { label: 'L(art)', spec: likelihoodOf({ detector: 'art' }, { historicWindow: 2016 }) },
     { label: 'cad', spec: { detector: 'cad' } },
     { label: 'L(cad)', spec: likelihoodOf({ detector: 'cad' }, { historicWindow: 2016 }) },
@@ -399,24 +401,44 @@ if (!args['no-logo'] && !args.detector) {
   // every config's training score for every held-out group, plus on all three groups
   const trainSets = GROUPS.map((g) => filesOf(GROUPS.filter((x) => x !== g)));
   const train = configs.map(() => new Float64Array(GROUPS.length + 1));
+  // the ranking is cached too, keyed by every member's cache key and the suppression grid
+  const rankPath = join(
+    args.cache,
+    `rank-${createHash('sha1')
+      .update(JSON.stringify([runs.map((r) => cacheKey(r.spec)), SUPPRESS, fastSweeps.toString(), combine.toString()]))
+      .digest('hex')
+      .slice(0, 16)}.bin`,
+  );
   const t0 = performance.now();
-  configs.forEach((c, ci) => {
-    const scores = combine(
-      c.members.map((i) => runs[i]!.run),
-      c.suppress,
-    );
-    train[ci]!.set(fastSweeps(scores, [...trainSets, allFiles]));
-  });
+  if (existsSync(rankPath)) {
+    const buf = readFileSync(rankPath);
+    const flat = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+    train.forEach((row, ci) => row.set(flat.subarray(ci * row.length, (ci + 1) * row.length)));
+  } else {
+    configs.forEach((c, ci) => {
+      const scores = combine(
+        c.members.map((i) => runs[i]!.run),
+        c.suppress,
+      );
+      train[ci]!.set(fastSweeps(scores, [...trainSets, allFiles]));
+    });
+    const flat = new Float64Array(configs.length * (GROUPS.length + 1));
+    train.forEach((row, ci) => flat.set(row, ci * row.length));
+    writeFileSync(rankPath, new Uint8Array(flat.buffer));
+  }
   console.log(`  ${configs.length} ensemble configurations ranked in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 
-  const budgets: [string, number][] = [
-    ['every candidate', Number.POSITIVE_INFINITY],
-    ['models <= 200 KB per key', 200 * 1024],
+  const v1Only = (c: Config) => c.members.every((i) => runs[i]!.v1 === true);
+  const pools: [string, (c: Config) => boolean][] = [
+    ['v1 families only (RCF, threshold, EWMA), any size', v1Only],
+    ['every family (+ art, cad, sr), any size', () => true],
+    ['v1 families only, models <= 200 KB per key', (c) => v1Only(c) && c.bytes <= 200 * 1024],
+    ['every family, models <= 200 KB per key', (c) => c.bytes <= 200 * 1024],
   ];
-  for (const [name, budget] of budgets) {
-    const allowed = configs.map((c, i) => [c, i] as const).filter(([c]) => c.bytes <= budget);
+  for (const [name, inPool] of pools) {
+    const allowed = configs.map((c, i) => [c, i] as const).filter(([c]) => inPool(c));
     if (allowed.length === 0) continue;
-    console.log(`LOGO, choices made over ${name} (${allowed.length} configurations), standard profile:`);
+    console.log(`LOGO, choices made over ${name}: ${allowed.length} configurations, standard profile:`);
     console.log(`  ${pad('held out', 16)} ${'train'.padStart(6)} ${'held-out'.padStart(9)} ${'@train thr'.padStart(10)}  chosen on the other two groups`);
     const held: number[] = [];
     const heldTrainThr: number[] = [];

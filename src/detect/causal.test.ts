@@ -2,12 +2,13 @@
  * Strictly online, tested so it can fail: score a series; score it again with every point after
  * position k replaced by noise; the scores (and everything else a detector reports) up to k must
  * be identical. A detector given the series' global min/max in advance (as NAB's HTM, CAD OSE and
- * ARTime are) fails it, which the control case below shows.
+ * ARTime are) fails it, which the control case below shows. Each case also saves and restores a
+ * model half way and checks that it continues exactly.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from './random.js';
-import { createDetector, DEFAULT_ENSEMBLE, DETECTOR_NAMES } from './registry.js';
-import type { Detector, Scored } from './types.js';
+import { createDetector, DEFAULT_ENSEMBLE, DETECTOR_NAMES, restoreDetector } from './registry.js';
+import type { Detector, DetectorState, Scored } from './types.js';
 
 const N = 2600;
 const K = 1900;
@@ -69,6 +70,12 @@ describe('no detector looks ahead', () => {
         expect(firstDifference(a, b, K)).toBe(-1);
         // the check has teeth: the noise does change the scores after k
         expect(firstDifference(a, b, N - 1)).toBeGreaterThan(K);
+        // and a model saved and restored half way continues exactly (scores, explanations)
+        const d = createDetector(name, params);
+        scoreAll(d, xs.slice(0, 1000));
+        const restored = restoreDetector(JSON.parse(JSON.stringify(d.toState())) as DetectorState);
+        const rest = xs.slice(1000).map((row, t) => restored.update(row, T0 + (t + 1000) * 300_000));
+        expect(firstDifference(a.slice(1000), rest, N - 1001)).toBe(-1);
       });
     }
   }
