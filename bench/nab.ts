@@ -76,7 +76,14 @@ function kindsOf(spec: DetectorSpec, out = new Set<string>()): Set<string> {
   return out;
 }
 
-function cacheKey(spec: DetectorSpec): string {
+/** The spec as it will run: the ensemble's parameters default field by field to `DEFAULT_ENSEMBLE`. */
+function resolved(spec: DetectorSpec): DetectorSpec {
+  if (spec.detector !== 'ensemble') return spec;
+  return { detector: 'ensemble', params: { ...(DEFAULT_ENSEMBLE as unknown as Record<string, unknown>), ...spec.params } };
+}
+
+function cacheKey(given: DetectorSpec): string {
+  const spec = resolved(given);
   const h = createHash('sha1').update(JSON.stringify(spec)).update(args.data);
   for (const k of [...kindsOf(spec)].sort()) {
     for (const f of SOURCES[k] ?? []) {
@@ -311,6 +318,16 @@ const entries: Entry[] = args.detector
       { label: 'cad', spec: { detector: 'cad' } },
       { label: 'sr', spec: { detector: 'sr' } },
       { label: 'likelihood(sr)', spec: likelihoodOf({ detector: 'sr' }) },
+      {
+        label: 'ensemble v1 (issue 4 default)',
+        spec: {
+          detector: 'ensemble',
+          params: {
+            members: [likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 50, sampleSize: 256, ...RCF_TOD } }), { detector: 'threshold', params: { learn: true, tolerance: 0.02 } }],
+            suppress: { level: 0.45, points: 100, cap: 0.3 },
+          },
+        },
+      },
       { label: 'ensemble (default)', spec: { detector: 'ensemble' } },
     ];
 
@@ -349,9 +366,6 @@ if (!args['no-logo'] && !args.detector) {
     { label: 'L(rcf 50x256 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 50, ...RCF_TOD } }) },
     { label: 'L(rcf 20x128 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 20, sampleSize: 128, ...RCF_TOD } }, { historicWindow: 2016 }) },
     { label: 'L(rcf 10x64 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 10, sampleSize: 64, ...RCF_TOD } }, { historicWindow: 2016 }) },
-    { label: 'L(rcf 10x64 tod, hw 8640)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 10, sampleSize: 64, ...RCF_TOD } }) },
-    { label: 'L(rcf 20x32 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 20, sampleSize: 32, ...RCF_TOD } }, { historicWindow: 2016 }) },
-    { label: 'L(rcf 30x32 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 30, sampleSize: 32, ...RCF_TOD } }, { historicWindow: 2016 }) },
     { label: 'threshold 0.02', v1: true, spec: { detector: 'threshold', params: { learn: true, tolerance: 0.02 } } },
     { label: 'threshold 0.05', v1: true, spec: { detector: 'threshold', params: { learn: true, tolerance: 0.05 } } },
     { label: 'L(ewma)', v1: true, spec: likelihoodOf({ detector: 'ewma' }, { historicWindow: 2016 }) },

@@ -2,7 +2,7 @@
  * An ensemble: several detectors (each optionally behind its own anomaly likelihood) score the
  * same point; their [0, 1] scores combine by `max` or a weighted `mean`. The attribution of the
  * member that scored highest is passed on, with its name and expected range (or, if it has none,
- * the first member's that has one). With `suppress`, once the combined score reaches
+ * the narrowest range any member gives). With `suppress`, once the combined score reaches
  * `level` the next `points` scores are capped at `cap`: one alert per episode, not a burst.
  */
 import { z } from 'zod';
@@ -24,6 +24,13 @@ export const ensembleParamsSchema = z
   })
   .strict();
 export type EnsembleParams = z.output<typeof ensembleParamsSchema>;
+
+/** Total width of an expected range over the columns (Infinity when a side is open). */
+function width(e: readonly (readonly [number, number])[]): number {
+  let w = 0;
+  for (const [lo, hi] of e) w += hi - lo;
+  return w;
+}
 
 export class EnsembleDetector implements Detector {
   readonly kind = 'ensemble';
@@ -49,7 +56,7 @@ export class EnsembleDetector implements Detector {
       total += w * s.score;
       weights += w;
       if (best === undefined || w * s.score > best.score) best = { ...s, score: w * s.score };
-      expected ??= s.expected;
+      if (s.expected !== undefined && (expected === undefined || width(s.expected) < width(expected))) expected = s.expected;
     }
     const combined = combine === 'max' ? Math.min(1, best!.score) : weights > 0 ? total / weights : 0;
     let score = combined;
@@ -59,7 +66,7 @@ export class EnsembleDetector implements Detector {
       if (this.sinceAlert <= sup.points) score = Math.min(score, sup.cap);
       else if (score >= sup.level) this.sinceAlert = 0;
     }
-    // the top member's expected range, else the first member's that gives one
+    // the top member's expected range, else the narrowest any member gives (the most specific)
     return { ...best!, score, raw: combined, expected: best!.expected ?? expected };
   }
 

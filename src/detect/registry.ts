@@ -15,7 +15,13 @@ import type { Detector, DetectorState } from './types.js';
 export const DETECTOR_NAMES = ['threshold', 'ewma', 'rcf', 'likelihood', 'ensemble', 'art', 'cad', 'sr'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
-/** The tuned ensemble (chosen on the NAB development subset; one parameter set for every series). */
+/**
+ * The default ensemble (v2, issue 12): chosen by `npm run bench:nab`'s leave-one-group-out
+ * procedure on all three NAB groups, among candidates whose model fits in 200 KB per key (about
+ * 136 KB measured): a small RCF on (value, time of day) and an EWMA, each judged by its own score
+ * distribution, plus the learned range. Adding the art, cad and sr families to the candidates
+ * lowered the held-out-group mean, so none is in it (docs/benchmarks.md).
+ */
 export const DEFAULT_ENSEMBLE = {
   combine: 'max',
   members: [
@@ -25,17 +31,20 @@ export const DEFAULT_ENSEMBLE = {
       params: {
         averagingWindow: 10,
         learningPeriod: 300,
+        historicWindow: 2016,
         inner: {
           detector: 'rcf',
-          params: { numberOfTrees: 50, sampleSize: 256, timeDecay: 1e-4, normalize: true, timeOfDay: true },
+          params: { numberOfTrees: 10, sampleSize: 64, timeDecay: 1e-4, normalize: true, timeOfDay: true },
         },
       },
     },
     // a value beyond everything seen so far (plus 2 % of the range)
     { detector: 'threshold', params: { learn: true, tolerance: 0.02 } },
+    // a level shift the EWMA had not seen, judged by its own score distribution
+    { detector: 'likelihood', params: { averagingWindow: 10, learningPeriod: 300, historicWindow: 2016, inner: { detector: 'ewma' } } },
   ],
-  // one alert per episode: after a score >= 0.45, the next 100 points are capped at 0.3
-  suppress: { level: 0.45, points: 100, cap: 0.3 },
+  // one alert per episode: after a score >= 0.4, the next 100 points are capped at 0.3
+  suppress: { level: 0.4, points: 100, cap: 0.3 },
 } as const;
 
 export const DEFAULT_DETECTOR: DetectorName = 'ensemble';
