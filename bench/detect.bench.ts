@@ -1,9 +1,11 @@
 /**
  * Detector throughput, points per second on one core (this process is single-threaded), median
  * of 5 runs after one warm-up run over the same synthetic series (a noisy daily cycle with spikes), with a trivial EWMA
- * loop measured in the same run as the baseline. `npm run bench -- detect` or
- * `node --import tsx bench/detect.bench.ts`.
+ * loop measured in the same run as the baseline; and memory per key: heap + typed-array bytes
+ * per live model (`heapPerModel`: 30 models fed 3,000 points each, after a full GC) and the size
+ * of its checkpoint JSON. `npm run bench -- detect` or `node --import tsx bench/detect.bench.ts`.
  */
+import { heapPerModel } from '../src/detect/nab/heap.js';
 import { createDetector } from '../src/detect/registry.js';
 import { Rng } from '../src/detect/random.js';
 
@@ -41,14 +43,20 @@ const cases: [string, string, Record<string, unknown> | undefined][] = [
   ['likelihood(ewma)', 'likelihood', { inner: { detector: 'ewma' } }],
   ['rcf 100 trees, 256 samples, shingle 1', 'rcf', { numberOfTrees: 100, sampleSize: 256 }],
   ['rcf 100 trees, 256 samples, shingle 4', 'rcf', { numberOfTrees: 100, sampleSize: 256, shingleSize: 4 }],
-  ['rcf 50 trees + time of day (default member)', 'rcf', { numberOfTrees: 50, timeDecay: 1e-4, normalize: true, timeOfDay: true }],
+  ['rcf 50 trees + time of day (v1 default member)', 'rcf', { numberOfTrees: 50, timeDecay: 1e-4, normalize: true, timeOfDay: true }],
+  ['rcf 10 trees, 64 samples + time of day', 'rcf', { numberOfTrees: 10, sampleSize: 64, timeDecay: 1e-4, normalize: true, timeOfDay: true }],
+  ['art (adaptive resonance)', 'art', undefined],
+  ['cad (contextual)', 'cad', undefined],
+  ['sr (spectral residual)', 'sr', undefined],
+  ['likelihood(sr)', 'likelihood', { inner: { detector: 'sr' }, historicWindow: 2016 }],
+  ['ensemble v1 (likelihood(rcf 50) + threshold)', 'ensemble', { members: [{ detector: 'likelihood', params: { averagingWindow: 10, learningPeriod: 300, inner: { detector: 'rcf', params: { numberOfTrees: 50, sampleSize: 256, timeDecay: 1e-4, normalize: true, timeOfDay: true } } } }, { detector: 'threshold', params: { learn: true, tolerance: 0.02 } }] }],
   ['ensemble (default)', 'ensemble', undefined],
 ];
 
 for (let w = 0; w < 5; w++) baseline(); // let the JIT optimise the loop first
 const base = median(Array.from({ length: REPEATS }, baseline));
 console.log(`${N} points per run, median of ${REPEATS} runs, one core`);
-console.log(`${'detector'.padEnd(46)} ${'points/s'.padStart(12)} ${'vs EWMA loop'.padStart(13)}`);
+console.log(`${'detector'.padEnd(46)} ${'points/s'.padStart(12)} ${'vs EWMA loop'.padStart(13)} ${'memory/key'.padStart(11)} ${'checkpoint'.padStart(11)}`);
 console.log(`${'baseline: inline EWMA loop'.padEnd(46)} ${Math.round(base).toString().padStart(12)} ${'1'.padStart(13)}`);
 for (const [label, name, params] of cases) {
   const rates: number[] = [];
@@ -63,5 +71,14 @@ for (const [label, name, params] of cases) {
     if (r >= 0) rates.push(N / ((performance.now() - t0) / 1000));
   }
   const m = median(rates);
-  console.log(`${label.padEnd(46)} ${Math.round(m).toString().padStart(12)} ${(m / base).toExponential(2).padStart(13)}`);
+  const heap = heapPerModel(() => createDetector(name, params), 30, 3000);
+  const d = createDetector(name, params);
+  const p = new Float64Array(1);
+  for (let i = 0; i < 3000; i++) {
+    p[0] = values[i]!;
+    d.update(p, times[i]!);
+  }
+  const checkpoint = JSON.stringify(d.toState()).length;
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  console.log(`${label.padEnd(46)} ${Math.round(m).toString().padStart(12)} ${(m / base).toExponential(2).padStart(13)} ${kb(heap).padStart(11)} ${kb(checkpoint).padStart(11)}`);
 }

@@ -1,7 +1,8 @@
 /**
  * An ensemble: several detectors (each optionally behind its own anomaly likelihood) score the
  * same point; their [0, 1] scores combine by `max` or a weighted `mean`. The attribution of the
- * member that scored highest is passed on. With `suppress`, once the combined score reaches
+ * member that scored highest is passed on, with its name and expected range (or, if it has none,
+ * the narrowest range any member gives). With `suppress`, once the combined score reaches
  * `level` the next `points` scores are capped at `cap`: one alert per episode, not a burst.
  */
 import { z } from 'zod';
@@ -24,6 +25,13 @@ export const ensembleParamsSchema = z
   .strict();
 export type EnsembleParams = z.output<typeof ensembleParamsSchema>;
 
+/** Total width of an expected range over the columns (Infinity when a side is open). */
+function width(e: readonly (readonly [number, number])[]): number {
+  let w = 0;
+  for (const [lo, hi] of e) w += hi - lo;
+  return w;
+}
+
 export class EnsembleDetector implements Detector {
   readonly kind = 'ensemble';
   readonly params: EnsembleParams;
@@ -39,6 +47,7 @@ export class EnsembleDetector implements Detector {
   update(values: ArrayLike<number>, timeMs: number): Scored {
     const { combine } = this.params;
     let best: Scored | undefined;
+    let expected: Scored['expected'];
     let total = 0;
     let weights = 0;
     for (let i = 0; i < this.members.length; i++) {
@@ -47,6 +56,7 @@ export class EnsembleDetector implements Detector {
       total += w * s.score;
       weights += w;
       if (best === undefined || w * s.score > best.score) best = { ...s, score: w * s.score };
+      if (s.expected !== undefined && (expected === undefined || width(s.expected) < width(expected))) expected = s.expected;
     }
     const combined = combine === 'max' ? Math.min(1, best!.score) : weights > 0 ? total / weights : 0;
     let score = combined;
@@ -56,7 +66,8 @@ export class EnsembleDetector implements Detector {
       if (this.sinceAlert <= sup.points) score = Math.min(score, sup.cap);
       else if (score >= sup.level) this.sinceAlert = 0;
     }
-    return { ...best!, score, raw: combined };
+    // the top member's expected range, else the narrowest any member gives (the most specific)
+    return { ...best!, score, raw: combined, expected: best!.expected ?? expected };
   }
 
   toState(): DetectorState {

@@ -38,6 +38,7 @@ export class EwmaDetector implements Detector {
     // learn faster at the start (plain running mean) until 1/n falls below alpha
     const a = Math.max(alpha, 1 / (this.seen + 1));
     const attribution: number[] = [];
+    const expected: [number, number][] = [];
     let zmax = 0;
     for (let j = 0; j < values.length; j++) {
       const x = values[j]!;
@@ -45,6 +46,7 @@ export class EwmaDetector implements Detector {
         this.mean[j] = x;
         this.variance[j] = 0;
         attribution.push(0);
+        expected.push([x, x]);
         continue;
       }
       const m = this.mean[j]!;
@@ -52,13 +54,14 @@ export class EwmaDetector implements Detector {
       const sd = Math.sqrt(v) + 1e-9 * (Math.abs(m) + 1);
       const zj = this.seen >= warmup ? Math.abs(x - m) / sd : 0;
       attribution.push(zj);
+      expected.push([m - zHalf * Math.sqrt(v), m + zHalf * Math.sqrt(v)]);
       if (zj > zmax) zmax = zj;
       const diff = x - m;
       this.mean[j] = m + a * diff;
       this.variance[j] = (1 - a) * (v + a * diff * diff);
     }
     this.seen++;
-    return { score: zmax / (zmax + zHalf), raw: zmax, attribution };
+    return { score: zmax / (zmax + zHalf), raw: zmax, attribution, expected, detector: this.kind };
   }
 
   toState(): DetectorState {

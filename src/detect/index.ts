@@ -16,11 +16,15 @@ export { RandomCutForest, rcfParamsSchema, type RcfParams } from './rcf/forest.j
 export { AnomalyLikelihood, likelihoodParamsSchema, type LikelihoodParams } from './likelihood.js';
 export { LikelihoodDetector, likelihoodDetectorParamsSchema } from './likelihood-detector.js';
 export { EnsembleDetector, ensembleParamsSchema, type EnsembleParams } from './ensemble.js';
+export { ArtDetector, artParamsSchema, type ArtParams } from './art.js';
+export { CadDetector, cadParamsSchema, type CadParams } from './cad.js';
+export { SpectralResidualDetector, srParamsSchema, type SrParams } from './spectral-residual.js';
 export {
   anomalyOperatorOptionsSchema,
   createAnomalyOperator,
   type AnomalyOperator,
   type AnomalyOperatorOptions,
+  type Explanation,
 } from './operator.js';
 export { registerAnomalyOperator, ANOMALY_OPERATOR_KIND } from './pipeline.js';
 export { NAB_PROFILES, scoreFile, sweepCorpus, type CorpusScore, type LabeledSeries, type NabProfile } from './nab/scorer.js';

@@ -25,7 +25,7 @@ export class LikelihoodDetector implements Detector {
   update(values: ArrayLike<number>, timeMs: number): Scored {
     const s = this.inner.update(values, timeMs);
     const { probability, score } = this.post.update(s.score);
-    return { ...s, score, raw: probability };
+    return { ...s, score, raw: probability, detector: `likelihood(${s.detector ?? this.inner.kind})` };
   }
 
   toState(): DetectorState {

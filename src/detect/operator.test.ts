@@ -21,7 +21,13 @@ describe('anomaly operator', () => {
     expect(out[0]!.anomaly_grade).toBe('high');
     expect(out[1]!.anomaly_score).toBeLessThan(0.5);
     expect(out[1]!.anomaly_grade).toBe('low');
-    expect(JSON.parse(out[0]!.anomaly_explanation as string).currentTemp.attribution).toBeGreaterThan(10);
+    const e = JSON.parse(out[0]!.anomaly_explanation as string);
+    expect(e.detector).toBe('ewma');
+    expect(e.columns.currentTemp.attribution).toBeGreaterThan(10);
+    // a's learned mean +- 3 sd: around 20, far below the 80 that fired
+    const [lo, hi] = e.columns.currentTemp.expected;
+    expect(lo).toBeGreaterThan(15);
+    expect(hi).toBeLessThan(25);
     expect(out[0]!._seq).toBe('300');
   });
 
@@ -82,8 +88,26 @@ describe('anomaly operator explanation', () => {
     op.processBatch({ rows }, ctx());
     const [row] = (await op.processBatch({ rows: [{ cpu: 52, memory: 20 }] }, ctx())).rows;
     const e = JSON.parse(row!.anomaly_explanation as string);
-    expect(e.memory.direction).toBe('LOW');
-    expect(e.memory.attribution).toBeGreaterThan(4 * e.cpu.attribution);
+    expect(e.detector).toBe('rcf');
+    expect(e.driver).toBe('memory');
+    expect(e.columns.memory.direction).toBe('LOW');
+    expect(e.columns.memory.attribution).toBeGreaterThan(4 * e.columns.cpu.attribution);
     expect(row!.anomaly_grade).toBe('high');
+  });
+
+  it('the default names the member that fired, the driving column and the range it expected', async () => {
+    const op = createAnomalyOperator({ value: ['cpu', 'memory'] });
+    const rows = Array.from({ length: 1500 }, (_, t) => ({ cpu: 50 + 5 * Math.sin(t / 7), memory: 70 + 3 * Math.cos(t / 5) }));
+    op.processBatch({ rows }, ctx());
+    const [row] = (await op.processBatch({ rows: [{ cpu: 52, memory: 20 }] }, ctx())).rows;
+    const e = JSON.parse(row!.anomaly_explanation as string);
+    expect(row!.anomaly_grade).toBe('high');
+    expect(typeof e.detector).toBe('string');
+    expect(e.detector).not.toBe('ensemble');
+    expect(e.driver).toBe('memory');
+    const [lo, hi] = e.columns.memory.expected;
+    expect(lo).toBeGreaterThan(50);
+    expect(hi).toBeLessThan(90);
+    expect(20).toBeLessThan(lo);
   });
 });

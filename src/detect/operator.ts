@@ -1,7 +1,7 @@
 /**
  * The keyed anomaly operator: one detector per key (sensor id, partition key, ...), scoring one or
  * more numeric columns of each row and adding score, grade and explanation columns, so pipeline SQL
- * can route rows (`WHERE anomaly_score >= 0.45`). The operator form of
+ * can route rows (`WHERE anomaly_score >= 0.4`). The operator form of
  * `anomaly_score('rcf', currentTemp) OVER (PARTITION BY id)`.
  *
  * Memory: each detector's state has a fixed size set by its parameters (RCF: trees x sampleSize
@@ -14,7 +14,16 @@ import { z } from 'zod';
 import { rowDeadLetter, type Batch, type Operator, type OperatorContext, type Row } from '../engine/operator.js';
 import { SluiceError } from '../errors.js';
 import { DEFAULT_DETECTOR, DETECTOR_NAMES, createDetector, restoreDetector, alertLevelOf } from './registry.js';
-import type { Detector, DetectorState } from './types.js';
+import type { Detector, DetectorState, Scored } from './types.js';
+
+/** The JSON in the explanation column. */
+export interface Explanation {
+  /** The detector that produced the score (for an ensemble, its top member, e.g. `likelihood(rcf)`). */
+  readonly detector: string;
+  /** The input column with the largest attribution. */
+  readonly driver?: string;
+  readonly columns: Record<string, { attribution?: number; direction?: 'HIGH' | 'LOW'; expected?: [number | null, number | null] }>;
+}
 
 export const anomalyOperatorOptionsSchema = z
   .object({
@@ -74,6 +83,32 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
   let models = new Map<string, Detector>();
   const values = new Float64Array(columns.length);
 
+  /**
+   * What the operator says about a score: the detector that produced it, the column that drove it
+   * (largest attribution), and per column its attribution, direction and the range the detector
+   * expected at that moment (`null` for an open end).
+   */
+  function explain(s: Scored): Explanation {
+    const cols: Explanation['columns'] = {};
+    let driver: string | undefined;
+    let top = Number.NEGATIVE_INFINITY;
+    columns.forEach((c, j) => {
+      const a = s.attribution?.[j];
+      const direction = s.directions?.[j];
+      const e = s.expected?.[j];
+      cols[c] = {
+        ...(a !== undefined ? { attribution: a } : {}),
+        ...(direction ? { direction } : {}),
+        ...(e ? { expected: [Number.isFinite(e[0]) ? e[0] : null, Number.isFinite(e[1]) ? e[1] : null] } : {}),
+      };
+      if (a !== undefined && a > top) {
+        top = a;
+        driver = c;
+      }
+    });
+    return { detector: s.detector ?? o.detector, ...(driver !== undefined ? { driver } : {}), columns: cols };
+  }
+
   function modelFor(key: string): Detector {
     let m = models.get(key);
     if (m !== undefined) {
@@ -116,17 +151,11 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
         const key = o.key === undefined ? '' : String(row[o.key] ?? '');
         const t = timeOf(o.time === undefined ? row._arrival : row[o.time], ctx.batchTime.getTime());
         const s = modelFor(key).update(values, t);
-        const explanation: Record<string, { attribution: number; direction?: 'HIGH' | 'LOW' }> = {};
-        columns.forEach((c, j) => {
-          if (s.attribution === undefined) return;
-          const direction = s.directions?.[j];
-          explanation[c] = { attribution: s.attribution[j] ?? 0, ...(direction ? { direction } : {}) };
-        });
         out.push({
           ...row,
           [o.scoreColumn]: s.score,
           [o.gradeColumn]: s.score >= grades.high ? 'high' : s.score >= grades.medium ? 'medium' : 'low',
-          [o.explanationColumn]: JSON.stringify(explanation),
+          [o.explanationColumn]: JSON.stringify(explain(s)),
         });
       }
       return { rows: out };

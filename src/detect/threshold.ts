@@ -38,6 +38,7 @@ export class ThresholdDetector implements Detector {
   update(values: ArrayLike<number>, _timeMs: number): Scored {
     const { above, below, learn, tolerance, warmup } = this.params;
     const attribution: number[] = [];
+    const expected: [number, number][] = [];
     let score = 0;
     for (let j = 0; j < values.length; j++) {
       const x = values[j]!;
@@ -55,6 +56,15 @@ export class ThresholdDetector implements Detector {
       }
       attribution.push(s);
       score = Math.max(score, s);
+      {
+        const known = this.seen > 0 && j < this.min.length;
+        const r = known ? this.max[j]! - this.min[j]! : 0;
+        let lo = known && learn ? this.min[j]! - tolerance * r : Number.NEGATIVE_INFINITY;
+        let hi = known && learn ? this.max[j]! + tolerance * r : Number.POSITIVE_INFINITY;
+        if (below !== undefined) lo = Math.max(lo, below);
+        if (above !== undefined) hi = Math.min(hi, above);
+        expected.push([lo, hi]);
+      }
       if (this.seen === 0 || j >= this.min.length) {
         this.min[j] = x;
         this.max[j] = x;
@@ -64,7 +74,7 @@ export class ThresholdDetector implements Detector {
       }
     }
     this.seen++;
-    return { score, raw: score, attribution };
+    return { score, raw: score, attribution, expected, detector: this.kind };
   }
 
   toState(): DetectorState {

@@ -10,6 +10,13 @@ export interface Scored {
   readonly attribution?: readonly number[];
   /** Per input column: was the value unusually high or unusually low (RCF with `explain`). */
   readonly directions?: readonly ('HIGH' | 'LOW')[];
+  /** Which detector produced the score (an ensemble passes on its top member's). */
+  readonly detector?: string;
+  /**
+   * Per input column, the range of values the detector expected at this moment (from what it had
+   * learned before this point), when it can say.
+   */
+  readonly expected?: readonly (readonly [number, number])[];
 }
 
 /** JSON-safe snapshot of a detector: `restoreDetector(state)` continues exactly where it stopped. */
