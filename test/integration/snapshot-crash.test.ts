@@ -19,11 +19,11 @@ const N = 900;
 function pipeline(stream: string, id: string): PipelineConfigInput {
   return {
     app: `snap-${id}`,
-    source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 60 },
+    source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 30 },
     format: { kind: 'csv', columns: [{ name: 'id', type: 'string' }, { name: 'currentTemp', type: 'int' }] },
     batchInterval: 150,
-    maxRecordsPerBatch: 60,
-    stateInterval: 300,
+    maxRecordsPerBatch: 30,
+    stateInterval: 1500,
     operators: [{ kind: 'anomaly', detector: 'rcf', params: { numberOfTrees: 8, sampleSize: 32 }, value: 'currentTemp', key: 'id' }],
     outputs: [{ name: 'scores', sql: 'SELECT id, currentTemp, anomaly_score, _shard, _seq FROM events', sink: { kind: 'dynamodb', table: `scores-${id}` } }],
     lease: { failover: '2s' },
