@@ -272,7 +272,7 @@ async function dynamoPrepare(): Promise<void> {
 
 const only = process.env.BENCH_CASES?.split(',');
 const want = (c: string) => !only || only.includes(c);
-const sizes = QUICK ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000];
+const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [1_000, 10_000, 100_000];
 if (want('seed')) {
   const state = { panes: [] as { temp: number; id: string; status: string; arrival: number }[][] };
   await throughput('seed', seedConfig(), seedRecords, (recs, arrival, out) => handSeed(recs, state, arrival, out), sizes);
