@@ -18,6 +18,7 @@ import { EngineEventBus } from './events.js';
 import type { DeadLetter, Operator, OperatorContext, Row } from './operator.js';
 import { parseDuration, planWindow, type WindowPlan, type WindowSpec } from './window.js';
 import { WindowTable } from './window-table.js';
+import { queryWindowReadOnly, type WindowQueryLimits, type WindowQueryResult } from './window-query.js'; // dashboard (issue 13)
 
 export interface StreamingQueryOptions {
   config: PipelineConfig;
@@ -334,6 +335,14 @@ export class StreamingQuery {
   lags() {
     return this.source?.lags() ?? [];
   }
+
+  // --- dashboard (issue 13): read-only SQL over the current window, with the pipeline SQL's lock-down ---
+  /** Runs one SELECT over the current window (the view and `current_batch`), with a row and a time limit; anything else is refused. */
+  queryWindow(sql: string, limits: WindowQueryLimits): Promise<WindowQueryResult> {
+    if (!this.sql || this.closed) return Promise.reject(new SluiceError('the pipeline is not running: no window to query', { domain: 'user', code: 'NotRunning' }));
+    return queryWindowReadOnly(this.sql.connection, [this.config.view, 'current_batch'], sql, limits);
+  }
+  // --- end dashboard ---
 
   /** Stops reading, processes what was read, writes a final checkpoint, and releases everything. Idempotent. */
   async stop(reason = 'stopped'): Promise<void> {
