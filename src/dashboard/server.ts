@@ -152,6 +152,11 @@ export class DashboardServer {
     return this.url_;
   }
 
+  /** Live-update streams open now. */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
   get url(): string | undefined {
     return this.url_;
   }
