@@ -112,7 +112,10 @@ const charts = {
     scales: { x: { time: false } },
     axes: [{ label: 'processing time (ms)' }, {}],
   }),
-  dl: chart('chart-dl', [{ label: 'dead letters', fill: 'rgba(197,48,48,0.5)', stroke: '#c53030', paths: bars, points: { show: false } }]),
+  dl: chart('chart-dl', [{ label: 'dead letters', fill: 'rgba(197,48,48,0.5)', stroke: '#c53030', paths: bars, points: { show: false } }], {
+    // Always the last ten minutes, so one minute of data is one bar, not the whole axis.
+    scales: { x: { time: true, range: (_u, _min, max) => [max - 600, max + 60] } },
+  }),
   anomaly: chart('chart-anomaly', [
     { label: 'value', stroke: '#2b6cb0', width: 1 },
     { label: 'anomaly', stroke: '#c53030', width: 0, points: { show: true, size: 8, fill: '#c53030' } },
@@ -227,8 +230,9 @@ function drawOutput(result: OutputResult): void {
     $('outputs').appendChild(box);
   }
   const h = document.createElement('h3');
-  h.textContent = `${result.output}: ${result.rowCount} rows at batch ${result.batchId}${result.rowCount > result.rows.length ? ` (first ${result.rows.length} shown)` : ''}`;
-  box.replaceChildren(h, table(result.columns, result.rows.slice(0, 10)));
+  const shown = Math.min(10, result.rows.length);
+  h.textContent = `${result.output}: ${result.rowCount} rows at batch ${result.batchId}${result.rowCount > shown ? ` (first ${shown} shown)` : ''}`;
+  box.replaceChildren(h, table(result.columns, result.rows.slice(0, shown)));
 }
 
 function noteDeadLetter(n: DeadLetterNote): void {
@@ -296,11 +300,14 @@ function drawAnomalies(): void {
   const value = valueColumn(first);
   if (!key || !value) return;
   const select = $<HTMLSelectElement>('anomaly-key');
-  const keys = [...new Set(state.anomalies.map((a) => String(a.row[key])))].sort();
+  const perKey = new Map<string, number>();
+  for (const a of state.anomalies) perKey.set(String(a.row[key]), (perKey.get(String(a.row[key])) ?? 0) + 1);
+  const keys = [...perKey.keys()].sort();
   if (select.options.length !== keys.length) {
-    const chosen = select.value;
-    select.replaceChildren(...keys.map((k) => new Option(k, k)));
-    select.value = keys.includes(chosen) ? chosen : (keys[0] ?? '');
+    // Keep the reader's choice; until they choose, show the key with the most anomalies.
+    const chosen = select.dataset.chosen ?? [...perKey].sort((a, b) => b[1] - a[1])[0]![0];
+    select.replaceChildren(...keys.map((k) => new Option(`${k} (${perKey.get(k)})`, k)));
+    select.value = chosen;
   }
   drawAnomalyChart(key, value);
 }
@@ -509,7 +516,10 @@ $('table-name').addEventListener('change', () => void loadTablePage(true));
 $('template-add').addEventListener('click', () => addTemplate(''));
 $('send-start').addEventListener('click', () => void startSend());
 $('send-stop').addEventListener('click', () => void api<{ status: SendStatus }>('/api/send/stop', { method: 'POST', body: '{}' }).then((r) => drawSend(r.status)));
-$('anomaly-key').addEventListener('change', () => drawAnomalies());
+$('anomaly-key').addEventListener('change', () => {
+  $('anomaly-key').dataset.chosen = $<HTMLSelectElement>('anomaly-key').value;
+  drawAnomalies();
+});
 addTemplate('{{name.firstName}},{{random.number({"min":10, "max":550})}},{{random.arrayElement(["OK","FAIL","WARN"])}}');
 
 void fetch('/api/state', { headers: state.token ? { Authorization: `Bearer ${state.token}` } : {} }).then((r) => {
