@@ -256,7 +256,8 @@ function noteError(at: number, message: string): void {
 // Anomalies: rows carrying detector columns (anomaly_score / anomaly_grade), else the rows of an
 // output whose name says it holds anomalies (a SQL rule such as the seed's currentTemp > 100).
 function flagged(result: OutputResult): Record<string, unknown>[] {
-  if (result.columns.includes('anomaly_grade')) return result.rows.filter((r) => Number(r.anomaly_grade) > 0);
+  // The anomaly operator grades 'low' | 'medium' | 'high'; medium and high are flagged.
+  if (result.columns.includes('anomaly_grade')) return result.rows.filter((r) => r.anomaly_grade === 'high' || r.anomaly_grade === 'medium');
   if (result.columns.includes('anomaly_score')) return result.rows.filter((r) => Number(r.anomaly_score) >= 0.5);
   if (/anomal/i.test(result.output)) return result.rows;
   return [];
