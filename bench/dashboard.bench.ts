@@ -78,7 +78,7 @@ async function drain(withUi: boolean): Promise<number> {
     server = new DashboardServer({ query: q, config, clients, port: 0 });
     const url = await server.start();
     await page.goto(url);
-    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'live', undefined, { timeout: 30_000 });
+    await page.locator('#conn', { hasText: /^live$/ }).waitFor({ timeout: 30_000 });
     scraper = setInterval(() => void fetch(`${url}/metrics`).then((r) => r.text()), 1_000);
   }
   await q.start();
@@ -87,7 +87,7 @@ async function drain(withUi: boolean): Promise<number> {
   const elapsed = (performance.now() - t0) / 1000;
   if (scraper) clearInterval(scraper);
   if (withUi) {
-    const points = await page.evaluate(() => (window as unknown as { sluiceDashboard: { charts: { rate: { data: number[][] } } } }).sluiceDashboard.charts.rate.data[0]!.length);
+    const points = await page.evaluate(() => (globalThis as unknown as { sluiceDashboard: { charts: { rate: { data: number[][] } } } }).sluiceDashboard.charts.rate.data[0]!.length);
     if (points === 0) throw new Error('the page received no batches: the dashboard was not live');
     await page.goto('about:blank');
   }

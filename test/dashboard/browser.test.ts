@@ -80,9 +80,9 @@ describe('dashboard in a browser against sluice demo', () => {
 
   it('loads, goes live and its charts receive points', async () => {
     await expect.poll(() => page.locator('#conn').textContent(), { timeout: 30_000 }).toBe('live');
-    const points = () => page.evaluate(() => (window as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.rate.data[0]!.length);
+    const points = () => page.evaluate(() => (globalThis as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.rate.data[0]!.length);
     await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(5);
-    await expect.poll(() => page.evaluate(() => (window as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.hist.data[1]!.reduce((a, n) => a + n, 0)), { timeout: 10_000 }).toBeGreaterThan(5);
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.hist.data[1]!.reduce((a, n) => a + n, 0)), { timeout: 10_000 }).toBeGreaterThan(5);
     await expect.poll(async () => Number(await page.locator('#records-in-total').textContent()), { timeout: 30_000 }).toBeGreaterThan(20);
     await shot('streaming');
   }, 120_000);
@@ -127,7 +127,7 @@ describe('dashboard in a browser against sluice demo', () => {
 
   it('shows the flagged rows in the anomalies section with a chart of one key', async () => {
     await expect.poll(() => page.locator('#anomaly-table tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.evaluate(() => (window as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.anomaly.data[0]!.length), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.anomaly.data[0]!.length), { timeout: 30_000 }).toBeGreaterThan(0);
     await shot('anomalies');
   }, 60_000);
 
