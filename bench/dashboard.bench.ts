@@ -5,7 +5,7 @@
  * every second). Runs alternate (A B B A ...) so drift on a noisy machine hits both sides alike;
  * medians of REPS each; the ratio is with / without.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -39,6 +39,22 @@ const browser = await chromium.launchPersistentContext(userDataDir, {
 const page = browser.pages()[0] ?? (await browser.newPage());
 let run = 0;
 
+/** CPU seconds (user + system) used so far by the Chromium processes of this bench's profile. */
+function browserCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(userDataDir)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 function seedConfig(stream: string): PipelineConfig {
   const id = `${process.pid}-${run++}`;
   return parsePipelineConfig({
@@ -68,7 +84,15 @@ async function loadStream(): Promise<string> {
   return stream;
 }
 
-async function drain(withUi: boolean): Promise<number> {
+interface Drain {
+  recordsPerSecond: number;
+  /** CPU ms of this process (pipeline + dashboard server) per 1,000 records. */
+  cpuMsPerK: number;
+  /** CPU ms of the browser per 1,000 records. */
+  browserCpuMsPerK: number;
+}
+
+async function drain(withUi: boolean): Promise<Drain> {
   const stream = await loadStream();
   const config = seedConfig(stream);
   const q = new StreamingQuery({ config, clients, out: () => undefined });
@@ -83,8 +107,12 @@ async function drain(withUi: boolean): Promise<number> {
   }
   await q.start();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const browser0 = browserCpuSeconds();
   while (q.totals.records < N) await new Promise((r) => setTimeout(r, 20));
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const browserCpu = browserCpuSeconds() - browser0;
   if (scraper) clearInterval(scraper);
   if (withUi) {
     const points = await page.evaluate(() => (globalThis as unknown as { sluiceDashboard: { charts: { rate: { data: number[][] } } } }).sluiceDashboard.charts.rate.data[0]!.length);
@@ -93,24 +121,29 @@ async function drain(withUi: boolean): Promise<number> {
   }
   await q.stop();
   await server?.close();
-  return N / elapsed;
+  return { recordsPerSecond: N / elapsed, cpuMsPerK: (cpu.user + cpu.system) / 1000 / (N / 1000), browserCpuMsPerK: (browserCpu * 1000) / (N / 1000) };
 }
 
-const without: number[] = [];
-const withUi: number[] = [];
+const without: Drain[] = [];
+const withUi: Drain[] = [];
 try {
   for (let rep = 0; rep < REPS; rep++) {
     for (const ui of rep % 2 === 0 ? [false, true] : [true, false]) {
-      const rate = await drain(ui);
-      (ui ? withUi : without).push(rate);
-      process.stdout.write(`rep ${rep + 1} ${ui ? 'with dashboard + 1 browser' : 'no dashboard'}: ${rate.toFixed(0)} records/s\n`);
+      const d = await drain(ui);
+      (ui ? withUi : without).push(d);
+      process.stdout.write(
+        `rep ${rep + 1} ${ui ? 'with dashboard + 1 browser' : 'no dashboard'}: ${d.recordsPerSecond.toFixed(0)} records/s, sluice CPU ${d.cpuMsPerK.toFixed(0)} ms/1k records, browser CPU ${d.browserCpuMsPerK.toFixed(0)} ms/1k records\n`,
+      );
     }
   }
-  const a = median(without);
-  const b = median(withUi);
+  const m = (xs: Drain[], k: keyof Drain) => median(xs.map((x) => x[k]));
+  const a = m(without, 'recordsPerSecond');
+  const b = m(withUi, 'recordsPerSecond');
   process.stdout.write(`\n${N} records, 2 shards, seed pipeline (20 s sliding window, 1 s batches), medians of ${REPS}:\n`);
-  process.stdout.write(`  no dashboard:                 ${a.toFixed(0)} records/s\n`);
-  process.stdout.write(`  dashboard + 1 live browser:   ${b.toFixed(0)} records/s  (ratio ${(b / a).toFixed(3)}, cost ${((1 - b / a) * 100).toFixed(1)}%)\n`);
+  process.stdout.write(`  no dashboard:                ${a.toFixed(0)} records/s, sluice CPU ${m(without, 'cpuMsPerK').toFixed(0)} ms per 1k records\n`);
+  process.stdout.write(
+    `  dashboard + 1 live browser:  ${b.toFixed(0)} records/s (ratio ${(b / a).toFixed(3)}), sluice CPU ${m(withUi, 'cpuMsPerK').toFixed(0)} ms per 1k records (ratio ${(m(withUi, 'cpuMsPerK') / m(without, 'cpuMsPerK')).toFixed(3)}), browser CPU ${m(withUi, 'browserCpuMsPerK').toFixed(0)} ms per 1k records\n`,
+  );
 } finally {
   await browser.close();
   rmSync(userDataDir, { recursive: true, force: true });

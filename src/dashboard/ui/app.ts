@@ -124,14 +124,23 @@ const charts = {
 // For tests and the curious: the charts and their data.
 (window as unknown as { sluiceDashboard: unknown }).sluiceDashboard = { charts, state };
 
+// Drawing is coalesced: at most one frame per second, whatever the event rate, so a fast pipeline
+// does not make the browser (often on the same machine) redraw tables many times a second.
 let drawPending = false;
+let lastDraw = 0;
+const dirtyOutputs = new Map<string, OutputResult>();
 function redraw(): void {
   if (drawPending) return;
   drawPending = true;
-  requestAnimationFrame(() => {
+  setTimeout(() => requestAnimationFrame(() => {
     drawPending = false;
+    lastDraw = performance.now();
     drawStreaming();
-  });
+    const outputs = [...dirtyOutputs.values()];
+    dirtyOutputs.clear();
+    for (const r of outputs) drawOutput(r);
+    for (const r of outputs) noteAnomalies(r);
+  }), Math.max(0, 1000 - (performance.now() - lastDraw)));
 }
 
 function drawStreaming(): void {
@@ -277,6 +286,10 @@ function noteAnomalies(result: OutputResult): void {
     state.anomalies.push({ at: Date.now(), output: result.output, row });
   }
   while (state.anomalies.length > 500) state.anomalies.shift();
+  if (seenAnomalies.size > 20_000) {
+    seenAnomalies.clear();
+    for (const a of state.anomalies) seenAnomalies.add(`${String(a.row._shard ?? '')}#${String(a.row._seq ?? JSON.stringify(a.row))}`);
+  }
   drawAnomalies();
 }
 
@@ -289,7 +302,7 @@ function valueColumn(row: Record<string, unknown>): string | undefined {
 }
 
 function drawAnomalies(): void {
-  const rows = state.anomalies.slice(-100).reverse();
+  const rows = state.anomalies.slice(-50).reverse();
   const first = rows[0]?.row;
   if (!first) return;
   const columns = Object.keys(first).filter((c) => !['_shard', '_seq'].includes(c));
@@ -444,8 +457,8 @@ function apply(m: Message): void {
     }
     case 'output':
       state.outputs.set(m.result.output, m.result);
-      drawOutput(m.result);
-      noteAnomalies(m.result);
+      dirtyOutputs.set(m.result.output, m.result);
+      redraw();
       return;
     case 'deadletter':
       state.deadLetters.push(m.note);
