@@ -142,7 +142,7 @@ export class DashboardServer {
     const address = this.server.address();
     const port = typeof address === 'object' && address ? address.port : first;
     this.url_ = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    await this.readLeases();
+    void this.readLeases();
     this.leaseTimer = setInterval(() => void this.readLeases(), this.o.leaseReadMs ?? 2_000);
     this.leaseTimer.unref();
     this.heartbeat = setInterval(() => {

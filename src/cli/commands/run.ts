@@ -24,7 +24,9 @@ export function register(program: Command): void {
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
       const conn = await connect(opts);
       if (conn.stack) process.stderr.write(`embedded stack: Kinesis ${conn.stack.kinesisEndpoint}, DynamoDB ${conn.stack.dynamodbEndpoint}\n`);
-      const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators), ...(opts.workerId ? { workerId: opts.workerId } : {}) });
+      // With --log-format json stdout carries only the JSON lines; console sinks print on stderr.
+      const out = opts.logFormat === 'json' ? (t: string) => void process.stderr.write(t) : undefined;
+      const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators), ...(opts.workerId ? { workerId: opts.workerId } : {}), ...(out ? { out } : {}) });
       const status = opts.status && opts.logFormat === 'text' && process.stderr.isTTY ? new StatusLine(query) : undefined;
       const unlog = opts.logFormat === 'json' ? attachJsonLog(query.events, (line) => process.stdout.write(line)) : undefined;
       let dashboard: DashboardServer | undefined;
