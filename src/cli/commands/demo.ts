@@ -54,7 +54,8 @@ export function register(program: Command): void {
           signal: abort.signal,
           ...(flags.records !== undefined ? { records: flags.records } : {}),
           ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-          out: flags.quiet || !text ? () => undefined : (t) => process.stdout.write(t),
+          // With --log-format json stdout carries only JSON lines (events, then the summary); the console sink prints on stderr.
+          out: flags.quiet ? () => undefined : text ? (t) => process.stdout.write(t) : (t) => process.stderr.write(t),
           onQuery: (query) => {
             dashboard = createDashboard(flags, query, pipeline, conn.clients);
             if (dashboard) {
