@@ -54,7 +54,7 @@ export type LiveMessage =
   | { type: 'stop'; reason: string };
 
 const HISTORY_MS = 10 * 60_000;
-const OUTPUT_ROWS_KEPT = 100;
+const OUTPUT_ROWS_KEPT = 50;
 
 /**
  * The last ten minutes of a pipeline as the dashboard shows it, built from the engine's events

@@ -25,7 +25,7 @@ export interface DashboardOptions {
   token?: string;
   /** Where the built page is. Default `build/ui` at the package root. */
   assetsDir?: string;
-  /** How often the lease table is read for the Shards section. Default 2 s. */
+  /** How often the lease table is read while a page is open or metrics are scraped. Default 5 s. */
   leaseReadMs?: number;
   limits?: Partial<DashboardLimits>;
 }
@@ -85,6 +85,8 @@ export class DashboardServer {
   private lastRefill = Date.now();
   private sqlBusy = false;
   private leaseRoundSeen = false;
+  private lastLook = 0;
+  private leasesReadAt = 0;
   private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly token: Buffer | undefined;
@@ -143,7 +145,10 @@ export class DashboardServer {
     const port = typeof address === 'object' && address ? address.port : first;
     this.url_ = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     void this.readLeases();
-    this.leaseTimer = setInterval(() => void this.readLeases(), this.o.leaseReadMs ?? 2_000);
+    // The lease table is a Scan of DynamoDB: read it only while someone looks (a page, or a scrape in the last minute).
+    this.leaseTimer = setInterval(() => {
+      if (this.streams.size > 0 || Date.now() - this.lastLook < 60_000) void this.readLeases();
+    }, this.leaseReadMs);
     this.leaseTimer.unref();
     this.heartbeat = setInterval(() => {
       for (const s of this.streams) this.write(s, ': keep-alive\n\n');
@@ -161,9 +166,20 @@ export class DashboardServer {
     return this.url_;
   }
 
+  private get leaseReadMs(): number {
+    return this.o.leaseReadMs ?? 5_000;
+  }
+
+  /** Reads the lease table first if the last read is older than the read interval (a scrape or a page asking after a quiet spell). */
+  private async freshLeases(): Promise<void> {
+    this.lastLook = Date.now();
+    if (Date.now() - this.leasesReadAt > this.leaseReadMs) await this.readLeases();
+  }
+
   private async readLeases(): Promise<void> {
     try {
       this.leases = await this.leaseReader.read();
+      this.leasesReadAt = Date.now();
       this.leaseError = undefined;
     } catch (error) {
       this.leaseError = (error as Error).message;
@@ -222,13 +238,20 @@ export class DashboardServer {
           return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r });
         }
         if (path === '/metrics') {
+          await this.freshLeases();
           const text = await this.metrics.text();
           res.writeHead(200, { 'Content-Type': this.metrics.contentType });
           return void res.end(text);
         }
         if (path === '/api/events') return this.openStream(req, res);
-        if (path === '/api/state') return json(res, 200, this.state());
-        if (path === '/api/shards') return json(res, 200, { shards: this.shardView(), error: this.leaseError ?? null });
+        if (path === '/api/state') {
+          await this.freshLeases();
+          return json(res, 200, this.state());
+        }
+        if (path === '/api/shards') {
+          await this.freshLeases();
+          return json(res, 200, { shards: this.shardView(), error: this.leaseError ?? null });
+        }
         if (path === '/api/tables') return json(res, 200, { tables: this.tables });
         if (path.startsWith('/api/tables/')) {
           const limit = Math.min(100, Math.max(1, Number(url.searchParams.get('limit') ?? 25) || 25));
@@ -286,6 +309,7 @@ export class DashboardServer {
 
   private openStream(req: IncomingMessage, res: ServerResponse): void {
     if (this.streams.size >= this.limits.maxStreams) return json(res, 503, { error: `too many live views open (${this.limits.maxStreams}); close a tab` });
+    if (Date.now() - this.leasesReadAt > this.leaseReadMs) void this.readLeases();
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     this.streams.add(res);
     const drop = () => this.streams.delete(res);
