@@ -174,7 +174,6 @@ describe('dashboard server on a running pipeline', () => {
     const served = statuses.filter((s) => s === 200).length;
     expect(served).toBeLessThanOrEqual(Math.ceil(40 + 20 * seconds));
     expect(statuses.filter((s) => s === 429 || s === 'reset').length).toBe(300 - served);
-    expect(served).toBeLessThan(150);
     expect(statuses.every((s) => s === 200 || s === 429 || s === 'reset')).toBe(true);
     await waitFor(() => query.totals.batches >= batches + 3, 10_000, 'batches during and after the flood');
     await new Promise((r) => setTimeout(r, 1_200));
