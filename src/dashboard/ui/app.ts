@@ -225,7 +225,10 @@ function drawShards(shards: ShardRow[]): void {
       const tr = document.createElement('tr');
       tr.dataset.shard = s.shardId;
       const lag = (v: number | null) => (v === null ? '–' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
-      for (const v of [s.shardId, s.owner ?? '(free)', s.leaseCounter ?? '', s.checkpoint ?? '', lag(s.millisBehindLatest), lag(s.arrivalLagMs), s.buffered ?? '–', s.retries, s.throttles]) tr.appendChild(cell(v));
+      // Sequence numbers are 56 digits: show the ends, the whole one on hover.
+      const cp = s.checkpoint && s.checkpoint.length > 20 ? `${s.checkpoint.slice(0, 6)}…${s.checkpoint.slice(-10)}` : (s.checkpoint ?? '');
+      for (const v of [s.shardId, s.owner ?? '(free)', s.leaseCounter ?? '', cp, lag(s.millisBehindLatest), lag(s.arrivalLagMs), s.buffered ?? '–', s.retries, s.throttles]) tr.appendChild(cell(v));
+      if (s.checkpoint) tr.children[3]!.setAttribute('title', s.checkpoint);
       return tr;
     }),
   );
