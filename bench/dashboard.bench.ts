@@ -141,6 +141,10 @@ try {
   const b = m(withUi, 'recordsPerSecond');
   process.stdout.write(`\n${N} records, 2 shards, seed pipeline (20 s sliding window, 1 s batches), medians of ${REPS}:\n`);
   process.stdout.write(`  no dashboard:                ${a.toFixed(0)} records/s, sluice CPU ${m(without, 'cpuMsPerK').toFixed(0)} ms per 1k records\n`);
+  // Each rep's two runs are neighbours in time: their ratio is less exposed to drift than the ratio of medians.
+  const paired = withUi.map((w, i) => w.recordsPerSecond / without[i]!.recordsPerSecond);
+  const pairedCpu = withUi.map((w, i) => w.cpuMsPerK / without[i]!.cpuMsPerK);
+  process.stdout.write(`  per-rep ratios (with / without): throughput ${paired.map((r) => r.toFixed(2)).join(' ')} (median ${median(paired).toFixed(3)}); sluice CPU ${pairedCpu.map((r) => r.toFixed(2)).join(' ')} (median ${median(pairedCpu).toFixed(3)})\n`);
   process.stdout.write(
     `  dashboard + 1 live browser:  ${b.toFixed(0)} records/s (ratio ${(b / a).toFixed(3)}), sluice CPU ${m(withUi, 'cpuMsPerK').toFixed(0)} ms per 1k records (ratio ${(m(withUi, 'cpuMsPerK') / m(without, 'cpuMsPerK')).toFixed(3)}), browser CPU ${m(withUi, 'browserCpuMsPerK').toFixed(0)} ms per 1k records\n`,
   );
