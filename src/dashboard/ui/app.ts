@@ -112,10 +112,7 @@ const charts = {
     scales: { x: { time: false } },
     axes: [{ label: 'processing time (ms)' }, {}],
   }),
-  dl: chart('chart-dl', [{ label: 'dead letters', fill: 'rgba(197,48,48,0.5)', stroke: '#c53030', paths: bars, points: { show: false } }], {
-    // Always the last ten minutes, so one minute of data is one bar, not the whole axis.
-    scales: { x: { time: true, range: (_u, _min, max) => [max - 600, max + 60] } },
-  }),
+  dl: chart('chart-dl', [{ label: 'dead letters', fill: 'rgba(197,48,48,0.5)', stroke: '#c53030', paths: bars, points: { show: false } }]),
   anomaly: chart('chart-anomaly', [
     { label: 'value', stroke: '#2b6cb0', width: 1 },
     { label: 'anomaly', stroke: '#c53030', width: 0, points: { show: true, size: 8, fill: '#c53030' } },
@@ -161,8 +158,11 @@ function drawStreaming(): void {
     const m = Math.floor(p.t / 60_000) * 60;
     perMinute.set(m, (perMinute.get(m) ?? 0) + p.deadLetters);
   }
-  const minutes = [...perMinute.keys()].sort((a, c) => a - c);
-  charts.dl.setData([minutes, minutes.map((m) => perMinute.get(m)!)]);
+  // Always eleven one-minute slots (the last ten minutes and this one), zeros included, so one
+  // minute of data is one bar among eleven rather than a lone bar stretched over the axis.
+  const lastMinute = Math.floor((b.at(-1)?.t ?? Date.now()) / 60_000) * 60;
+  const minutes = Array.from({ length: 11 }, (_, i) => lastMinute - (10 - i) * 60);
+  charts.dl.setData([minutes, minutes.map((m) => perMinute.get(m) ?? 0)]);
   // Cards: rates over the last 10 s of batches.
   const now = b.at(-1)?.t ?? 0;
   const recent = b.filter((p) => p.t > now - 10_000);
@@ -170,8 +170,8 @@ function drawStreaming(): void {
   const sum = (f: (p: BatchPoint) => number) => recent.reduce((a, p) => a + f(p), 0);
   $('rate-in').textContent = (sum((p) => p.records) / span).toFixed(0);
   $('rate-out').textContent = (sum((p) => Object.values(p.outputs).reduce((a, n) => a + n, 0)) / span).toFixed(0);
-  const lastMinute = b.filter((p) => p.t > now - 60_000);
-  $('dl-rate').textContent = String(lastMinute.reduce((a, p) => a + p.deadLetters, 0));
+  const pastMinute = b.filter((p) => p.t > now - 60_000);
+  $('dl-rate').textContent = String(pastMinute.reduce((a, p) => a + p.deadLetters, 0));
   $('batches').textContent = String(b.at(-1) ? b.at(-1)!.batchId + 1 : 0);
   const sorted = b.map((p) => p.processingMs).sort((a, c) => a - c);
   $('proc-median').textContent = sorted.length ? `${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms` : '–';
