@@ -21,6 +21,7 @@ describe('dashboard in a browser against sluice demo', () => {
   let url: string;
   let userDataDir: string | undefined;
   let demoLog = '';
+  const requested: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -55,6 +56,7 @@ describe('dashboard in a browser against sluice demo', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = context.pages()[0] ?? (await context.newPage());
+    page.on('request', (r) => requested.push(r.url()));
     await page.goto(url);
   }, 150_000);
 
@@ -85,6 +87,9 @@ describe('dashboard in a browser against sluice demo', () => {
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { sluiceDashboard: { charts: Record<string, { data: number[][] }> } }).sluiceDashboard.charts.hist.data[1]!.reduce((a, n) => a + n, 0)), { timeout: 10_000 }).toBeGreaterThan(5);
     await expect.poll(async () => Number(await page.locator('#records-in-total').textContent()), { timeout: 30_000 }).toBeGreaterThan(20);
     await shot('streaming');
+    // Offline: the page and its bundle come from the dashboard itself, nothing from a CDN.
+    expect(requested.length).toBeGreaterThan(2);
+    expect(requested.filter((u) => !u.startsWith(`${url}/`))).toEqual([]);
   }, 120_000);
 
   it('lists every shard with its owner and lag', async () => {
