@@ -1,6 +1,7 @@
 import { awsEvents } from '../aws/aws-events.js';
 import type { EngineEventBus } from '../engine/events.js';
 import type { ShardLag } from '../kinesis/shard-reader.js';
+import { plainRow } from './http.js';
 
 /** One micro-batch as the Streaming section plots it (Spark's streaming tab columns). */
 export interface BatchPoint {
@@ -99,7 +100,7 @@ export class LiveState {
           batchId: o.batchId,
           at: this.now(),
           columns: o.columns,
-          rows: o.rows.slice(0, OUTPUT_ROWS_KEPT).map(plain),
+          rows: o.rows.slice(0, OUTPUT_ROWS_KEPT).map(plainRow),
           rowCount: o.rows.length,
         };
         this.outputs.set(o.output, result);
@@ -166,11 +167,4 @@ export class LiveState {
     for (const u of this.unsubscribe.splice(0)) u();
     this.listeners.clear();
   }
-}
-
-/** Rows as JSON can carry them: Dates as ISO text, bigints as text. */
-function plain(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v;
-  return out;
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import type { PipelineConfig } from '../pipeline/config.js';
 import { LiveState, type LiveMessage } from './live-state.js';
 import { PipelineMetrics } from './metrics.js';
 import { SendDataJobs } from './send-data.js';
+import { digest, HttpError, json, plainRow, readJson, TokenBucket } from './http.js';
 import { browsableTables, scanPage, type BrowsableTable } from './tables.js';
 
 export interface DashboardOptions {
@@ -81,8 +82,7 @@ export class DashboardServer {
   private leaseTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly streams = new Set<ServerResponse>();
-  private tokens: number;
-  private lastRefill = Date.now();
+  private readonly bucket: TokenBucket;
   private sqlBusy = false;
   private leaseRoundSeen = false;
   private lastLook = 0;
@@ -100,7 +100,7 @@ export class DashboardServer {
     if (o.token !== undefined && o.token.length < 16) throw invalidOption('ui-token', '(hidden)', 'use a secret of 16 or more characters');
     this.token = o.token === undefined ? undefined : digest(o.token);
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
-    this.tokens = this.limits.burst;
+    this.bucket = new TokenBucket(this.limits.requestsPerSecond, this.limits.burst);
     this.metrics = new PipelineMetrics({ events: o.query.events, app: o.config.app, stream: o.config.source.stream, leases: () => this.leases });
     this.live = new LiveState(o.query.events);
     this.send = new SendDataJobs(o.clients.kinesis, o.config.source.stream);
@@ -221,7 +221,7 @@ export class DashboardServer {
     try {
       const url = new URL(req.url ?? '/', 'http://dashboard');
       const path = url.pathname;
-      if (!this.takeToken()) {
+      if (!this.bucket.take()) {
         res.setHeader('Retry-After', '1');
         return json(res, 429, { error: 'too many requests: the dashboard answers at most a bounded rate; retry in a second' });
       }
@@ -334,15 +334,6 @@ export class DashboardServer {
     s.write(frame);
   }
 
-  private takeToken(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.limits.requestsPerSecond);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens--;
-    return true;
-  }
-
   private authorized(req: IncomingMessage, url: URL): boolean {
     if (!this.token) return true;
     const header = req.headers.authorization;
@@ -376,46 +367,4 @@ export class DashboardServer {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
-}
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-  res.end(text);
-}
-
-async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) {
-    req.resume();
-    throw new HttpError(413, `Refused: the request body is ${declared} bytes, more than the ${maxBytes} allowed`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, `Refused: the request body is more than the ${maxBytes} bytes allowed`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'Invalid body: not JSON');
-  }
-}
-
-function plainRow(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : v;
-  return out;
 }
