@@ -28,6 +28,8 @@ export interface DemoOptions {
   shards: number;
   /** Pipeline to run; default the seed pipeline in examples/. */
   pipeline?: PipelineConfig;
+  /** Keep every column of the window queryable (the dashboard's SQL box). */
+  retainWindow?: boolean;
   signal?: AbortSignal;
   /** Called with the query before it starts, to subscribe to its events. */
   onQuery?: (query: StreamingQuery) => void;
@@ -61,7 +63,7 @@ export async function runSeedScenario(o: DemoOptions): Promise<DemoSummary> {
   // Read from the start: the consumer starts before the producer, but a finite run must not depend on that race.
   config.source.startingPosition = 'trim_horizon';
   await ensureStream(o.clients.kinesis, config.source.stream, o.shards);
-  const query = new StreamingQuery({ config, clients: o.clients, ...(o.out ? { out: o.out } : {}) });
+  const query = new StreamingQuery({ config, clients: o.clients, ...(o.out ? { out: o.out } : {}), ...(o.retainWindow ? { retainWindow: true } : {}) });
   o.onQuery?.(query);
   await query.start();
   // If the pipeline fails (a sink refuses, the stream vanishes), stop producing and report it.

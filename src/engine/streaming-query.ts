@@ -22,6 +22,7 @@ import { LeaseDriver } from './lease-driver.js';
 import { MicroBatch, type DeadLetterWriter } from './micro-batch.js';
 import { OutputExecutor } from './outputs/executor.js';
 import { parseDuration, planWindow, type WindowPlan, type WindowSpec } from './window.js';
+import { queryWindowReadOnly, type WindowQueryLimits, type WindowQueryResult } from './window-query.js';
 
 export interface StreamingQueryOptions {
   config: PipelineConfig;
@@ -51,6 +52,11 @@ export interface StreamingQueryOptions {
    * batch times it chooses (deterministic tests, benchmarks of the engine alone). Default `real`.
    */
   clock?: 'real' | 'manual';
+  /**
+   * Keep every column of the window in DuckDB, not only those the outputs need, so `queryWindow`
+   * (the dashboard's SQL box) sees the whole window. Costs the strings' trip into DuckDB.
+   */
+  retainWindow?: boolean;
 }
 
 /**
@@ -148,7 +154,7 @@ export class StreamingQuery {
       if (state !== undefined) await op.restore(state);
     }
     this.sql = await SqlEngine.create();
-    this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs);
+    this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, { retainWindow: this.options.retainWindow ?? false });
     const checkpointer = new Checkpointer(
       this.checkpoints,
       this.source,
@@ -275,6 +281,16 @@ export class StreamingQuery {
 
   lags(): PartitionLag[] {
     return this.source.lags();
+  }
+
+  /**
+   * Runs one SELECT over the current window (the view and `current_batch`), with a row and a time
+   * limit; anything else is refused (the dashboard's SQL box). The window holds every column only
+   * when the query was created with `retainWindow`; otherwise columns no output needs read as NULL.
+   */
+  queryWindow(sql: string, limits: WindowQueryLimits): Promise<WindowQueryResult> {
+    if (!this.sql || this.closed) return Promise.reject(new SluiceError('the pipeline is not running: no window to query', { domain: 'user', code: 'NotRunning' }));
+    return queryWindowReadOnly(this.sql.connection, [this.config.view, 'current_batch'], sql, limits);
   }
 
   /** Stops reading, processes what was read, writes a final checkpoint, and releases everything. Idempotent. */

@@ -55,9 +55,10 @@ export class OutputExecutor {
     private readonly batchNeeds: readonly string[],
     private readonly windowNeeds: readonly string[],
     private readonly keeps: ReadonlyMap<number, readonly string[]>,
+    private readonly retain: boolean,
   ) {}
 
-  static async create(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, specs: readonly OutputSpec[]): Promise<OutputExecutor> {
+  static async create(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, specs: readonly OutputSpec[], opts: { retainWindow?: boolean } = {}): Promise<OutputExecutor> {
     const conn = sql.connection;
     const all = new Set(fields.map((f) => f.name));
     // First every view over the full schema, to check and plan each query against it.
@@ -82,7 +83,7 @@ export class OutputExecutor {
     // A rewritten query that does not bind against the tables as they are (an ORDER BY naming an
     // output alias, say) runs as written over the whole window instead: slower, never wrong.
     for (;;) {
-      const exec = await OutputExecutor.build(sql, fields, window, view, planned);
+      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false);
       const failed = await exec.unbound();
       if (failed.length === 0) return exec;
       for (const i of failed) {
@@ -93,9 +94,11 @@ export class OutputExecutor {
     }
   }
 
-  private static async build(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, planned: { spec: OutputSpec; plan: OutputPlan }[]): Promise<OutputExecutor> {
+  private static async build(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, planned: { spec: OutputSpec; plan: OutputPlan }[], retain: boolean): Promise<OutputExecutor> {
     const batchNeeds = new Set<string>();
     const windowNeeds = new Set<string>();
+    // Retained for ad-hoc queries over the window (the dashboard): every column.
+    if (retain) for (const f of fields) (window.windowed ? windowNeeds : batchNeeds).add(f.name);
     const keeps = new Map<number, string[]>();
     planned.forEach(({ plan }, i) => {
       if (plan.kind === 'window') for (const c of plan.needs) (plan.scope === 'batch' ? batchNeeds : windowNeeds).add(c);
@@ -104,7 +107,7 @@ export class OutputExecutor {
     });
     // A window query that names no column (SELECT count(*) ...) still needs the window's rows.
     if (window.windowed && windowNeeds.size === 0 && planned.some(({ plan }) => plan.kind === 'window' && plan.scope === 'window')) windowNeeds.add('_arrival');
-    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps);
+    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps, retain);
     await defineTables(sql, fields, view, window.windowed, batchNeeds, windowNeeds);
     for (const [i, k] of keeps) await exec.defineCandidates(i, k, undefined, true);
     for (const [i, o] of planned.entries()) {
@@ -141,7 +144,7 @@ export class OutputExecutor {
 
   /** True when some output needs the window to fire before its records count as emitted. */
   get hasWindowOutputs(): boolean {
-    return this.window.windowed && this.outputs.some((o) => o.plan.kind !== 'incremental' && o.plan.scope === 'window');
+    return this.window.windowed && (this.retain || this.outputs.some((o) => o.plan.kind !== 'incremental' && o.plan.scope === 'window'));
   }
 
   /** Creates output `i`'s candidate table (`create`), and points its view at the panes up to `closed` (all when undefined). */
@@ -163,7 +166,7 @@ export class OutputExecutor {
   async process(batch: ColumnBatch, batchTimeMs: number, final: boolean): Promise<{ results: OutputResult[]; fired: boolean }> {
     const conn = this.sql.connection;
     const results: OutputResult[] = [];
-    const hasBatchScope = this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
+    const hasBatchScope = this.retain || this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
     if (this.batchNeeds.length > 0 || hasBatchScope) {
       await this.sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(this.batchNeeds.map((n) => this.field(n)))].filter(Boolean).join(', ')})`);
       if (batch.length > 0) await appendBatch(conn, BATCH_DATA, batch, this.batchNeeds, { rowIndex: true });
