@@ -6,6 +6,7 @@ import { SHARD_END, type CheckpointStore } from '../checkpoint/store.js';
 import { LeaseCoordinator } from '../checkpoint/leases.js';
 import { SluiceError } from '../errors.js';
 import { KinesisSource } from '../kinesis/source.js';
+import { kinesisSourceSettings } from '../kinesis/config.js';
 import { compareSequence, parseStartingPosition } from '../kinesis/position.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
@@ -145,6 +146,7 @@ export class StreamingQuery {
       limit: src.recordsPerPoll,
       idleMs: parseDuration(src.pollInterval, 'source.pollInterval'),
       maxBufferedPerShard: src.maxBufferedPerShard,
+      ...kinesisSourceSettings(src, this.config.app), // consumerType, retry, describeShardInterval (h-kin)
       onError: (error) => this.onSourceError(error),
     });
     await this.source.assign(new Set(), new Map());

@@ -120,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   // Health check: both must answer a real call before anyone uses them.
-  const clients = createAwsClients(connection);
+  const clients = createAwsClients({ ...connection, faults: [] }); // the health check never sees injected faults
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -4,6 +4,8 @@ import { consoleSinkConfigSchema } from '../sinks/console/config.js';
 import { kinesisSinkConfigSchema } from '../sinks/kinesis/config.js';
 import { counterSinkConfigSchema } from '../sinks/counter/config.js';
 import { ColumnTypes } from '../engine/decode/schema.js';
+import { kinesisSourceFields } from '../kinesis/config.js';
+import { faultsSchema } from '../aws/faults.js';
 
 const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h)?\s*$/, 'a duration such as "100ms", "20s", "1m"')]);
 
@@ -44,6 +46,7 @@ export const pipelineConfigSchema = z
         pollInterval: duration.default(200),
         recordsPerPoll: z.number().int().min(1).max(10_000).default(10_000),
         maxBufferedPerShard: z.number().int().positive().default(50_000),
+        ...kinesisSourceFields,
       })
       .strict(),
     format: formatSchema,
@@ -72,6 +75,8 @@ export const pipelineConfigSchema = z
     lease: z.object({ failover: duration.default(10_000) }).strict().default({ failover: 10_000 }),
     /** Save operator state at most this often (it can be large). */
     stateInterval: duration.default(10_000),
+    /** Injected AWS faults for rehearsals (see src/aws/faults.ts); also settable with SLUICE_FAULTS. */
+    faults: faultsSchema.optional(),
   })
   .strict();
 
