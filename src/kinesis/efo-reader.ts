@@ -26,6 +26,8 @@ export interface EfoShardReaderOptions {
   /** Stop taking events while this many records wait to be drained (backpressure through the HTTP stream). */
   maxBuffered: number;
   retry?: ReadRetryOptions;
+  /** End each subscription after this long and subscribe again from its continuation. AWS ends them after 5 minutes; set it lower to rehearse. */
+  subscriptionMs?: number;
 }
 
 function startingPosition(p: ShardPosition): SdkStartingPosition {
@@ -70,6 +72,8 @@ export class EfoShardReader {
   subscriptions = 0;
   /** The closed shard's children, from its last event. */
   childShards: ChildShard[] = [];
+  private closedKnown = false;
+  private emptyAfterClose = 0;
   readonly shardId: string;
 
   constructor(private readonly o: EfoShardReaderOptions) {
@@ -99,6 +103,17 @@ export class EfoShardReader {
     return { shardId: this.shardId, millisBehindLatest: this.millisBehindLatest, arrivalLagMs: this.arrivalLagMs, buffered: this.buffer.length, ended: this.ended };
   }
 
+  /**
+   * Tells the reader its shard is closed (the shard listing shows an ending sequence number).
+   * AWS ends a closed shard's subscription with a ChildShards event; an emulator that does not
+   * (kinesis-mock) keeps sending empty events. After the closure is known, two empty events
+   * caught up to the tip (MillisBehindLatest 0) mean the shard is read to its end: no record can
+   * be added to a closed shard.
+   */
+  markClosed(): void {
+    this.closedKnown = true;
+  }
+
   private position(): ShardPosition {
     return this.continuation ? { kind: 'afterSequence', sequenceNumber: this.continuation } : this.o.start;
   }
@@ -107,14 +122,18 @@ export class EfoShardReader {
     const retry = this.o.retry ?? DEFAULT_READ_RETRY;
     let failures = 0;
     while (this.running && !this.ended) {
+      const subscription = new AbortController();
+      const endAll = () => subscription.abort();
+      this.abort.signal.addEventListener('abort', endAll, { once: true });
+      const timer = this.o.subscriptionMs ? setTimeout(endAll, this.o.subscriptionMs) : undefined;
       try {
         const r = await this.o.kinesis.send(
           new SubscribeToShardCommand({ ConsumerARN: this.o.consumerArn, ShardId: this.shardId, StartingPosition: startingPosition(this.position()) }),
-          { abortSignal: this.abort.signal },
+          { abortSignal: subscription.signal },
         );
         this.subscriptions++;
         for await (const event of r.EventStream ?? []) {
-          if (!this.running) break;
+          if (!this.running || subscription.signal.aborted) break;
           await this.take(event);
           failures = 0;
           if (this.ended) break;
@@ -122,6 +141,7 @@ export class EfoShardReader {
         // The subscription ended (after 5 minutes on AWS): subscribe again from the continuation.
       } catch (error) {
         if (!this.running) return;
+        if (subscription.signal.aborted) continue; // our own renewal (subscriptionMs)
         const classified = classifyAwsError(error, `SubscribeToShard on shard ${this.shardId} of stream ${this.o.streamName}`);
         failures++;
         if (!classified.retriable || failures >= retry.attempts) {
@@ -132,6 +152,10 @@ export class EfoShardReader {
         const delayMs = Math.max(classified.code === 'ResourceInUseException' ? 1_000 : 0, backoffDelay(failures - 1, retry));
         notifyAwsRetry(error, failures, delayMs, this.shardId);
         await sleep(delayMs, this.abort.signal);
+      } finally {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', endAll);
+        subscription.abort(); // never leave a subscription open behind us
       }
     }
   }
@@ -173,6 +197,8 @@ export class EfoShardReader {
     // A closed shard's last event has child shards and no continuation.
     if (e.ChildShards && e.ChildShards.length > 0 && !e.ContinuationSequenceNumber) {
       this.childShards = e.ChildShards;
+      this.ended = true;
+    } else if (this.closedKnown && records.length === 0 && (e.MillisBehindLatest ?? 0) === 0 && ++this.emptyAfterClose >= 2) {
       this.ended = true;
     }
   }

@@ -44,6 +44,8 @@ export interface KinesisSourceOptions {
   consumerName?: string;
   /** Backoff of each shard's failed reads. Default {@link DEFAULT_READ_RETRY}. */
   retry?: ReadRetryOptions;
+  /** Enhanced fan-out: end each subscription after this long and resubscribe (AWS: 5 minutes). For rehearsals. */
+  subscriptionMs?: number;
   /** GetRecords calls per second per shard at most (AWS allows 5). Default 5 on AWS, unlimited on a loopback endpoint. */
   maxGetRecordsPerSecond?: number;
   onError?: (error: unknown) => void;
@@ -87,6 +89,10 @@ export class KinesisSource {
   private async discover(): Promise<void> {
     if (this.closed) return;
     this.shards = await listShards(this.o.kinesis, this.o.streamName);
+    for (const shard of this.shards) {
+      const reader = this.readers.get(shard.ShardId!);
+      if (reader instanceof EfoShardReader && shard.SequenceNumberRange?.EndingSequenceNumber) reader.markClosed();
+    }
     await this.sync();
   }
 
@@ -138,7 +144,13 @@ export class KinesisSource {
       ...(this.o.retry ? { retry: this.o.retry } : {}),
     };
     if (this.consumer && this.subscriber) {
-      return new EfoShardReader({ ...common, kinesis: this.subscriber.client, consumerArn: this.consumer.consumerArn, consumerName: this.consumer.consumerName });
+      return new EfoShardReader({
+        ...common,
+        kinesis: this.subscriber.client,
+        consumerArn: this.consumer.consumerArn,
+        consumerName: this.consumer.consumerName,
+        ...(this.o.subscriptionMs ? { subscriptionMs: this.o.subscriptionMs } : {}),
+      });
     }
     return new ShardReader({
       ...common,
