@@ -9,7 +9,7 @@ import { notifyAwsRetry } from '../aws/aws-call.js';
 import { classifyAwsError } from '../aws/errors.js';
 import { backoffDelay, sleep } from '../retry.js';
 import { deaggregate } from './kpl.js';
-import { compareSequence, type ShardPosition } from './position.js';
+import { compareSequence, skipsRecord, type ShardPosition } from './position.js';
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
 import type { ShardLag } from './shard-lag.js';
@@ -188,7 +188,7 @@ export class EfoShardReader {
         arrivalMs: rec.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
         data: rec.Data ?? new Uint8Array(0),
       };
-      for (const r of deaggregate(record)) this.buffer.push(r);
+      for (const r of deaggregate(record)) if (this.continuation || !skipsRecord(this.o.start, r)) this.buffer.push(r);
     }
     const newest = records.at(-1);
     this.arrivalLagMs = newest ? Math.max(0, Date.now() - (newest.ApproximateArrivalTimestamp?.getTime() ?? Date.now())) : 0;

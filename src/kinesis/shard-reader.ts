@@ -2,7 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '
 import { awsCall, classifyAwsError } from '../aws/errors.js';
 import { notifyAwsRetry } from '../aws/aws-call.js';
 import { backoffDelay, sleep } from '../retry.js';
-import { iteratorRequest, type ShardPosition } from './position.js';
+import { iteratorRequest, skipsRecord, type ShardPosition } from './position.js';
 import type { KinesisRecord } from './record.js';
 import { deaggregate } from './kpl.js';
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
@@ -132,7 +132,7 @@ export class ShardReader {
             arrivalMs: rec.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
             data: rec.Data ?? new Uint8Array(0),
           };
-          for (const r of deaggregate(record)) this.buffer.push(r);
+          for (const r of deaggregate(record)) if (this.lastReadSequence || !skipsRecord(this.o.start, r)) this.buffer.push(r);
         }
         const newest = records.at(-1);
         if (newest) {

@@ -4,7 +4,7 @@ import { subscriptionClient } from '../aws/clients.js';
 import { SHARD_END, type ShardCheckpoint } from '../checkpoint/store.js';
 import { retry } from '../retry.js';
 import { EfoShardReader } from './efo-reader.js';
-import type { ShardPosition, StartingPosition } from './position.js';
+import { shardStart, type ShardPosition, type StartingPosition } from './position.js';
 import type { ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
 import { ShardReader } from './shard-reader.js';
@@ -179,7 +179,7 @@ export class KinesisSource {
     if (waiting.length > 0) return undefined;
     // Parents read to their end: the child is read from its start, so nothing in between is skipped.
     if (parents.some((p) => this.checkpoints.get(p) === SHARD_END)) return { kind: 'trimHorizon' };
-    return this.o.startingPosition;
+    return shardStart(this.o.startingPosition, id);
   }
 
   /** Takes up to `max` buffered records across shards, shard by shard. */

@@ -14,7 +14,7 @@ export function register(program: Command): void {
       .command('run <pipeline>')
       .description('run a pipeline file (YAML or JSON) until Ctrl-C; with no endpoint it starts the embedded local stack'),
   )
-    .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>')
+    .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>, at_sequence_number:<shardId>/<seq>[.<sub>], after_sequence_number:<shardId>/<seq>[.<sub>]')
     .option('--no-status', 'do not print the live status line')
     .option('--worker-id <id>', 'name of this worker in the lease table (default: random); run several workers with the same app to share shards')
     .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean; workerId?: string }) => {
