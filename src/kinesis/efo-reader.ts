@@ -142,7 +142,7 @@ export class EfoShardReader {
       } catch (error) {
         if (!this.running) return;
         if (subscription.signal.aborted) continue; // our own renewal (subscriptionMs)
-        const classified = classifyAwsError(error, `SubscribeToShard on shard ${this.shardId} of stream ${this.o.streamName}`);
+        const classified = classifyAwsError(error, 'SubscribeToShard');
         failures++;
         if (!classified.retriable || failures >= retry.attempts) {
           this.running = false;

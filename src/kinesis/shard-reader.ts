@@ -151,7 +151,7 @@ export class ShardReader {
         if (caughtUp) await sleep(this.o.idleMs, this.abort.signal);
       } catch (error) {
         if (!this.running) return;
-        const classified = classifyAwsError(error, `GetRecords on shard ${this.o.shardId} of stream ${this.o.streamName}`);
+        const classified = classifyAwsError(error, this.iterator ? 'GetRecords' : 'GetShardIterator');
         if (classified.code === 'ExpiredIteratorException') {
           this.iterator = undefined;
           continue;
