@@ -33,8 +33,7 @@ export const kinesisSourceFields = {
   endpointUrl: z.string().url().optional(),
 };
 
-const fieldsSchema = z.object(kinesisSourceFields);
-type SourceFields = z.output<typeof fieldsSchema>;
+type SourceFields = z.output<z.ZodObject<typeof kinesisSourceFields>>;
 
 /** The {@link KinesisSourceOptions} the source block's Kinesis fields set. */
 export function kinesisSourceSettings(source: SourceFields, app: string): Pick<KinesisSourceOptions, 'consumerType' | 'consumerName' | 'discoveryIntervalMs' | 'retry' | 'maxGetRecordsPerSecond'> {

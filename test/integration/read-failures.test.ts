@@ -4,6 +4,7 @@ import { awsEvents, type AwsCallEvents } from '../../src/aws/aws-events.js';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
 import { KinesisSource } from '../../src/kinesis/source.js';
+import { ShardReader } from '../../src/kinesis/shard-reader.js';
 import type { KinesisRecord } from '../../src/kinesis/record.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
 import { putAll, waitFor } from '../helpers/aws.js';
@@ -103,6 +104,22 @@ describe('read failures', () => {
     } finally {
       await query.stop().catch(() => undefined);
       clients.close();
+    }
+  });
+
+  it('keeps to AWS\'s 5 GetRecords per second per shard when told to, even with a backlog and no idle wait', async () => {
+    const { names } = seedPipeline();
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    const sent = await putAll(env.clients.kinesis, names.stream, seedRecords(500).map(encode));
+    const reader = new ShardReader({ kinesis: env.clients.kinesis, streamName: names.stream, shardId: sent[0]!.shardId, start: { kind: 'trimHorizon' }, limit: 10, idleMs: 0, maxBuffered: 10_000, minCallIntervalMs: 200 });
+    reader.start();
+    try {
+      await new Promise((r) => setTimeout(r, 2_000));
+      // 10 records a call and 500 waiting: without the limit it would make about 50 calls.
+      expect(reader.polls).toBeGreaterThanOrEqual(8);
+      expect(reader.polls).toBeLessThanOrEqual(11);
+    } finally {
+      await reader.close();
     }
   });
 });
