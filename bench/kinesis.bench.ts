@@ -45,7 +45,7 @@ let run = 0;
     const q = new StreamingQuery({ config, clients });
     await q.start(); // tables created, checkpoints loaded: from here on it is reading and writing
     const t0 = performance.now();
-    while ((await countItems(clean.dynamodb, table).catch(() => 0)) < N) await new Promise((res) => setTimeout(res, 100));
+    while ((q.totals.written.out ?? 0) < N) await new Promise((res) => setTimeout(res, 20));
     const elapsed = (performance.now() - t0) / 1000;
     await q.stop();
     const written = await countItems(clean.dynamodb, table);

@@ -43,6 +43,26 @@ describe('SLUICE_FAULTS', () => {
     }
   });
 
+  it('createAwsClients installs the rules in SLUICE_FAULTS unless given its own', async () => {
+    const before = process.env.SLUICE_FAULTS;
+    process.env.SLUICE_FAULTS = 'ListStreams:fail=1,error=AccessDeniedException';
+    try {
+      const fromEnv = createAwsClients(conn);
+      const none = createAwsClients({ ...conn, faults: [] });
+      try {
+        await expect(fromEnv.kinesis.send(new ListStreamsCommand({}))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+        // Without faults the call goes to the network, where nothing listens.
+        await expect(none.kinesis.send(new ListStreamsCommand({}))).rejects.not.toMatchObject({ name: 'AccessDeniedException' });
+      } finally {
+        fromEnv.close();
+        none.close();
+      }
+    } finally {
+      if (before === undefined) delete process.env.SLUICE_FAULTS;
+      else process.env.SLUICE_FAULTS = before;
+    }
+  });
+
   it('the retry helper reports each retry of an AWS call as an aws.retry event', async () => {
     const clients = createAwsClients({ ...conn, faults: [{ operation: 'ListStreams', throttle: 1 }] });
     const events: unknown[] = [];

@@ -7,6 +7,8 @@ import { LeaseCoordinator } from '../checkpoint/leases.js';
 import { SluiceError } from '../errors.js';
 import { KinesisSource } from '../kinesis/source.js';
 import { kinesisSourceSettings } from '../kinesis/config.js';
+import { applyFaults } from '../aws/clients.js';
+import { faultRules } from '../aws/faults.js';
 import { compareSequence, parseStartingPosition } from '../kinesis/position.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
@@ -123,6 +125,7 @@ export class StreamingQuery {
     if (this.running) return;
     const { source: src } = this.config;
     const startingPosition = parseStartingPosition(src.startingPosition);
+    if (this.config.faults) applyFaults(this.clients, faultRules(this.config.faults)); // injected faults for rehearsals (h-kin)
     if (src.createShards) await ensureStream(this.clients.kinesis, src.stream, src.createShards);
     await this.checkpoints.init();
     await Promise.all([...this.outputs.map((o) => o.sink.init()), this.deadLetters?.init()]);

@@ -42,8 +42,8 @@ describe('30% throttling on GetRecords, PutRecords, BatchWriteItem and UpdateIte
     const table = `tab-${id}`;
     await ensureStream(env.clients.kinesis, input, 4);
     await ensureStream(env.clients.kinesis, output, 2);
-    const rules = OPS.map((operation) => ({ operation, throttle: 0.3 }));
-    const faulty = createAwsClients({ ...env.stack.connection, faults: rules });
+    // The faults come from the pipeline's `faults:` block, installed on these clients when the query starts.
+    const faulty = createAwsClients({ ...env.stack.connection, faults: [] });
     const retries: AwsCallEvents['aws.retry'][] = [];
     const off = awsEvents.on('aws.retry', (e) => retries.push(e));
     resetFaultCounts();
@@ -52,6 +52,7 @@ describe('30% throttling on GetRecords, PutRecords, BatchWriteItem and UpdateIte
       source: { stream: input, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 1000, retry: { attempts: 30, initialDelay: 20, maxDelay: 500 } },
       format: { kind: 'csv', columns: [{ name: 'id', type: 'int' }, { name: 'k', type: 'string' }] },
       batchInterval: 200,
+      faults: OPS.map((operation) => ({ operation, throttle: '30%' })),
       outputs: [
         { name: 'table', sql: 'SELECT id, k FROM events', sink: { kind: 'dynamodb', table, keyColumns: ['id'] } },
         { name: 'stream', sql: 'SELECT id, k FROM events', sink: { kind: 'kinesis', stream: output, partitionKeyColumn: 'k' } },

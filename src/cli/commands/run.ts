@@ -5,8 +5,6 @@ import { loadPipelineFile } from '../../pipeline/validate.js';
 import { createOperators } from '../../pipeline/operators.js';
 import { registerBuiltinOperators } from '../../pipeline/builtin-operators.js';
 import { connect, withConnectionFlags, type ConnectionFlags } from '../connection.js';
-import { applyFaults } from '../../aws/clients.js';
-import { faultRules } from '../../aws/faults.js';
 
 export function register(program: Command): void {
   withConnectionFlags(
@@ -23,7 +21,6 @@ export function register(program: Command): void {
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
       const src = config.source;
       const conn = await connect({ ...opts, ...(opts.endpointUrl ?? src.endpointUrl ? { endpointUrl: opts.endpointUrl ?? src.endpointUrl } : {}), ...(opts.region ?? src.region ? { region: opts.region ?? src.region } : {}) });
-      if (config.faults) applyFaults(conn.clients, faultRules(config.faults));
       if (conn.stack) process.stderr.write(`embedded stack: Kinesis ${conn.stack.kinesisEndpoint}, DynamoDB ${conn.stack.dynamodbEndpoint}\n`);
       const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators), ...(opts.workerId ? { workerId: opts.workerId } : {}) });
       const status = opts.status ? new StatusLine(query) : undefined;
