@@ -41,6 +41,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 
 export function awsErrorCode(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'Unknown';
+  if (error instanceof SluiceError) return error.code; // already classified
   const e = error as { name?: string; code?: string; Code?: string; __type?: string };
   return e.name && e.name !== 'Error' ? e.name : (e.code ?? e.Code ?? e.__type ?? 'Unknown');
 }
