@@ -21,7 +21,7 @@ export function register(program: Command): void {
       });
       process.stdout.write(
         [
-          `Kinesis:  ${stack.kinesisEndpoint}`,
+          `Kinesis:  ${stack.kinesisEndpoint} (${opts.kinesis})`,
           `DynamoDB: ${stack.dynamodbEndpoint}`,
           `Region ${stack.connection.region}; any credentials work. For other clients:`,
           `  export SLUICE_KINESIS_ENDPOINT=${stack.kinesisEndpoint} SLUICE_DYNAMODB_ENDPOINT=${stack.dynamodbEndpoint}`,
