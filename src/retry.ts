@@ -1,4 +1,5 @@
 import { SluiceError } from './errors.js';
+import { notifyAwsRetry } from './aws/aws-call.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 8. */
@@ -19,13 +20,18 @@ export function isRetriable(error: unknown): boolean {
   return error instanceof SluiceError && error.retriable;
 }
 
-/** Full-jitter exponential backoff delay for attempt `n` (0-based). */
-export function backoffDelay(n: number, opts: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor'> = {}): number {
+/**
+ * Full-jitter exponential backoff for attempt `n` (0-based): a uniform draw from
+ * [0, min(cap, base * factor^n)], as AWS' "Exponential Backoff and Jitter" recommends. Full
+ * jitter spreads the retries of many throttled callers (one per shard) instead of letting them
+ * return in step and be throttled again together.
+ */
+export function backoffDelay(n: number, opts: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor'> = {}, random: () => number = Math.random): number {
   const base = opts.initialDelayMs ?? 50;
   const cap = opts.maxDelayMs ?? 5000;
   const factor = opts.factor ?? 2;
-  const ceiling = Math.min(cap, base * factor ** n);
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  const ceiling = Math.min(cap, base * factor ** Math.min(n, 60));
+  return Math.round(random() * ceiling);
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -56,6 +62,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
       if (!isRetriable(error) || attempt === attempts - 1 || opts.signal?.aborted) throw error;
       const delay = backoffDelay(attempt, opts);
       opts.onRetry?.(error, attempt, delay);
+      notifyAwsRetry(error, attempt + 1, delay);
       await sleep(delay, opts.signal);
     }
   }

@@ -4,6 +4,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { regionFromEndpoint } from './endpoint.js';
+import { tagAwsCalls } from './aws-call.js';
+import { faultsOf, installFaults, parseFaultsEnv, type FaultRule } from './faults.js';
 
 /**
  * Where Sluice talks to AWS. The same code path serves real AWS and the embedded stack:
@@ -20,6 +22,8 @@ export interface AwsConnection {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Max sockets per client. Default 50. */
   maxSockets?: number;
+  /** Injected faults (see `aws/faults.ts`); default: the rules in `SLUICE_FAULTS`, if set. `[]` injects none. */
+  faults?: readonly FaultRule[];
 }
 
 export interface AwsClients {
@@ -78,11 +82,16 @@ export function createAwsClients(conn: AwsConnection): AwsClients {
     ...(conn.dynamodbEndpoint ? { endpoint: conn.dynamodbEndpoint } : {}),
     requestHandler: requestHandler(maxSockets),
   });
+  tagAwsCalls(kinesis, 'kinesis');
+  tagAwsCalls(dynamodb, 'dynamodb');
+  const faults = conn.faults ?? parseFaultsEnv(process.env.SLUICE_FAULTS);
+  installFaults(kinesis, 'kinesis', faults);
+  installFaults(dynamodb, 'dynamodb', faults);
   let closed = false;
   return {
     kinesis,
     dynamodb,
-    connection: { ...conn, region },
+    connection: { ...conn, region, faults },
     close() {
       if (closed) return;
       closed = true;
@@ -90,4 +99,30 @@ export function createAwsClients(conn: AwsConnection): AwsClients {
       dynamodb.destroy();
     },
   };
+}
+
+/**
+ * The client enhanced fan-out subscribes with. On AWS, SubscribeToShard needs HTTP/2: a new client
+ * with the SDK's default HTTP/2 handler (one session per subscription), the same region,
+ * credentials and middleware (call tags, faults). A custom endpoint (an emulator: kinesis-mock
+ * serves subscriptions over HTTP/1.1) keeps the given client. `owned` says whether to destroy it.
+ */
+export function subscriptionClient(base: KinesisClient): { client: KinesisClient; owned: boolean } {
+  const config = base.config as unknown as { isCustomEndpoint?: boolean };
+  if (config.isCustomEndpoint) return { client: base, owned: false };
+  const client = new KinesisClient({
+    region: base.config.region,
+    credentials: base.config.credentials,
+    maxAttempts: 3,
+    logger: sdkLogger,
+  });
+  tagAwsCalls(client, 'kinesis');
+  installFaults(client, 'kinesis', faultsOf(base));
+  return { client, owned: true };
+}
+
+/** Installs fault rules on both clients (a pipeline's `faults:` block), replacing those from `SLUICE_FAULTS`. */
+export function applyFaults(clients: AwsClients, rules: readonly FaultRule[]): void {
+  installFaults(clients.kinesis, 'kinesis', rules);
+  installFaults(clients.dynamodb, 'dynamodb', rules);
 }

@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors.js';
+import { callOf, setCallOf } from './aws-call.js';
 
 /**
  * How Sluice treats each AWS error code: retriable or not, and whose fault it is.
@@ -40,6 +41,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 
 export function awsErrorCode(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'Unknown';
+  if (error instanceof SluiceError) return error.code; // already classified
   const e = error as { name?: string; code?: string; Code?: string; __type?: string };
   return e.name && e.name !== 'Error' ? e.name : (e.code ?? e.Code ?? e.__type ?? 'Unknown');
 }
@@ -54,9 +56,13 @@ export function classifyAwsError(error: unknown, operation: string): SluiceError
   const network = NETWORK_CODES.has(code) || (e?.code !== undefined && NETWORK_CODES.has(e.code));
   const retriable = known?.retriable ?? (network || status === 429 || (status !== undefined && status >= 500));
   const domain = known?.domain ?? 'external';
-  const message = error instanceof Error ? error.message : String(error);
+  // AWS messages often end with a period already: "Stream x under account y not found."
+  const message = (error instanceof Error ? error.message : String(error)).trim().replace(/[.\s]+$/, '');
   const fix = known?.fix ? `. Fix: ${known.fix}` : '';
-  return new SluiceError(`${operation} failed: ${code}: ${message}${fix}`, { domain, code, retriable, cause: error });
+  const wrapped = new SluiceError(`${operation} failed: ${code}: ${message}${fix}`, { domain, code, retriable, cause: error });
+  const call = callOf(error);
+  if (call) setCallOf(wrapped, call);
+  return wrapped;
 }
 
 /** Sends an AWS command and classifies what it throws. */

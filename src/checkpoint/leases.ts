@@ -85,12 +85,16 @@ export class LeaseCoordinator {
     for (const shardId of shardIds) {
       if (existing.has(shardId)) continue;
       try {
-        await this.o.dynamodb.send(
-          new PutItemCommand({
-            TableName: this.o.table,
-            Item: { leaseKey: { S: shardId }, leaseCounter: { N: '0' }, streamName: { S: this.o.streamName } },
-            ConditionExpression: 'attribute_not_exists(leaseKey)',
-          }),
+        await retry(() =>
+          awsCall('PutItem', () =>
+            this.o.dynamodb.send(
+              new PutItemCommand({
+                TableName: this.o.table,
+                Item: { leaseKey: { S: shardId }, leaseCounter: { N: '0' }, streamName: { S: this.o.streamName } },
+                ConditionExpression: 'attribute_not_exists(leaseKey)',
+              }),
+            ),
+          ),
         );
       } catch (error) {
         if (awsErrorCode(error) !== 'ConditionalCheckFailedException') await awsCall('PutItem', () => Promise.reject(error));
@@ -101,18 +105,24 @@ export class LeaseCoordinator {
   /** Conditional update: succeeds only if the lease is still as we saw it. */
   private async claim(lease: Lease, renew: boolean): Promise<boolean> {
     try {
-      await this.o.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.o.table,
-          Key: { leaseKey: { S: lease.shardId } },
-          UpdateExpression: 'SET leaseOwner = :me, leaseCounter = leaseCounter + :one',
-          ConditionExpression: renew ? 'leaseOwner = :me' : 'leaseCounter = :seen',
-          ExpressionAttributeValues: {
-            ':me': { S: this.o.workerId },
-            ':one': { N: '1' },
-            ...(renew ? {} : { ':seen': { N: String(lease.counter) } }),
-          },
-        }),
+      // Throttled renewals are retried: a round that fails on one throttle would let the leases
+      // lapse and the source drop and re-read what it had buffered.
+      await retry(() =>
+        awsCall('UpdateItem', () =>
+          this.o.dynamodb.send(
+            new UpdateItemCommand({
+              TableName: this.o.table,
+              Key: { leaseKey: { S: lease.shardId } },
+              UpdateExpression: 'SET leaseOwner = :me, leaseCounter = leaseCounter + :one',
+              ConditionExpression: renew ? 'leaseOwner = :me' : 'leaseCounter = :seen',
+              ExpressionAttributeValues: {
+                ':me': { S: this.o.workerId },
+                ':one': { N: '1' },
+                ...(renew ? {} : { ':seen': { N: String(lease.counter) } }),
+              },
+            }),
+          ),
+        ),
       );
       return true;
     } catch (error) {
@@ -173,14 +183,18 @@ export class LeaseCoordinator {
   async release(): Promise<void> {
     for (const shardId of this.mine) {
       try {
-        await this.o.dynamodb.send(
-          new UpdateItemCommand({
-            TableName: this.o.table,
-            Key: { leaseKey: { S: shardId } },
-            UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
-            ConditionExpression: 'leaseOwner = :me',
-            ExpressionAttributeValues: { ':me': { S: this.o.workerId }, ':one': { N: '1' } },
-          }),
+        await retry(() =>
+          awsCall('UpdateItem', () =>
+            this.o.dynamodb.send(
+              new UpdateItemCommand({
+                TableName: this.o.table,
+                Key: { leaseKey: { S: shardId } },
+                UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
+                ConditionExpression: 'leaseOwner = :me',
+                ExpressionAttributeValues: { ':me': { S: this.o.workerId }, ':one': { N: '1' } },
+              }),
+            ),
+          ),
         );
       } catch (error) {
         if (awsErrorCode(error) !== 'ConditionalCheckFailedException') throw classifyAwsError(error, 'UpdateItem');

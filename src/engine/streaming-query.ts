@@ -11,6 +11,9 @@ import type { PartitionLag, Source } from '../core/source.js';
 import { SluiceError } from '../errors.js';
 import { KinesisStreamSource } from '../kinesis/stream-source.js';
 import { parseStartingPosition } from '../kinesis/position.js';
+import { kinesisSourceSettings } from '../kinesis/config.js';
+import { applyFaults } from '../aws/clients.js';
+import { faultRules } from '../aws/faults.js';
 import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
@@ -130,6 +133,7 @@ export class StreamingQuery {
       limit: src.recordsPerPoll,
       idleMs: parseDuration(src.pollInterval, 'source.pollInterval'),
       maxBufferedPerShard: src.maxBufferedPerShard,
+      ...kinesisSourceSettings(src, this.config.app), // consumerType, retry, describeShardInterval
       onError: (error) => this.onSourceError(error),
     });
   }
@@ -138,6 +142,8 @@ export class StreamingQuery {
   async start(): Promise<void> {
     if (this.running) return;
     const { source: src } = this.config;
+    // Injected faults for rehearsals (SLUICE_FAULTS or the pipeline's faults block).
+    if (this.config.faults && this.options.clients) applyFaults(this.options.clients, faultRules(this.config.faults));
     if (src.createShards && !this.options.source) await ensureStream(this.options.clients!.kinesis, src.stream, src.createShards);
     await this.checkpoints.init();
     for (const o of this.config.outputs) {

@@ -1,5 +1,7 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry, type PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import { classifyAwsError } from '../aws/errors.js';
+import { notifyAwsRetry, THROTTLE_CODES } from '../aws/aws-call.js';
+import { awsEvents } from '../aws/aws-events.js';
 import { SluiceError } from '../errors.js';
 import { backoffDelay, sleep } from '../retry.js';
 
@@ -193,10 +195,14 @@ export class KinesisProducer {
     // Why each pending record was last refused, so a final failure reports its own reason.
     const lastError = new Map<number, { code: string; message: string }>();
     let aborted = false;
+    let lastThrown: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts && pending.length > 0; attempt++) {
       if (attempt > 1) {
         const delayMs = backoffDelay(attempt - 2, { initialDelayMs: this.options.initialDelayMs ?? 100, maxDelayMs: this.options.maxDelayMs ?? 5000 });
         this.options.onRetry?.({ attempt, records: pending.length, errorCode: lastCode, delayMs });
+        if (lastThrown !== undefined) notifyAwsRetry(lastThrown, attempt - 1, delayMs);
+        else awsEvents.emit('aws.retry', { service: 'kinesis', operation: 'PutRecords', errorName: lastCode, throttled: THROTTLE_CODES.has(lastCode), attempt: attempt - 1, delayMs });
+        lastThrown = undefined;
         await sleep(delayMs, this.options.signal);
       }
       if (this.options.signal?.aborted || stop()) {
@@ -214,6 +220,7 @@ export class KinesisProducer {
       } catch (thrown) {
         const error = classifyPutRecordsError(thrown, this.streamName);
         if (!error.retriable) throw error;
+        lastThrown = error;
         lastCode = error.code;
         for (const index of pending) lastError.set(index, { code: error.code, message: error.message });
         continue;

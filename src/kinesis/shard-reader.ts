@@ -1,9 +1,14 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { awsCall, classifyAwsError } from '../aws/errors.js';
+import { notifyAwsRetry } from '../aws/aws-call.js';
 import { backoffDelay, sleep } from '../retry.js';
-import { iteratorRequest, type ShardPosition } from './position.js';
+import { iteratorRequest, skipsRecord, type ShardPosition } from './position.js';
 import type { KinesisRecord } from './record.js';
 import { deaggregate } from './kpl.js';
+import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
+import type { ShardLag } from './shard-lag.js';
+
+export type { ShardLag } from './shard-lag.js';
 
 export interface ShardReaderOptions {
   kinesis: KinesisClient;
@@ -17,23 +22,17 @@ export interface ShardReaderOptions {
   idleMs: number;
   /** Stop polling while this many records wait to be drained (backpressure). */
   maxBuffered: number;
-  onError?: (error: unknown) => void;
-}
-
-export interface ShardLag {
-  shardId: string;
-  /** What the service reports (kinesalite always says 0). */
-  millisBehindLatest: number;
-  /** Our own measure: age of the newest record of the last non-empty read; 0 when the last read was empty. */
-  arrivalLagMs: number;
-  buffered: number;
-  ended: boolean;
+  /** At least this long between two GetRecords calls on this shard (AWS allows 5 per second per shard: 200). Default 0. */
+  minCallIntervalMs?: number;
+  /** Backoff of this shard's failed calls; the shard gives up (stopping the pipeline) after `attempts` failures in a row. */
+  retry?: ReadRetryOptions;
 }
 
 /**
  * Polls one shard with GetRecords into a bounded buffer. Expired iterators are renewed just after
  * the last record handed to the buffer (or from the start position when nothing was read yet), so
- * renewal neither skips nor repeats records.
+ * renewal neither skips nor repeats records. A throttled or failed call backs off this shard only
+ * (full-jitter exponential backoff); the other shards' readers go on.
  */
 export class ShardReader {
   private buffer: KinesisRecord[] = [];
@@ -99,7 +98,10 @@ export class ShardReader {
     this.iterator = r.ShardIterator;
   }
 
+  private lastCallAt = 0;
+
   private async run(): Promise<void> {
+    const retry = this.o.retry ?? DEFAULT_READ_RETRY;
     let failures = 0;
     while (this.running) {
       if (this.buffer.length >= this.o.maxBuffered) {
@@ -112,6 +114,10 @@ export class ShardReader {
           this.ended = true;
           return;
         }
+        const wait = this.lastCallAt + (this.o.minCallIntervalMs ?? 0) - Date.now();
+        if (wait > 0) await sleep(wait, this.abort.signal);
+        if (!this.running) return;
+        this.lastCallAt = Date.now();
         const r = await this.o.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.o.limit }), {
           abortSignal: this.abort.signal,
         });
@@ -126,7 +132,7 @@ export class ShardReader {
             arrivalMs: rec.ApproximateArrivalTimestamp?.getTime() ?? Date.now(),
             data: rec.Data ?? new Uint8Array(0),
           };
-          for (const r of deaggregate(record)) this.buffer.push(r);
+          for (const r of deaggregate(record)) if (this.lastReadSequence || !skipsRecord(this.o.start, r)) this.buffer.push(r);
         }
         const newest = records.at(-1);
         if (newest) {
@@ -145,17 +151,19 @@ export class ShardReader {
         if (caughtUp) await sleep(this.o.idleMs, this.abort.signal);
       } catch (error) {
         if (!this.running) return;
-        const classified = classifyAwsError(error, 'GetRecords');
+        const classified = classifyAwsError(error, this.iterator ? 'GetRecords' : 'GetShardIterator');
         if (classified.code === 'ExpiredIteratorException') {
           this.iterator = undefined;
           continue;
         }
-        this.o.onError?.(classified);
-        if (!classified.retriable && classified.domain === 'user') {
+        failures++;
+        if (!classified.retriable || failures >= retry.attempts) {
           this.running = false;
-          throw classified;
+          throw readFailure(classified, { stream: this.o.streamName, shardId: this.o.shardId, failures, retry });
         }
-        await sleep(backoffDelay(Math.min(failures++, 8), { initialDelayMs: 100, maxDelayMs: 5_000 }), this.abort.signal);
+        const delayMs = backoffDelay(failures - 1, retry);
+        notifyAwsRetry(error, failures, delayMs, this.o.shardId);
+        await sleep(delayMs, this.abort.signal);
       }
     }
   }

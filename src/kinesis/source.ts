@@ -1,9 +1,30 @@
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { listShards } from '../aws/admin.js';
+import { subscriptionClient } from '../aws/clients.js';
 import { SHARD_END, type ShardCheckpoint } from '../checkpoint/store.js';
-import type { ShardPosition, StartingPosition } from './position.js';
+import { retry } from '../retry.js';
+import { EfoShardReader } from './efo-reader.js';
+import { shardStart, type ShardPosition, type StartingPosition } from './position.js';
+import type { ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
-import { ShardReader, type ShardLag } from './shard-reader.js';
+import { ShardReader } from './shard-reader.js';
+import type { ShardLag } from './shard-lag.js';
+import { ensureStreamConsumer, type StreamConsumer } from './stream-consumer.js';
+
+/** How records are read: polling (`GetRecords`, the default) or enhanced fan-out (`SubscribeToShard`). */
+export type ConsumerType = 'GetRecords' | 'SubscribeToShard';
+
+/** What the source needs from a per-shard reader; the polling and the fan-out readers both provide it. */
+export interface ShardRecordReader {
+  readonly shardId: string;
+  readonly ended: boolean;
+  readonly buffered: number;
+  start(): void;
+  drain(max?: number): KinesisRecord[];
+  lag(): ShardLag;
+  done(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface KinesisSourceOptions {
   kinesis: KinesisClient;
@@ -15,31 +36,50 @@ export interface KinesisSourceOptions {
   idleMs?: number;
   /** Records buffered per shard before polling pauses. Default 50,000. */
   maxBufferedPerShard?: number;
-  /** How often to look for new shards after a reshard. Default 10 s. */
+  /** How often to look for new shards after a reshard (the connector's `describeShardInterval`). Default 10 s. */
   discoveryIntervalMs?: number;
+  /** `GetRecords` (default) or `SubscribeToShard` (enhanced fan-out, needs `consumerName`). */
+  consumerType?: ConsumerType;
+  /** The enhanced fan-out consumer to register (once) and subscribe as. */
+  consumerName?: string;
+  /** Backoff of each shard's failed reads. Default {@link DEFAULT_READ_RETRY}. */
+  retry?: ReadRetryOptions;
+  /** Enhanced fan-out: end each subscription after this long and resubscribe (AWS: 5 minutes). For rehearsals. */
+  subscriptionMs?: number;
+  /** GetRecords calls per second per shard at most (AWS allows 5). Default 5 on AWS, unlimited on a loopback endpoint. */
+  maxGetRecordsPerSecond?: number;
   onError?: (error: unknown) => void;
 }
 
 /**
- * Reads every shard of a stream by polling, honouring checkpoints and the parent-before-child
+ * Reads every shard of a stream, by polling or by enhanced fan-out, honouring checkpoints and the parent-before-child
  * order of resharded streams: a child shard is read only once all its parents are checkpointed at
  * SHARD_END, and then from TRIM_HORIZON so none of its records are skipped.
  */
 export class KinesisSource {
-  private readonly readers = new Map<string, ShardReader>();
+  private readonly readers = new Map<string, ShardRecordReader>();
   private shards: Shard[] = [];
   private checkpoints = new Map<string, string>();
   private discovery: NodeJS.Timeout | undefined;
   private closed = false;
   /** Shards this worker holds leases for; `undefined` reads every shard. */
   private owned: ReadonlySet<string> | undefined;
+  private consumer: StreamConsumer | undefined;
+  private subscriber: { client: KinesisClient; owned: boolean } | undefined;
+  private minCallIntervalMs = 0;
 
   constructor(private readonly o: KinesisSourceOptions) {}
 
   /** Starts readers for every shard that can be read now, given the loaded checkpoints. */
   async start(checkpoints: ReadonlyMap<string, ShardCheckpoint>): Promise<void> {
     for (const [shardId, c] of checkpoints) this.checkpoints.set(shardId, c.checkpoint);
-    await this.discover();
+    const perSecond = this.o.maxGetRecordsPerSecond ?? ((await isLoopback(this.o.kinesis)) ? 0 : 5);
+    this.minCallIntervalMs = perSecond > 0 ? Math.ceil(1000 / perSecond) : 0;
+    if (this.o.consumerType === 'SubscribeToShard') {
+      this.consumer = await ensureStreamConsumer(this.o.kinesis, this.o.streamName, this.o.consumerName ?? 'sluice');
+      this.subscriber = subscriptionClient(this.o.kinesis);
+    }
+    await retry(() => this.discover(), { retries: 8, initialDelayMs: 200, maxDelayMs: 5_000 });
     this.discovery = setInterval(() => {
       this.discover().catch((error: unknown) => this.o.onError?.(error));
     }, this.o.discoveryIntervalMs ?? 10_000);
@@ -49,6 +89,10 @@ export class KinesisSource {
   private async discover(): Promise<void> {
     if (this.closed) return;
     this.shards = await listShards(this.o.kinesis, this.o.streamName);
+    for (const shard of this.shards) {
+      const reader = this.readers.get(shard.ShardId!);
+      if (reader instanceof EfoShardReader && shard.SequenceNumberRange?.EndingSequenceNumber) reader.markClosed();
+    }
     await this.sync();
   }
 
@@ -83,20 +127,38 @@ export class KinesisSource {
       if (this.owned && !this.owned.has(id)) continue;
       const position = this.positionFor(shard, known);
       if (!position) continue;
-      const reader = new ShardReader({
-        kinesis: this.o.kinesis,
-        streamName: this.o.streamName,
-        shardId: id,
-        start: position,
-        limit: this.o.limit ?? 10_000,
-        idleMs: this.o.idleMs ?? 200,
-        maxBuffered: this.o.maxBufferedPerShard ?? 50_000,
-        ...(this.o.onError ? { onError: this.o.onError } : {}),
-      });
+      const reader = this.createReader(id, position);
       this.readers.set(id, reader);
       reader.start();
       reader.done().catch((error: unknown) => this.o.onError?.(error));
     }
+  }
+
+  /** The one place polling and enhanced fan-out differ: which reader reads a shard. */
+  private createReader(shardId: string, start: ShardPosition): ShardRecordReader {
+    const common = {
+      streamName: this.o.streamName,
+      shardId,
+      start,
+      maxBuffered: this.o.maxBufferedPerShard ?? 50_000,
+      ...(this.o.retry ? { retry: this.o.retry } : {}),
+    };
+    if (this.consumer && this.subscriber) {
+      return new EfoShardReader({
+        ...common,
+        kinesis: this.subscriber.client,
+        consumerArn: this.consumer.consumerArn,
+        consumerName: this.consumer.consumerName,
+        ...(this.o.subscriptionMs ? { subscriptionMs: this.o.subscriptionMs } : {}),
+      });
+    }
+    return new ShardReader({
+      ...common,
+      kinesis: this.o.kinesis,
+      limit: this.o.limit ?? 10_000,
+      idleMs: this.o.idleMs ?? 200,
+      minCallIntervalMs: this.minCallIntervalMs,
+    });
   }
 
   private positionFor(shard: Shard, known: Set<string>): ShardPosition | undefined {
@@ -117,7 +179,7 @@ export class KinesisSource {
     if (waiting.length > 0) return undefined;
     // Parents read to their end: the child is read from its start, so nothing in between is skipped.
     if (parents.some((p) => this.checkpoints.get(p) === SHARD_END)) return { kind: 'trimHorizon' };
-    return this.o.startingPosition;
+    return shardStart(this.o.startingPosition, id);
   }
 
   /** Takes up to `max` buffered records across shards, shard by shard. */
@@ -145,12 +207,29 @@ export class KinesisSource {
         ended = true;
         const reader = this.readers.get(shardId);
         if (reader) {
+          if (reader instanceof EfoShardReader) this.learnChildren(reader);
           await reader.close();
           this.readers.delete(shardId);
         }
       }
     }
     if (ended) await this.sync();
+  }
+
+  /** Adds the children a closed shard's last fan-out event named, so they start without waiting for the next listing. */
+  private learnChildren(reader: EfoShardReader): void {
+    const known = new Set(this.shards.map((s) => s.ShardId!));
+    for (const c of reader.childShards) {
+      if (!c.ShardId || known.has(c.ShardId)) continue;
+      const [parent, adjacent] = c.ParentShards ?? [];
+      this.shards.push({
+        ShardId: c.ShardId,
+        ...(parent ? { ParentShardId: parent } : {}),
+        ...(adjacent ? { AdjacentParentShardId: adjacent } : {}),
+        HashKeyRange: c.HashKeyRange,
+        SequenceNumberRange: { StartingSequenceNumber: undefined },
+      });
+    }
   }
 
   /** Shards with a running reader. */
@@ -167,5 +246,13 @@ export class KinesisSource {
     this.closed = true;
     if (this.discovery) clearInterval(this.discovery);
     await Promise.all([...this.readers.values()].map((r) => r.close()));
+    if (this.subscriber?.owned) this.subscriber.client.destroy();
   }
+}
+
+async function isLoopback(kinesis: KinesisClient): Promise<boolean> {
+  const config = kinesis.config as unknown as { isCustomEndpoint?: boolean; endpoint?: () => Promise<{ hostname?: string }> };
+  if (!config.isCustomEndpoint || !config.endpoint) return false;
+  const { hostname } = await config.endpoint();
+  return hostname === 'localhost' || hostname === '::1' || hostname === '[::1]' || /^127\./.test(hostname ?? '');
 }

@@ -8,6 +8,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { SluiceError } from '../errors.js';
 import { createAwsClients, type AwsConnection } from '../aws/clients.js';
 import { sleep } from '../retry.js';
+import { spawnKinesisMock } from './kinesis-mock.js';
 
 export interface LocalStackOptions {
   /** Port for the Kinesis emulator; 0 or omitted picks a free one. */
@@ -16,9 +17,17 @@ export interface LocalStackOptions {
   dynamodbPort?: number;
   /** Persist streams and tables under this folder; omitted keeps everything in memory. */
   dataDir?: string;
-  /** How long to wait for both emulators to answer. Default 20 s. */
+  /** How long to wait for both emulators to answer. Default 20 s (60 s with kinesis-mock). */
   startTimeoutMs?: number;
+  /**
+   * Which emulator serves Kinesis: `kinesalite` (default, fast, polling only) or `kinesis-mock`
+   * (npm kinesis-local: enhanced fan-out, ChildShards, MillisBehindLatest; slow).
+   */
+  kinesisBackend?: KinesisBackend;
 }
+
+export const KinesisBackends = ['kinesalite', 'kinesis-mock'] as const;
+export type KinesisBackend = (typeof KinesisBackends)[number];
 
 export interface LocalStack {
   readonly kinesisEndpoint: string;
@@ -94,9 +103,10 @@ async function stopChild(child: ChildProcess) {
  * waits until both answer a real API call, and returns their endpoints.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  const mock = options.kinesisBackend === 'kinesis-mock';
+  const timeoutMs = options.startTimeoutMs ?? (mock ? 60_000 : 20_000);
   const [k, d] = await Promise.allSettled([
-    startEmulator('kinesis', options.kinesisPort ?? 0, options.dataDir, timeoutMs),
+    mock ? spawnKinesisMock(options.kinesisPort ?? 0, options.dataDir) : startEmulator('kinesis', options.kinesisPort ?? 0, options.dataDir, timeoutMs),
     startEmulator('dynamodb', options.dynamodbPort ?? 0, options.dataDir, timeoutMs),
   ]);
   if (k.status === 'rejected' || d.status === 'rejected') {
@@ -120,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   // Health check: both must answer a real call before anyone uses them.
-  const clients = createAwsClients(connection);
+  const clients = createAwsClients({ ...connection, faults: [] }); // the health check never sees injected faults
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { sinkSchema } from '../sinks/registry.js';
 import { ColumnTypes } from '../engine/decode/schema.js';
+import { kinesisSourceFields } from '../kinesis/config.js';
+import { faultsSchema } from '../aws/faults.js';
 
 const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h)?\s*$/, 'a duration such as "100ms", "20s", "1m"')]);
 
@@ -41,6 +43,7 @@ export const pipelineConfigSchema = z
         pollInterval: duration.default(200),
         recordsPerPoll: z.number().int().min(1).max(10_000).default(10_000),
         maxBufferedPerShard: z.number().int().positive().default(50_000),
+        ...kinesisSourceFields,
       })
       .strict(),
     format: formatSchema,
@@ -73,6 +76,8 @@ export const pipelineConfigSchema = z
      * crash at most this much is replayed into the restored state.
      */
     stateInterval: duration.default(10_000),
+    /** Injected AWS faults for rehearsals (see src/aws/faults.ts); also settable with SLUICE_FAULTS. */
+    faults: faultsSchema.optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { SluiceError, describeValue } from '../errors.js';
 import { formatPath, valueAt } from '../validation.js';
 import { pipelineConfigSchema, type PipelineConfig } from './config.js';
+import { applySparkOptions } from './spark-options.js';
 
 /** Formats a zod issue as "field: problem (value given)". */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
@@ -15,7 +16,8 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 /**
  * Validates a pipeline definition; errors name each field, the value given and what is expected.
  */
-export function parsePipelineConfig(input: unknown, source = 'pipeline'): PipelineConfig {
+export function parsePipelineConfig(raw: unknown, source = 'pipeline'): PipelineConfig {
+  const input = applySparkOptions(raw); // the Spark connector's kinesis.* option names, see spark-options.ts
   const r = pipelineConfigSchema.safeParse(input);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  - ${describeIssue(i, input)}`);

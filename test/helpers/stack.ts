@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local/stack.js';
 
 export interface StackFixture {
   readonly stack: LocalStack;
@@ -10,12 +10,13 @@ export interface StackFixture {
 /**
  * One embedded stack per test file, started before its tests and stopped after them
  * (kafkajs' testHelpers in spirit); tests keep apart by unique stream and table names.
+ * `useLocalStack({ kinesisBackend: 'kinesis-mock' })` serves Kinesis with kinesis-mock (enhanced fan-out).
  */
-export function useLocalStack(): StackFixture {
+export function useLocalStack(options: LocalStackOptions = {}): StackFixture {
   let stack: LocalStack | undefined;
   let clients: AwsClients | undefined;
   beforeAll(async () => {
-    stack = await startLocalStack();
+    stack = await startLocalStack(options);
     clients = createAwsClients(stack.connection);
   });
   afterAll(async () => {

@@ -85,4 +85,21 @@ describe('sluice CLI', () => {
     expect(await countItems(env.clients.dynamodb, names.anomaly)).toBe(2);
     expect(await countItems(env.clients.dynamodb, names.dead)).toBe(1);
   }, 120_000);
+
+  it('status on an app that never ran names the checkpoint table and says so; a missing stream reads without a double period', async () => {
+    const { names, config } = seedPipeline();
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+    const file = join(dir, 'never-ran.json');
+    writeFileSync(file, JSON.stringify(config));
+    const r = sluice('status', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`no checkpoint table ${names.app}: it has not run yet`);
+    const missing = join(dir, 'missing-stream.json');
+    writeFileSync(missing, JSON.stringify({ ...config, source: { ...config.source, stream: `${names.stream}-missing` } }));
+    const m = sluice('status', missing, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint);
+    expect(m.status).not.toBe(0);
+    expect(m.stderr).toMatch(/ResourceNotFoundException.*Fix: create the stream/);
+    expect(m.stderr).not.toMatch(/\.\./);
+  });
 });

@@ -58,6 +58,7 @@ describe('seed scenario pipeline on the embedded stack', () => {
       expect(letter!.shard_id).toMatch(/^shardId-/);
       expect(String(letter!.sequence_number)).toMatch(/^\d+$/);
       expect(Date.parse(String(letter!.arrival_time))).toBeGreaterThan(0);
+      expect(Date.parse(String(letter!.failed_at))).toBeGreaterThanOrEqual(Date.parse(String(letter!.arrival_time))); // the time of the failure, not the batch start
       expect(letter!.raw_bytes).toBe(raw.byteLength);
     }
   });

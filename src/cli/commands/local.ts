@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { startLocalStack } from '../../local/stack.js';
+import { Option } from 'commander';
+import { KinesisBackends, startLocalStack, type KinesisBackend } from '../../local/stack.js';
 import { parsePort } from '../parse.js';
 
 export function register(program: Command): void {
@@ -10,19 +11,21 @@ export function register(program: Command): void {
     .option('--kinesis-port <port>', 'port for Kinesis (default: a free one)', parsePort)
     .option('--dynamodb-port <port>', 'port for DynamoDB (default: a free one)', parsePort)
     .option('--data-dir <dir>', 'persist streams and tables under this folder (default: in memory)')
-    .action(async (opts: { kinesisPort?: number; dynamodbPort?: number; dataDir?: string }) => {
+    .addOption(new Option('--kinesis <backend>', 'Kinesis emulator: kinesalite (fast, polling) or kinesis-mock (enhanced fan-out, slow)').choices(KinesisBackends).default('kinesalite'))
+    .action(async (opts: { kinesisPort?: number; dynamodbPort?: number; dataDir?: string; kinesis: KinesisBackend }) => {
       const stack = await startLocalStack({
+        kinesisBackend: opts.kinesis,
         ...(opts.kinesisPort !== undefined ? { kinesisPort: opts.kinesisPort } : {}),
         ...(opts.dynamodbPort !== undefined ? { dynamodbPort: opts.dynamodbPort } : {}),
         ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
       });
       process.stdout.write(
         [
-          `Kinesis:  ${stack.kinesisEndpoint}`,
+          `Kinesis:  ${stack.kinesisEndpoint} (${opts.kinesis})`,
           `DynamoDB: ${stack.dynamodbEndpoint}`,
           `Region ${stack.connection.region}; any credentials work. For other clients:`,
           `  export SLUICE_KINESIS_ENDPOINT=${stack.kinesisEndpoint} SLUICE_DYNAMODB_ENDPOINT=${stack.dynamodbEndpoint}`,
-          `  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.connection.region}`,
+          `  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=${stack.connection.region} AWS_DEFAULT_REGION=${stack.connection.region}`,
           `  aws --endpoint-url ${stack.kinesisEndpoint} kinesis list-streams`,
           `  aws --endpoint-url ${stack.dynamodbEndpoint} dynamodb list-tables`,
           'Ctrl-C to stop.',

@@ -16,7 +16,7 @@ export function register(program: Command): void {
       .command('run <pipeline>')
       .description('run a pipeline file (YAML or JSON) until Ctrl-C; with no endpoint it starts the embedded local stack'),
   ))
-    .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>')
+    .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>, at_sequence_number:<shardId>/<seq>[.<sub>], after_sequence_number:<shardId>/<seq>[.<sub>]')
     .option('--no-status', 'do not print the live status line (it prints only when stderr is a terminal)')
     .option('--worker-id <id>', 'name of this worker in the lease table (default: random); run several workers with the same app to share shards')
     .option('--input <file>', 'read records from a file (one per line: NDJSON or CSV) instead of the stream; stops at its end')
@@ -24,7 +24,8 @@ export function register(program: Command): void {
       registerBuiltinOperators();
       const config = loadPipelineFile(file);
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
-      const conn = await connect(opts);
+      const src = config.source;
+      const conn = await connect({ ...opts, ...(opts.endpointUrl ?? src.endpointUrl ? { endpointUrl: opts.endpointUrl ?? src.endpointUrl } : {}), ...(opts.region ?? src.region ? { region: opts.region ?? src.region } : {}) });
       if (conn.stack) process.stderr.write(`embedded stack: Kinesis ${conn.stack.kinesisEndpoint}, DynamoDB ${conn.stack.dynamodbEndpoint}\n`);
       const input = opts.input ? new FileSource({ path: opts.input }) : undefined;
       // With --log-format json stdout carries only the JSON lines; console sinks print on stderr.

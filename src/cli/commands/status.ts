@@ -3,6 +3,7 @@ import { listShards } from '../../aws/admin.js';
 import { LeaseCoordinator } from '../../checkpoint/leases.js';
 import { loadPipelineFile } from '../../pipeline/validate.js';
 import { connect, withConnectionFlags, type ConnectionFlags } from '../connection.js';
+import { SluiceError } from '../../errors.js';
 
 export function register(program: Command): void {
   withConnectionFlags(
@@ -15,7 +16,17 @@ export function register(program: Command): void {
     try {
       // Read-only: a coordinator that never runs a round only reads the table.
       const leases = new LeaseCoordinator({ dynamodb: conn.clients.dynamodb, table: config.app, streamName: config.source.stream, workerId: 'sluice-status' });
-      const [shards, all] = await Promise.all([listShards(conn.clients.kinesis, config.source.stream), leases.read()]);
+      // The stream first, so a wrong stream name is the error shown, then the checkpoint table.
+      const shards = await listShards(conn.clients.kinesis, config.source.stream);
+      const all = await leases.read().catch((error: unknown) => {
+        if (error instanceof SluiceError && error.code === 'ResourceNotFoundException') {
+          throw new SluiceError(
+            `App ${config.app} has no checkpoint table ${config.app}: it has not run yet (the first run creates it). Fix: start it with sluice run ${file}, or check app in the pipeline file and the DynamoDB endpoint and region`,
+            { domain: 'user', code: 'AppNeverRan', cause: error },
+          );
+        }
+        throw error;
+      });
       const rows = shards.map((s) => {
         const l = all.find((x) => x.shardId === s.ShardId);
         return {

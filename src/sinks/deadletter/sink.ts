@@ -42,7 +42,8 @@ export class DeadLetterSink {
     return this.table.init();
   }
 
-  static toRow(letter: DeadLetter, batchTime: Date): Row {
+  /** `failedAt`: when the refusal reached the dead-letter table, not the batch's scheduled start (which can precede the record's arrival). */
+  static toRow(letter: DeadLetter, failedAt: Date): Row {
     const raw = Buffer.from(letter.raw);
     const p = letter.position;
     const id = p
@@ -63,13 +64,15 @@ export class DeadLetterSink {
       sequence_number: p?.sequenceNumber ?? null,
       partition_key: p?.partitionKey ?? null,
       arrival_time: p ? p.arrivalTime.toISOString() : null,
-      failed_at: batchTime.toISOString(),
+      failed_at: failedAt.toISOString(),
     };
   }
 
   async write(letters: readonly DeadLetter[], batchTime: Date): Promise<number> {
     if (letters.length === 0) return 0;
-    const rows = letters.map((l) => DeadLetterSink.toRow(l, batchTime));
+    // failed_at is when the refusal is written, never earlier than the record's arrival.
+    const failedAt = new Date();
+    const rows = letters.map((l) => DeadLetterSink.toRow(l, failedAt));
     const r = await this.table.write(ColumnBatch.fromRows(FIELDS, rows), { batchTime, emitsOnce: true, retentionMs: 0 });
     if (r.deadLetters.length > 0) {
       throw new SluiceError(`dead-letter table ${this.tableName} refused ${r.deadLetters.length} items: ${r.deadLetters[0]!.reason}`, {
