@@ -11,7 +11,7 @@ import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
 import type { Sink } from '../sinks/sink.js';
-import { SqlEngine } from '../sql/engine.js';
+import { SqlEngine, sqlLimitsFrom } from '../sql/engine.js';
 import { Decoder } from './decode/decoder.js';
 import type { ColumnSpec } from './decode/schema.js';
 import { EngineEventBus } from './events.js';
@@ -130,7 +130,7 @@ export class StreamingQuery {
       const state = await this.checkpoints.loadState(op.name);
       if (state !== undefined) await op.restore(state);
     }
-    this.sql = await SqlEngine.create();
+    this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql)); // h-rel: limits from the pipeline
     // The window table starts with the declared columns plus those the operators say they add.
     const columns: ColumnSpec[] = [...this.config.format.columns];
     for (const c of this.operators.flatMap((op) => op.outputColumns ?? [])) if (!columns.some((d) => d.name === c.name)) columns.push(c);
@@ -245,7 +245,8 @@ export class StreamingQuery {
     const fire = await this.window!.append(rows, batchId, final);
     const outputs: Record<string, number> = {};
     if (fire) {
-      const results = await Promise.all(
+      // h-rel: allSettled, so a failing output never leaves a sibling query or sink write in flight while the engine closes.
+      const settled = await Promise.allSettled(
         this.outputs.map(async (o) => {
           const result = await this.sql!.query(o.sql);
           outputs[o.name] = result.length;
@@ -264,6 +265,9 @@ export class StreamingQuery {
           return w;
         }),
       );
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected'); // h-rel
+      if (failed) throw failed.reason; // h-rel
+      const results = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Sink['write']>>>).value); // h-rel
       for (const w of results) letters.push(...w.deadLetters);
       await this.writeDeadLetters(letters, batchTime);
       await this.checkpoint(batchTime);
@@ -356,7 +360,7 @@ export class StreamingQuery {
       await Promise.all(this.outputs.map((o) => o.sink.close()));
       await this.deadLetters?.close();
       this.checkpoints.close();
-      this.sql?.close();
+      await this.sql?.close(); // h-rel: waits for (and interrupts) the running statement before closing DuckDB
       this.running = false;
       this.events.emit('pipeline.stop', { reason });
     }

@@ -70,6 +70,18 @@ export const pipelineConfigSchema = z
      * Run more `sluice run` processes with the same app to spread shards across them.
      */
     lease: z.object({ failover: duration.default(10_000) }).strict().default({ failover: 10_000 }),
+    /**
+     * Bounds on the pipeline's SQL (DuckDB): memory (`memory_limit`, e.g. "1GB"), worker threads, and
+     * the time one query may run before it is interrupted. Defaults: 1GB, 2 threads, 30s.
+     */
+    sql: z
+      .object({
+        memoryLimit: z.string().regex(/^\s*\d+(?:\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as "512MB" or "2GB"').optional(),
+        threads: z.number().int().min(1).max(64).optional(),
+        queryTimeout: duration.optional(),
+      })
+      .strict()
+      .default({}),
     /** Save operator state at most this often (it can be large). */
     stateInterval: duration.default(10_000),
   })

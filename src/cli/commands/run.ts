@@ -1,10 +1,22 @@
 import type { Command } from 'commander';
 import { StreamingQuery } from '../../engine/streaming-query.js';
+import { parseDuration } from '../../engine/window.js';
 import { StatusLine } from '../../dashboard/status.js';
+import { SluiceError } from '../../errors.js';
+import { emulatorExitMessage } from '../../local/stack.js';
 import { loadPipelineFile } from '../../pipeline/validate.js';
 import { createOperators } from '../../pipeline/operators.js';
 import { registerBuiltinOperators } from '../../pipeline/builtin-operators.js';
 import { connect, withConnectionFlags, type ConnectionFlags } from '../connection.js';
+import { DEFAULT_STOP_TIMEOUT, OutageClock, onStopSignals, stopWithin } from '../shutdown.js';
+
+interface RunFlags extends ConnectionFlags {
+  startingPosition?: string;
+  status: boolean;
+  workerId?: string;
+  stopTimeout: string;
+  retryWindow?: string;
+}
 
 export function register(program: Command): void {
   withConnectionFlags(
@@ -15,36 +27,77 @@ export function register(program: Command): void {
     .option('--starting-position <pos>', 'override source.startingPosition: latest, trim_horizon, at_timestamp:<ISO>')
     .option('--no-status', 'do not print the live status line')
     .option('--worker-id <id>', 'name of this worker in the lease table (default: random); run several workers with the same app to share shards')
-    .action(async (file: string, opts: ConnectionFlags & { startingPosition?: string; status: boolean; workerId?: string }) => {
+    .option('--stop-timeout <duration>', 'on Ctrl-C/SIGTERM, time allowed for the batch in hand and its checkpoint before exiting without it', DEFAULT_STOP_TIMEOUT)
+    .option('--retry-window <duration>', 'stop with an error when AWS calls keep failing for this long (default: retry until stopped)')
+    .action(async (file: string, opts: RunFlags) => {
       registerBuiltinOperators();
       const config = loadPipelineFile(file);
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
+      parseDuration(opts.stopTimeout, '--stop-timeout');
+      const outage = opts.retryWindow !== undefined ? new OutageClock(parseDuration(opts.retryWindow, '--retry-window')) : undefined;
       const conn = await connect(opts);
       if (conn.stack) process.stderr.write(`embedded stack: Kinesis ${conn.stack.kinesisEndpoint}, DynamoDB ${conn.stack.dynamodbEndpoint}\n`);
       const query = new StreamingQuery({ config, clients: conn.clients, operators: createOperators(config.operators), ...(opts.workerId ? { workerId: opts.workerId } : {}) });
       const status = opts.status ? new StatusLine(query) : undefined;
       const timer = status ? setInterval(() => process.stderr.write(`${status.render()}\n`), 5_000) : undefined;
-      query.events.on('consumer.error', (e) => process.stderr.write(`consumer: ${e.error.message}\n`));
-      let stopping = false;
-      const stop = async (reason: string) => {
-        if (stopping) return;
-        stopping = true;
-        try {
-          await query.stop(reason);
-        } finally {
-          if (timer) clearInterval(timer);
-          status?.close();
-          await conn.close();
-        }
+
+      // One stop, however it is asked for (signal, fatal error, end of the loop), bounded in time.
+      let fatal: unknown;
+      let stopping: Promise<void> | undefined;
+      const stop = (reason: string): Promise<void> => {
+        stopping ??= stopWithin(async () => {
+          try {
+            await query.stop(reason);
+          } finally {
+            if (timer) clearInterval(timer);
+            status?.close();
+            await conn.close();
+          }
+        }, opts.stopTimeout);
+        return stopping;
       };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      await query.start();
-      process.stderr.write(`running ${config.app} on stream ${config.source.stream}; Ctrl-C stops with a final checkpoint\n`);
+      const fail = (error: Error) => {
+        fatal ??= error;
+        stop('error').catch(() => undefined);
+      };
+      const removeSignals = onStopSignals((signal) => {
+        process.stderr.write(`${signal}: finishing the batch in hand and checkpointing it (at most --stop-timeout ${opts.stopTimeout}); ${signal} again exits at once\n`);
+        stop(signal).catch(() => undefined);
+      });
+
+      query.events.on('consumer.error', (e) => {
+        process.stderr.write(`consumer: ${e.error.message}\n`);
+        const lasted = outage?.error();
+        if (lasted !== undefined) {
+          fail(
+            new SluiceError(`AWS calls kept failing for ${Math.round(lasted / 1000)} s, beyond --retry-window ${opts.retryWindow}; last error: ${e.error.message}. Fix: check the endpoints, or raise --retry-window`, {
+              domain: 'external',
+              code: 'RetryWindowExceeded',
+              cause: e.error,
+            }),
+          );
+        }
+      });
+      query.events.on('checkpoint.commit', () => outage?.progress());
+      conn.stack?.onEmulatorExit((e) => {
+        process.stderr.write(`${emulatorExitMessage(e)}\n`);
+        if (!e.restarted) fail(new SluiceError(emulatorExitMessage(e), { domain: 'external', code: 'EmulatorExited' }));
+      });
+
       try {
+        await query.start();
+        process.stderr.write(`running ${config.app} on stream ${config.source.stream}; Ctrl-C stops with a final checkpoint\n`);
         await query.awaitTermination();
-      } finally {
-        await stop('ended');
+      } catch (error) {
+        fatal ??= error;
       }
+      try {
+        await stop(fatal ? 'error' : 'ended');
+      } catch (error) {
+        fatal ??= error;
+      } finally {
+        removeSignals();
+      }
+      if (fatal) throw fatal;
     });
 }
