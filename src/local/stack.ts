@@ -137,7 +137,7 @@ export function emulatorExitMessage(e: EmulatorExit): string {
   const name = `The embedded ${EMULATOR_NAME[e.kind]}${e.pid ? ` (pid ${e.pid})` : ''} ${e.how}`;
   if (e.restarted) return `${name}; restarted it on the same port from its --data-dir`;
   if (e.error) return `${name} and could not be restarted: ${e.error.message}`;
-  return `${name}. Its data lived in memory and is gone, so the pipeline stops here; nothing checkpointed was lost. Fix: find why it died (memory, a kill), then rerun; to survive emulator restarts run \`sluice local start --data-dir DIR\` and point Sluice at it`;
+  return `${name}. Its data lived in memory and is gone, so Sluice stops here; nothing checkpointed was lost. Fix: find why it died (memory, a kill), then rerun; to survive emulator restarts run \`sluice local start --data-dir DIR\` and point Sluice at it`;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {

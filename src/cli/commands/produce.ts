@@ -42,7 +42,7 @@ export function register(program: Command): void {
       if (flags.count === undefined && flags.duration === undefined && !process.stdin.isTTY && process.env.CI) {
         throw invalidOption('--count', undefined, 'in CI give --count or --duration so the run ends');
       }
-      const template = flags.templateFile ? readFileSync(flags.templateFile, 'utf8').replace(/\r?\n$/, '') : (flags.template ?? SEED_TEMPLATE);
+      const template = flags.templateFile ? readTemplateFile(flags.templateFile) : (flags.template ?? SEED_TEMPLATE);
       const durationMs = flags.duration !== undefined ? parseDuration(flags.duration, '--duration') : undefined;
       const conn = await connect({ aws: true, ...flags });
       const abort = new AbortController();
@@ -70,4 +70,12 @@ export function register(program: Command): void {
         await conn.close();
       }
     });
+}
+
+function readTemplateFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw invalidOption('--template-file', path, `cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the path of a readable file holding a KDG template`);
+  }
 }

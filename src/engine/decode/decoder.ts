@@ -3,6 +3,7 @@ import type { KinesisRecord } from '../../kinesis/record.js';
 import type { DeadLetter, Row } from '../operator.js';
 import { FieldError, convertJson, convertText } from './convert.js';
 import { splitCsvLine } from './csv-line.js';
+import { jsonInCsv } from './csv-json.js'; // h-rel
 import { DEFAULT_MAX_RECORD_BYTES, validateColumns, type RecordFormat } from './schema.js';
 
 export interface DecodeResult {
@@ -72,6 +73,8 @@ export class Decoder {
   private decodeCsv(text: string): Row | string {
     if (this.format.kind !== 'csv') throw new Error('unreachable');
     const cols = this.format.columns;
+    const json = jsonInCsv(text); // h-rel: a JSON array/object is not a CSV row
+    if (json) return json; // h-rel
     const fields = splitCsvLine(text, this.format.delimiter ?? ',');
     if (!fields) return `record has an unterminated quoted field: ${describeValue(text)}; fix: close the quote or escape it as ""`;
     if (fields.length !== cols.length) {
