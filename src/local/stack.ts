@@ -32,6 +32,8 @@ export interface LocalStack {
    * stays down and the listener decides (`sluice run` stops the pipeline).
    */
   onEmulatorExit(listener: (exit: EmulatorExit) => void): () => void;
+  /** Process ids of the emulator children now (for supervision tools and chaos tests). */
+  emulatorPids(): Record<EmulatorKind, number | undefined>;
   close(): Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     kinesisEndpoint,
     dynamodbEndpoint,
     connection,
+    emulatorPids: () => ({ kinesis: children.kinesis.pid, dynamodb: children.dynamodb.pid }),
     onEmulatorExit(listener) {
       exits.on('exit', listener);
       return () => exits.off('exit', listener);
