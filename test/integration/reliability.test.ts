@@ -71,18 +71,18 @@ describe('failure 1: a fatal batch error ends the process; signals are honoured'
     // Several runs: the hang depended on which output's query was still in flight when another failed.
     for (let run = 0; run < 3; run++) {
       const p = sluice(['run', pipelineFile(config), '--no-status', '--worker-id', 'w-fatal']);
-      await waitFor(() => /SQL failed/.test(p.stderr()), 40_000, 'the SQL error');
+      await waitFor(() => /SQL failed/.test(p.stderr()), 150_000, 'the SQL error');
       const printed = Date.now();
       const result = await Promise.race([p.exited, timeout(10_000)]);
       if (!result) p.child.kill('SIGKILL');
       expect(result, `still alive 10 s after the error:\n${p.stderr()}`).toBeDefined();
       expect(result!.code).toBe(2);
-      expect(result!.at - printed).toBeLessThan(6_000);
+      expect(result!.at - printed).toBeLessThan(8_000);
       expect(p.stderr()).toMatch(/outputs\.casted .*Could not convert string/);
       expect(p.stderr()).not.toMatch(/still running .* after the command finished/);
     }
     expect(await checkpointOf(names.app, names.stream, sent[0]!.shardId)).toBeUndefined();
-  }, 150_000);
+  }, 600_000);
 
   it('SIGINT during a runaway query: a second SIGINT exits at once (130)', async () => {
     const { names, config } = seedPipeline({ batchInterval: 200, window: { kind: 'none' } });
@@ -90,7 +90,7 @@ describe('failure 1: a fatal batch error ends the process; signals are honoured'
     await ensureStream(env.clients.kinesis, names.stream, 1);
     await putAll(env.clients.kinesis, names.stream, seedRecords(50).map(encode));
     const p = sluice(['run', pipelineFile(config), '--no-status']);
-    await waitFor(() => /running /.test(p.stderr()), 30_000, 'the pipeline to start');
+    await waitFor(() => /running /.test(p.stderr()), 150_000, 'the pipeline to start');
     await new Promise((r) => setTimeout(r, 2_000)); // the query is running now
     p.child.kill('SIGINT');
     await waitFor(() => /again exits at once/.test(p.stderr()), 5_000, 'the first SIGINT to be acknowledged');
@@ -101,20 +101,20 @@ describe('failure 1: a fatal batch error ends the process; signals are honoured'
     expect(result, p.stderr()).toBeDefined();
     expect(result!.code).toBe(130);
     expect(result!.at - sent).toBeLessThan(5_000);
-  }, 90_000);
+  }, 240_000);
 
   it('SIGTERM stops cleanly: final checkpoint of everything read, exit 0', async () => {
     const { names, config } = seedPipeline({ batchInterval: 200, window: { kind: 'none' } });
     await ensureStream(env.clients.kinesis, names.stream, 1);
     const sent = await putAll(env.clients.kinesis, names.stream, seedRecords(100).map(encode));
     const p = sluice(['run', pipelineFile(config), '--no-status']);
-    await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) >= 100, 40_000, 'all rows written');
+    await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) >= 100, 150_000, 'all rows written');
     p.child.kill('SIGTERM');
-    const result = await Promise.race([p.exited, timeout(15_000)]);
+    const result = await Promise.race([p.exited, timeout(45_000)]); // within --stop-timeout (30 s)
     if (!result) p.child.kill('SIGKILL');
     expect(result?.code, p.stderr()).toBe(0);
     expect(await checkpointOf(names.app, names.stream, sent[0]!.shardId)).toBe(sent.at(-1)!.sequenceNumber);
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('failure 2: a stop under a backlog finishes the batch in hand only', () => {
@@ -168,7 +168,7 @@ describe('failure 5: a dead emulator child is noticed', () => {
     const { config } = seedPipeline({ window: { kind: 'none' } });
     config.source = { ...config.source, createShards: 1 };
     const p = sluice(['run', pipelineFile(config), '--no-status'], false);
-    await waitFor(() => /running /.test(p.stderr()), 40_000, 'the pipeline to start');
+    await waitFor(() => /running /.test(p.stderr()), 150_000, 'the pipeline to start');
     const children = spawnSync('pgrep', ['-P', String(p.child.pid), '-f', 'emulator-process'], { encoding: 'utf8' }).stdout.trim().split('\n');
     const kinesis = children.find((pid) => /\bkinesis\b/.test(spawnSync('ps', ['-o', 'args=', '-p', pid], { encoding: 'utf8' }).stdout));
     expect(kinesis, `emulator children of ${p.child.pid}: ${children.join(',')}`).toBeDefined();
@@ -178,7 +178,7 @@ describe('failure 5: a dead emulator child is noticed', () => {
     expect(result, p.stderr()).toBeDefined();
     expect(result!.code).not.toBe(0);
     expect(p.stderr()).toMatch(/embedded Kinesis emulator \(kinesalite\).* killed by SIGKILL.*lived in memory/);
-  }, 90_000);
+  }, 240_000);
 
   it('a stack persisted with dataDir restarts a dead emulator on the same port, streams intact', async () => {
     const stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), 'sluice-rel-data-')) });
@@ -205,10 +205,10 @@ describe('failure 6 and rough edges: refused with a message, not a stack trace',
   it('duplicate output names are refused before anything starts', () => {
     const { config } = seedPipeline();
     config.outputs = [...config.outputs, { ...config.outputs[0]! }];
-    const r = spawnSync(process.execPath, [bin, 'run', pipelineFile(config)], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [bin, 'run', pipelineFile(config)], { encoding: 'utf8', timeout: 150_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/outputs\[2\]\.name: "data_dump" is already the name of outputs\[0\]/);
-  });
+  }, 180_000);
 
   it('an output that would DROP the view is refused at start, exit 2', async () => {
     const { names, config } = seedPipeline();
@@ -218,21 +218,20 @@ describe('failure 6 and rough edges: refused with a message, not a stack trace',
     const result = await p.exited;
     expect(result.code).toBe(2);
     expect(p.stderr()).toMatch(/outputs\.vandal\.sql.*DROP/);
-  }, 60_000);
+  }, 180_000);
 
   it('--template-file of a missing file, --data-dir that cannot be written, stream delete of a missing stream', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SLUICE_KINESIS_ENDPOINT: env.stack.kinesisEndpoint, SLUICE_DYNAMODB_ENDPOINT: env.stack.dynamodbEndpoint } });
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 150_000, env: { ...process.env, SLUICE_KINESIS_ENDPOINT: env.stack.kinesisEndpoint, SLUICE_DYNAMODB_ENDPOINT: env.stack.dynamodbEndpoint } });
     const t = run('produce', '--stream', 'x', '--template-file', '/nonexistent/template.txt');
     expect(t.status).toBe(2);
     expect(t.stderr).toMatch(/Invalid --template-file: "\/nonexistent\/template.txt".*ENOENT/);
     expect(t.stderr).not.toMatch(/\n\s+at /);
-    const t0 = Date.now();
     const d = run('local', 'start', '--data-dir', '/dev/null/sluice');
     expect(d.status).toBe(2);
     expect(d.stderr).toMatch(/Invalid --data-dir: "\/dev\/null\/sluice" is not a writable folder \(ENOTDIR/);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(d.stderr).not.toMatch(/emulator (exited|killed|did not start)/); // refused before any emulator was spawned
     const s = run('stream', 'delete', 'no-such-stream-rel');
     expect(s.status).toBe(2);
     expect(s.stderr).toMatch(/No stream named "no-such-stream-rel" to delete/);
-  }, 60_000);
+  }, 180_000);
 });
