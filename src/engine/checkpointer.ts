@@ -30,6 +30,11 @@ export class Checkpointer {
     for (const [k, v] of loaded) if (v) this.committed.set(k, v);
   }
 
+  /** Whether anything was taken in that is not committed yet. */
+  hasPending(): boolean {
+    return this.pending.size > 0 || this.pendingEnded.size > 0;
+  }
+
   private get stateful(): boolean {
     return this.operators.some((o) => o.onCheckpoint);
   }

@@ -52,7 +52,9 @@ export class MicroBatch {
 
   async run(batchId: number, batchTime: Date, final: boolean): Promise<BatchOutcome> {
     const d = this.d;
-    const records = d.source.poll(d.maxRecordsPerBatch);
+    // A final batch (a stop) takes nothing new: a restart reads it again, so a stop under a backlog
+    // costs at most the batch in hand.
+    const records = final ? [] : d.source.poll(d.maxRecordsPerBatch);
     const finished = d.source.finishedPartitions();
     const decoded = d.decoder.decode(records);
     const letters: DeadLetter[] = [...decoded.deadLetters];
@@ -69,7 +71,8 @@ export class MicroBatch {
     const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final);
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
-    const writes = await Promise.all(
+    // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
+    const settled = await Promise.allSettled(
       results.map(async (r) => {
         outputs[r.name] = r.batch.length;
         if (d.events.listenerCount('output.rows') > 0) {
@@ -91,7 +94,9 @@ export class MicroBatch {
         return w;
       }),
     );
-    for (const w of writes) letters.push(...w.deadLetters);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const r of settled) if (r.status === 'fulfilled') letters.push(...r.value.deadLetters);
     // Dead letters are durable before the batch's records can ever be checkpointed.
     if (letters.length > 0) {
       if (!d.deadLetters) {

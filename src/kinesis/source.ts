@@ -30,6 +30,8 @@ export interface KinesisSourceOptions {
   kinesis: KinesisClient;
   streamName: string;
   startingPosition: StartingPosition;
+  /** Per-shard overrides of `startingPosition` (a `latest` resolved to the app's first start; see src/checkpoint/starting-position.ts). */
+  startingPositions?: ReadonlyMap<string, StartingPosition>;
   /** Records per GetRecords call. Default 10,000 (the service maximum). */
   limit?: number;
   /** Wait between polls of a caught-up shard. Default 200 ms (real Kinesis allows 5 reads/s/shard). */
@@ -166,7 +168,8 @@ export class KinesisSource {
     const cp = this.checkpoints.get(id);
     if (cp === SHARD_END) return undefined;
     if (cp) return { kind: 'afterSequence', sequenceNumber: cp };
-    const latest = this.o.startingPosition.kind === 'latest';
+    const start = this.startFor(id);
+    const latest = start.kind === 'latest';
     const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
     // A closed shard holds nothing "latest": with LATEST it is skipped unless it was being read.
     if (latest && closed) return undefined;
@@ -174,12 +177,16 @@ export class KinesisSource {
     // A parent must be read to its end first, unless LATEST skipped it (no checkpoint at all).
     const waiting = parents.filter((p) => {
       const pc = this.checkpoints.get(p);
-      return pc !== SHARD_END && !(latest && !pc);
+      return pc !== SHARD_END && !(this.startFor(p).kind === 'latest' && !pc);
     });
     if (waiting.length > 0) return undefined;
     // Parents read to their end: the child is read from its start, so nothing in between is skipped.
     if (parents.some((p) => this.checkpoints.get(p) === SHARD_END)) return { kind: 'trimHorizon' };
-    return shardStart(this.o.startingPosition, id);
+    return shardStart(start, id);
+  }
+
+  private startFor(shardId: string): StartingPosition {
+    return this.o.startingPositions?.get(shardId) ?? this.o.startingPosition;
   }
 
   /** Takes up to `max` buffered records across shards, shard by shard. */

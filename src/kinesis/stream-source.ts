@@ -6,11 +6,18 @@ import { KinesisSource, type KinesisSourceOptions } from './source.js';
 export class KinesisStreamSource implements Source {
   readonly name: string;
   private readonly inner: KinesisSource;
+  private readonly options: KinesisSourceOptions;
   private started = false;
 
   constructor(options: KinesisSourceOptions) {
     this.name = `kinesis:${options.streamName}`;
-    this.inner = new KinesisSource(options);
+    this.options = { ...options };
+    this.inner = new KinesisSource(this.options);
+  }
+
+  /** Per-shard starting positions resolved at start (see checkpoint/starting-position.ts); before `start`. */
+  setStartingPositions(positions: NonNullable<KinesisSourceOptions['startingPositions']>): void {
+    this.options.startingPositions = positions;
   }
 
   async start(checkpoints: ReadonlyMap<string, ShardCheckpoint>): Promise<void> {

@@ -71,6 +71,18 @@ export const pipelineConfigSchema = z
      */
     lease: z.object({ failover: duration.default(10_000) }).strict().default({ failover: 10_000 }),
     /**
+     * Bounds on the pipeline's SQL (DuckDB): memory (`memory_limit`, e.g. "1GB"), worker threads, and
+     * the time one query may run before it is interrupted. Defaults: 1GB, 1 thread, 30s.
+     */
+    sql: z
+      .object({
+        memoryLimit: z.string().regex(/^\s*\d+(?:\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, 'a size such as "512MB" or "2GB"').optional(),
+        threads: z.number().int().min(1).max(64).optional(),
+        queryTimeout: duration.optional(),
+      })
+      .strict()
+      .default({}),
+    /**
      * With stateful operators (detectors, online learners): how often their state and the positions
      * it covers are saved together as one snapshot. Checkpoints move only with snapshots, so after a
      * crash at most this much is replayed into the restored state.

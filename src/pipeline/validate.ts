@@ -26,7 +26,24 @@ export function parsePipelineConfig(raw: unknown, source = 'pipeline'): Pipeline
       code: 'InvalidPipeline',
     });
   }
+  const problems = [...duplicateOutputNames(r.data)];
+  if (problems.length > 0) {
+    throw new SluiceError(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the fields above; docs/pipelines.md lists every field.`, {
+      domain: 'user',
+      code: 'InvalidPipeline',
+    });
+  }
   return r.data;
+}
+
+/** Output names identify sinks in metrics, events and dead letters: two outputs may not share one. */
+function* duplicateOutputNames(config: PipelineConfig): Generator<string> {
+  const first = new Map<string, number>();
+  for (const [i, o] of config.outputs.entries()) {
+    const j = first.get(o.name);
+    if (j === undefined) first.set(o.name, i);
+    else yield `outputs[${i}].name: ${JSON.stringify(o.name)} is already the name of outputs[${j}]; give each output its own name`;
+  }
 }
 
 /** Reads a YAML or JSON pipeline file. */

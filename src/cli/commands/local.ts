@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { KinesisBackends, startLocalStack, type KinesisBackend } from '../../local/stack.js';
+import { KinesisBackends, emulatorExitMessage, startLocalStack, type KinesisBackend } from '../../local/stack.js';
+import { SluiceError } from '../../errors.js';
 import { parsePort } from '../parse.js';
 
 export function register(program: Command): void {
@@ -33,10 +34,16 @@ export function register(program: Command): void {
         ].join('\n'),
       );
       process.stdout.write(`${JSON.stringify({ kinesisEndpoint: stack.kinesisEndpoint, dynamodbEndpoint: stack.dynamodbEndpoint, region: stack.connection.region })}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+      // An emulator that dies is restarted from --data-dir; in memory its data is gone, so the stack stops and says so.
+      const died = await new Promise<string | undefined>((resolve) => {
+        process.once('SIGINT', () => resolve(undefined));
+        process.once('SIGTERM', () => resolve(undefined));
+        stack.onEmulatorExit((e) => {
+          process.stderr.write(`${emulatorExitMessage(e)}\n`);
+          if (!e.restarted) resolve(emulatorExitMessage(e));
+        });
       });
       await stack.close();
+      if (died) throw new SluiceError(died, { domain: 'external', code: 'EmulatorExited' });
     });
 }

@@ -140,3 +140,4 @@ export function register(program: Command): void {
       }
     });
 }
+

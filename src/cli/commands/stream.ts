@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { deleteStream, describeStream, ensureStream, listShards } from '../../aws/admin.js';
+import { SluiceError, isSluiceError } from '../../errors.js';
 import { connect, withConnectionFlags, type ConnectionFlags } from '../connection.js';
 import { parsePositiveInt } from '../parse.js';
 
@@ -28,7 +29,22 @@ export function register(program: Command): void {
   withConnectionFlags(stream.command('delete <name>').description('delete a stream')).action(async (name: string, opts: ConnectionFlags) => {
     const conn = await connect({ aws: true, ...opts });
     try {
+      // Deleting is idempotent for tests and scripts that clean up; on the command line a missing stream is a mistake worth saying.
+      const found = await describeStream(conn.clients.kinesis, name).then(
+        () => true,
+        (error: unknown) => {
+          if (isSluiceError(error) && error.code === 'ResourceNotFoundException') return false;
+          throw error;
+        },
+      );
+      if (!found) {
+        throw new SluiceError(`No stream named ${JSON.stringify(name)} to delete; nothing was deleted. Fix: check the name and the endpoint (--endpoint-url or SLUICE_KINESIS_ENDPOINT)`, {
+          domain: 'user',
+          code: 'StreamNotFound',
+        });
+      }
       await deleteStream(conn.clients.kinesis, name);
+      process.stdout.write(`${JSON.stringify({ deleted: name })}\n`);
     } finally {
       await conn.close();
     }

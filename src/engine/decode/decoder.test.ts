@@ -107,3 +107,25 @@ describe('Decoder (JSON)', () => {
     expect(deadLetters[0]?.reason).toMatch(reason);
   });
 });
+
+describe('Decoder (CSV) refuses JSON', () => {
+  const d = new Decoder(seedFormat);
+
+  it.each([['["g5", 50, "OK"]', 'array'], ['{"id":"g5","currentTemp":50,"status":"OK"}', 'object']])(
+    'a JSON %s is a dead letter with a reason, not a row (it splits into the right number of fields)',
+    (text, kind) => {
+      const r = rec(text);
+      const { batch: { rows }, deadLetters } = d.decode([r]);
+      expect(rows).toEqual([]);
+      expect(deadLetters).toHaveLength(1);
+      expect(deadLetters[0]!.reason).toMatch(new RegExp(`JSON ${kind}, not a CSV line.*format\\.kind: json`));
+      expect(deadLetters[0]!.position?.sequenceNumber).toBe(r.sequenceNumber);
+    },
+  );
+
+  it('still accepts a CSV field that merely starts with a bracket', () => {
+    const { batch: { rows }, deadLetters } = d.decode([rec('[Ada],312,WARN')]);
+    expect(deadLetters).toEqual([]);
+    expect(rows[0]).toMatchObject({ id: '[Ada]', currentTemp: 312 });
+  });
+});

@@ -4,6 +4,7 @@ import type { DeadLetter } from '../../core/dead-letter.js';
 import type { SourceRecord } from '../../core/source.js';
 import { FieldError, convertJson, convertText } from './convert.js';
 import { splitCsvLine } from './csv-line.js';
+import { jsonInCsv } from './csv-json.js';
 import { DEFAULT_MAX_RECORD_BYTES, validateColumns, type ColumnSpec, type RecordFormat } from './schema.js';
 
 export interface DecodeResult {
@@ -115,6 +116,9 @@ export class Decoder {
     if (this.format.kind !== 'csv') throw new Error('unreachable');
     const cols = this.format.columns;
     const delimiter = this.format.delimiter ?? ',';
+    // A JSON array or object is not a CSV row, even when its commas split it into the right count.
+    const json = jsonInCsv(text);
+    if (json) return json;
     // Fast path (no quotes, one-character delimiter): convert each field where it stands, with no
     // intermediate array of fields; integers are parsed from the characters, without a substring.
     if (delimiter.length === 1 && text.indexOf('"') === -1) {
