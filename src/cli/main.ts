@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { isSluiceError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { registerCommands } from './commands/index.js';
 import { exitNow } from './shutdown.js';
 
 const program = new Command();
@@ -9,7 +9,7 @@ program
   .description('Stream processing for Amazon Kinesis: micro-batches, windows, SQL, DynamoDB sinks, checkpoints.')
   .showHelpAfterError();
 
-for (const register of commands) register(program);
+await registerCommands(program, process.argv);
 
 try {
   await program.parseAsync(process.argv);
