@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { invalidOption, SluiceError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { seededRandom } from './rate-plan.js';
 import { compileTemplate, type CompiledTemplate, type Framing } from './template.js';
 
@@ -72,7 +72,7 @@ export function readTemplateFile(path: string): TemplateSpec[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new SluiceError(`Cannot read --template-file ${path}: ${(cause as Error).message}. Fix: give the path of an existing template file`, { domain: 'user', code: 'InvalidOption', cause });
+    throw invalidOption('--template-file', path, `cannot read it (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}); give the path of an existing, readable template file`);
   }
   return splitTemplateFile(text, path);
 }

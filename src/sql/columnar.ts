@@ -1,4 +1,5 @@
 import { BOOLEAN, DOUBLE, DuckDBDataChunk, DuckDBTypeId, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import type { SqlEngine } from './engine.js';
 import duckdb from '@duckdb/node-bindings';
 import { ColumnBatch, ColumnBuilder, type Column, type Field } from '../core/batch.js';
 import type { ColumnType } from '../core/schema.js';
@@ -58,7 +59,7 @@ export function physicalColumns(fields: readonly Field[]): string {
  * leading INTEGER row-index column (`rowIndex`) holding each presented row's index in the batch.
  */
 export async function appendBatch(
-  connection: DuckDBConnection,
+  engine: SqlEngine,
   table: string,
   batch: ColumnBatch,
   fieldNames: readonly string[],
@@ -77,6 +78,19 @@ export async function appendBatch(
     ...idx.map((i) => physicalType(batch.fields[i]!.type)),
     ...consts.map((c) => physicalType(c.type)),
   ];
+  await engine.exclusive((connection) => appendChunks(connection, table, batch, idx, types, opts, consts, n));
+}
+
+async function appendChunks(
+  connection: DuckDBConnection,
+  table: string,
+  batch: ColumnBatch,
+  idx: readonly number[],
+  types: readonly DuckDBType[],
+  opts: { rowIndex?: boolean },
+  consts: readonly { type: ColumnType; value: number }[],
+  n: number,
+): Promise<void> {
   const appender = await connection.createAppender(table);
   try {
     const scratch = new Float64Array(VECTOR);
@@ -158,8 +172,12 @@ function writeNulls(vec: duckdb.Vector, nulls: readonly number[], count: number)
 }
 
 /** Runs a query whose first column is an INTEGER row index and returns those indexes in result order. */
-export async function readRowIndexes(connection: DuckDBConnection, sql: string): Promise<Int32Array> {
-  const result = await run(connection, sql);
+export function readRowIndexes(engine: SqlEngine, sql: string): Promise<Int32Array> {
+  return engine.statement(sql, (connection) => rowIndexes(connection, sql));
+}
+
+async function rowIndexes(connection: DuckDBConnection, sql: string): Promise<Int32Array> {
+  const result = await connection.run(sql);
   const parts: Int32Array[] = [];
   let total = 0;
   for (;;) {
@@ -187,8 +205,12 @@ export async function readRowIndexes(connection: DuckDBConnection, sql: string):
  * aggregates, top-k) and computed columns: values cross one at a time. BIGINT and HUGEINT become
  * numbers (`long`) when exact, else decimal strings; timestamps become epoch ms; other types strings.
  */
-export async function readColumns(connection: DuckDBConnection, sql: string): Promise<ColumnBatch> {
-  const result = await run(connection, sql);
+export function readColumns(engine: SqlEngine, sql: string): Promise<ColumnBatch> {
+  return engine.statement(sql, (connection) => columns(connection, sql));
+}
+
+async function columns(connection: DuckDBConnection, sql: string): Promise<ColumnBatch> {
+  const result = await connection.run(sql);
   const names = result.columnNames();
   const typeIds = names.map((_, i) => result.columnTypeId(i));
   const fields: Field[] = names.map((name, i) => ({ name, type: columnTypeOf(typeIds[i]!) }));
@@ -208,13 +230,6 @@ export async function readColumns(connection: DuckDBConnection, sql: string): Pr
   return new ColumnBatch(fields, builders.map((b) => b.finish()), rows);
 }
 
-async function run(connection: DuckDBConnection, sql: string) {
-  try {
-    return await connection.run(sql);
-  } catch (error) {
-    throw new SluiceError(`SQL failed: ${(error as Error).message}\n  in: ${sql}`, { domain: 'user', code: 'SqlError', cause: error });
-  }
-}
 
 function columnTypeOf(id: DuckDBTypeId): ColumnType {
   switch (id) {

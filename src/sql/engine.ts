@@ -110,6 +110,14 @@ export class SqlEngine {
     return run;
   }
 
+  /**
+   * Runs one statement under the time limit, alone on the connection; a query still running at the
+   * limit is interrupted, and a failure names the output the statement belongs to.
+   */
+  statement<T>(sql: string, fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.timed(sql, fn);
+  }
+
   /** Runs one statement under the time limit; a query still running at the limit is interrupted. */
   private timed<T>(sql: string, fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.exclusive(async (connection) => {

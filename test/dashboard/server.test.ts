@@ -42,7 +42,7 @@ describe('dashboard server on a running pipeline', () => {
     const seed = seedPipeline();
     config = parsePipelineConfig(seed.config);
     await ensureStream(env.clients.kinesis, config.source.stream, 2);
-    query = new StreamingQuery({ config, clients: env.clients, workerId: 'worker-dash' });
+    query = new StreamingQuery({ config, clients: env.clients, workerId: 'worker-dash', retainWindow: true });
     server = new DashboardServer({ query, config, clients: env.clients, port: 0, token: TOKEN, leaseReadMs: 300, limits: { requestsPerSecond: 20, burst: 40 } });
     url = await server.start();
     await query.start();

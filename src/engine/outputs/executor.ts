@@ -59,12 +59,11 @@ export class OutputExecutor {
   ) {}
 
   static async create(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, specs: readonly OutputSpec[], opts: { retainWindow?: boolean } = {}): Promise<OutputExecutor> {
-    const conn = sql.connection;
     const all = new Set(fields.map((f) => f.name));
     // First every view over the full schema, to check and plan each query against it.
     await defineTables(sql, fields, view, window.windowed, all, all);
     for (const s of specs) await sql.validate(s.sql, `outputs.${s.name}.sql`);
-    const aggregates = await aggregateFunctions(conn);
+    const aggregates = await sql.exclusive((c) => aggregateFunctions(c));
     const planned: { spec: OutputSpec; plan: OutputPlan }[] = [];
     for (const [index, spec] of specs.entries()) {
       const plan = await planOutput(spec.sql, {
@@ -72,9 +71,9 @@ export class OutputExecutor {
         fields,
         noWindow: !window.windowed,
         aggregates,
-        parse: (text) => parseSql(conn, text, `outputs.${spec.name}.sql`),
-        deparse: (tree) => deparseSql(conn, tree),
-        describe: (text) => describeSql(conn, text),
+        parse: (text) => sql.exclusive((c) => parseSql(c, text, `outputs.${spec.name}.sql`)),
+        deparse: (tree) => sql.exclusive((c) => deparseSql(c, tree)),
+        describe: (text) => sql.exclusive((c) => describeSql(c, text)),
         tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView },
         index,
       });
@@ -88,7 +87,17 @@ export class OutputExecutor {
       if (failed.length === 0) return exec;
       for (const i of failed) {
         const o = planned[i]!;
-        const whole = await planOutput(`SELECT * FROM (${o.spec.sql}) AS whole_window`, { view, fields, noWindow: !window.windowed, aggregates, parse: (t) => parseSql(conn, t), deparse: (t) => deparseSql(conn, t), describe: (t) => describeSql(conn, t), tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView }, index: i });
+        const whole = await planOutput(`SELECT * FROM (${o.spec.sql}) AS whole_window`, {
+          view,
+          fields,
+          noWindow: !window.windowed,
+          aggregates,
+          parse: (t) => sql.exclusive((c) => parseSql(c, t)),
+          deparse: (t) => sql.exclusive((c) => deparseSql(c, t)),
+          describe: (t) => sql.exclusive((c) => describeSql(c, t)),
+          tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView },
+          index: i,
+        });
         planned[i] = { spec: o.spec, plan: { kind: 'window', scope: o.plan.scope, sql: o.spec.sql, needs: whole.needs } };
       }
     }
@@ -164,12 +173,11 @@ export class OutputExecutor {
    * window fired (or there is no window output to wait for).
    */
   async process(batch: ColumnBatch, batchTimeMs: number, final: boolean): Promise<{ results: OutputResult[]; fired: boolean }> {
-    const conn = this.sql.connection;
     const results: OutputResult[] = [];
     const hasBatchScope = this.retain || this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
     if (this.batchNeeds.length > 0 || hasBatchScope) {
       await this.sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(this.batchNeeds.map((n) => this.field(n)))].filter(Boolean).join(', ')})`);
-      if (batch.length > 0) await appendBatch(conn, BATCH_DATA, batch, this.batchNeeds, { rowIndex: true });
+      if (batch.length > 0) await appendBatch(this.sql, BATCH_DATA, batch, this.batchNeeds, { rowIndex: true });
     }
     for (const [i, { spec, plan }] of this.outputs.entries()) {
       if (plan.kind === 'incremental') {
@@ -177,10 +185,10 @@ export class OutputExecutor {
         results.push({ name: spec.name, batch: await this.incremental(batch, plan), emitsOnce: true });
       } else if (plan.kind === 'topk') {
         if (batch.length === 0) continue;
-        const rows = await readRowIndexes(conn, plan.candidateSql);
+        const rows = await readRowIndexes(this.sql, plan.candidateSql);
         if (rows.length > 0) {
           const pane = paneOf(this.window, batchTimeMs);
-          await appendBatch(conn, candidateData(i), batch.select(rows), this.keeps.get(i)!, { constants: [{ type: 'double', value: pane }] });
+          await appendBatch(this.sql, candidateData(i), batch.select(rows), this.keeps.get(i)!, { constants: [{ type: 'double', value: pane }] });
           if (this.candidatePanes[this.candidatePanes.length - 1] !== pane) this.candidatePanes.push(pane);
         }
       } else if (plan.kind === 'aggregate') {
@@ -189,7 +197,7 @@ export class OutputExecutor {
         await this.sql.run(`INSERT INTO ${quoteIdent(aggregateData(i))} SELECT CAST(${pane} AS DOUBLE), * FROM (${plan.partialSql})`);
         if (this.candidatePanes[this.candidatePanes.length - 1] !== pane) this.candidatePanes.push(pane);
       } else if (plan.scope === 'batch') {
-        results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: true });
+        results.push({ name: spec.name, batch: await readColumns(this.sql, plan.sql), emitsOnce: true });
       }
     }
     if (!this.hasWindowOutputs) return { results, fired: true };
@@ -200,7 +208,7 @@ export class OutputExecutor {
         await this.sql.run(`CREATE TABLE IF NOT EXISTS ${paneTable(pane)} AS SELECT * FROM ${WINDOW_EMPTY}`);
         if (!this.panes.includes(pane)) this.panes.push(pane);
       }
-      await appendBatch(conn, paneTable(pane), batch, this.windowNeeds);
+      await appendBatch(this.sql, paneTable(pane), batch, this.windowNeeds);
     }
     this.lastFired ??= pane - 1;
     this.batchesSinceFire++;
@@ -220,8 +228,8 @@ export class OutputExecutor {
       this.candidateBound = bound;
     }
     for (const [i, { spec, plan }] of this.outputs.entries()) {
-      if (plan.kind === 'topk' || plan.kind === 'aggregate') results.push({ name: spec.name, batch: await readColumns(conn, plan.finalSql), emitsOnce: false });
-      else if (plan.kind === 'window' && plan.scope === 'window') results.push({ name: spec.name, batch: await readColumns(conn, plan.sql), emitsOnce: false });
+      if (plan.kind === 'topk' || plan.kind === 'aggregate') results.push({ name: spec.name, batch: await readColumns(this.sql, plan.finalSql), emitsOnce: false });
+      else if (plan.kind === 'window' && plan.scope === 'window') results.push({ name: spec.name, batch: await readColumns(this.sql, plan.sql), emitsOnce: false });
       void i;
     }
     return { results, fired: true };
@@ -232,16 +240,15 @@ export class OutputExecutor {
   }
 
   private async incremental(batch: ColumnBatch, plan: Extract<OutputPlan, { kind: 'incremental' }>): Promise<ColumnBatch> {
-    const conn = this.sql.connection;
     const passthrough = plan.columns.filter((c): c is { name: string; field: string } => 'field' in c);
     if (plan.selectSql === null) return rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' })));
     const computedCount = plan.columns.length - passthrough.length;
     if (computedCount === 0) {
-      const rows = await readRowIndexes(conn, plan.selectSql);
+      const rows = await readRowIndexes(this.sql, plan.selectSql);
       return rename(batch.select(rows), plan.columns as { name: string; field: string }[]);
     }
     // Computed columns come back in result order: copy the selected pass-through values beside them.
-    const computed = await readColumns(conn, plan.selectSql);
+    const computed = await readColumns(this.sql, plan.selectSql);
     const rowIdx = computed.columns[0]!.values as Float64Array | Int32Array;
     const sel = Int32Array.from(rowIdx as ArrayLike<number>);
     const picked = ColumnBatch.concat(
