@@ -30,6 +30,8 @@ export class PipelineMetrics {
     // Event-loop lag sampled every 100 ms, not prom-client's default 10 ms: a timer 100 times a second costs the pipeline CPU.
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: r, prefix: 'sluice_process_', eventLoopMonitoringPrecision: 100 });
     const records = new Counter({ name: 'sluice_records_in_total', help: 'Records read from Kinesis and handed to a batch', registers: [r] });
+    const shardRecords = new Counter({ name: 'sluice_shard_records_in_total', help: 'Records read from each shard and handed to a batch', labelNames: ['shard'], registers: [r] });
+    const shardBytes = new Counter({ name: 'sluice_shard_bytes_in_total', help: 'Payload bytes read from each shard and handed to a batch', labelNames: ['shard'], registers: [r] });
     const rows = new Counter({ name: 'sluice_rows_decoded_total', help: 'Records that decoded into rows', registers: [r] });
     const deadLetters = new Counter({ name: 'sluice_dead_letters_total', help: 'Records sent to the dead-letter destination (decode, operator or sink refusals)', registers: [r] });
     const deadLettersWritten = new Counter({ name: 'sluice_dead_letters_written_total', help: 'Items written to the dead-letter table', registers: [r] });
@@ -90,6 +92,10 @@ export class PipelineMetrics {
     this.unsubscribe.push(
       ev.on('batch.end', (b) => {
         records.inc(b.records);
+        for (const [shard, v] of Object.entries(b.byShard)) {
+          shardRecords.inc({ shard }, v.records);
+          shardBytes.inc({ shard }, v.bytes);
+        }
         rows.inc(b.rows);
         deadLetters.inc(b.deadLetters);
         batches.inc({ fired: String(b.fired) });

@@ -23,6 +23,8 @@ export interface EngineEvents {
     backlog: number;
     /** Whether this batch was cut short by `maxRecordsPerBatch` with records still waiting. */
     catchingUp: boolean;
+    /** Records and payload bytes per partition (shard) in this batch. */
+    byShard: Record<string, { records: number; bytes: number }>;
   };
   /** An output's rows for one batch (the first 100; `total` says how many there were). Emitted only when someone listens. */
   'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[]; total: number };

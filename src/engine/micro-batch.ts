@@ -40,6 +40,7 @@ export interface BatchOutcome {
   written: Record<string, number>;
   /** Records still buffered after this batch took its share. */
   backlog: number;
+  byShard: Record<string, { records: number; bytes: number }>;
 }
 
 /**
@@ -115,7 +116,13 @@ export class MicroBatch {
         d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });
       }
     }
-    return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, fired, outputs, written, backlog: d.source.buffered() };
+    const byShard: Record<string, { records: number; bytes: number }> = {};
+    for (const r of records) {
+      const s = (byShard[r.shardId] ??= { records: 0, bytes: 0 });
+      s.records++;
+      s.bytes += r.data.byteLength;
+    }
+    return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, fired, outputs, written, backlog: d.source.buffered(), byShard };
   }
 }
 

@@ -287,6 +287,7 @@ export class StreamingQuery {
       durationMs: performance.now() - started,
       backlog: o.backlog,
       catchingUp: o.records >= this.config.maxRecordsPerBatch && o.backlog > 0,
+      byShard: o.byShard,
     });
     this.events.emit('shard.lag', { shards: this.source.lags() });
   }

@@ -17,6 +17,8 @@ const TOKEN = 'test-token-0123456789';
 /** Every series the issue lists, by name. */
 const SERIES = [
   'sluice_records_in_total',
+  'sluice_shard_records_in_total',
+  'sluice_shard_bytes_in_total',
   'sluice_rows_decoded_total',
   'sluice_output_rows_total',
   'sluice_sink_rows_total',
