@@ -101,13 +101,15 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
   const totals = { invocations: 0, records: 0, failures: 0, coldStarts: 0 };
 
   // How each GROUP BY output combines across a tumbling window's invocations (parsed once, on the first tumbling event).
-  const combinePlans = (query: StreamingQuery): Promise<Map<string, readonly Combine[]>> =>
+  const combinePlans = (): Promise<Map<string, readonly Combine[]>> =>
     (combines ??= (async () => {
-      const plans = query.outputPlans();
       const sql = await SqlEngine.create();
       try {
         const out = new Map<string, readonly Combine[]>();
-        for (const o of config.outputs) if (plans[o.name] === 'aggregate') out.set(o.name, await combinePlan(sql, o.name, o.sql));
+        for (const o of config.outputs) {
+          const plan = await combinePlan(sql, o.name, o.sql);
+          if (plan) out.set(o.name, plan);
+        }
         return out;
       } finally {
         sql.close();
@@ -141,7 +143,7 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     let state: WindowState | undefined;
     active.clear();
     if (tumblingEvent) {
-      for (const [k, v] of await combinePlans(w.query)) active.set(k, v);
+      for (const [k, v] of await combinePlans()) active.set(k, v);
       const given = tumblingEvent.state as Partial<WindowState> | undefined;
       state = given && given.window === tumblingEvent.window.start && given.outputs ? structuredClone(given as WindowState) : { window: tumblingEvent.window.start, outputs: {} };
       for (const t of w.tumbling) t.current = { state, final: tumblingEvent.isFinalInvokeForWindow };

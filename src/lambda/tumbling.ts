@@ -26,9 +26,9 @@ export interface WindowState {
 /**
  * Reads an aggregate output's SQL (DuckDB's parser) and says how each select item combines:
  * count and sum add up, min and max keep the extreme, anything without an aggregate is a group
- * key. Refuses what cannot be combined from per-invocation partials (avg, HAVING, LIMIT, ...).
+ * key. Undefined for an output without aggregates (its rows are written as they come). Refuses what cannot be combined from per-invocation partials (avg, HAVING, LIMIT, ...).
  */
-export async function combinePlan(sql: SqlEngine, name: string, text: string): Promise<Combine[]> {
+export async function combinePlan(sql: SqlEngine, name: string, text: string): Promise<Combine[] | undefined> {
   const tree = await parseSql(sql.connection, text, `outputs.${name}.sql`);
   const node = ((tree.statements as { node: Record<string, unknown> }[])[0]?.node ?? {}) as Record<string, unknown>;
   const refuse = (what: string) =>
@@ -36,6 +36,8 @@ export async function combinePlan(sql: SqlEngine, name: string, text: string): P
       `outputs.${name}.sql: ${what} cannot be combined across the invocations of an ESM tumbling window (TumblingWindowInSeconds); fix: select count/sum/min/max per group (e.g. sum(x) and count(x) instead of avg(x)) and filter or rank downstream`,
       { domain: 'user', code: 'TumblingNotCombinable' },
     );
+  const groups = (node.group_expressions as unknown[] | undefined) ?? [];
+  if (groups.length === 0 && !containsAggregate(node.select_list)) return undefined; // one row per record: written as it comes
   if (node.having) throw refuse('HAVING');
   const modifiers = (node.modifiers as { type: string }[] | undefined) ?? [];
   if (modifiers.some((m) => m.type !== 'ORDER_MODIFIER')) throw refuse('LIMIT or DISTINCT');
