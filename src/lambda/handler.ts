@@ -1,5 +1,5 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamStateResponse, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
-import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { createAwsClients, type AwsClients, type AwsConnection } from '../aws/clients.js';
 import { DynamoCheckpointStore } from '../checkpoint/dynamodb-store.js';
 import type { Operator } from '../core/operator.js';
 import type { Sink } from '../core/sink.js';
@@ -34,6 +34,17 @@ export interface SluiceHandler {
   close(): Promise<void>;
   /** The warm query's totals, for tests and the local driver. */
   readonly totals: { invocations: number; records: number; failures: number; coldStarts: number };
+}
+
+/**
+ * The connection on Lambda: region and credentials from the function's environment (the SDK's
+ * chain); endpoints only when the standard `AWS_ENDPOINT_URL_*` variables say so (local testing).
+ */
+function connectionFromEnv(): AwsConnection {
+  const env = process.env;
+  const dynamodb = env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL;
+  const kinesis = env.AWS_ENDPOINT_URL_KINESIS ?? env.AWS_ENDPOINT_URL;
+  return { ...(dynamodb ? { dynamodbEndpoint: dynamodb } : {}), ...(kinesis ? { kinesisEndpoint: kinesis } : {}) };
 }
 
 function resolveConfig(pipeline: PipelineConfig | PipelineConfigInput | string): PipelineConfig {
@@ -129,7 +140,7 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     const tumblingEvent = 'window' in event && event.window ? (event as KinesisStreamTumblingWindowEvent) : undefined;
     if (!warm) {
       totals.coldStarts++;
-      clients ??= createAwsClients({});
+      clients ??= createAwsClients(connectionFromEnv());
       warm = WarmQuery.create(config, clients, options, active);
     }
     let w: WarmQuery;

@@ -71,7 +71,7 @@ describe('Lambda handler', () => {
     const [lambdaHot, runHot] = await Promise.all([scanAll(env.clients.dynamodb, lambda.names.anomaly), scanAll(env.clients.dynamodb, run.names.anomaly)]);
     expect(lambdaHot.length).toBeGreaterThan(0);
     expect(byKey(lambdaHot)).toEqual(byKey(runHot));
-    const reasons = async (t: string) => (await scanAll(env.clients.dynamodb, t)).map((d) => `${String(d.sequenceNumber)} ${String(d.reason)}`).sort();
+    const reasons = async (t: string) => (await scanAll(env.clients.dynamodb, t)).map((d) => `${String(d.sequence_number)} ${String(d.raw_sha256)} ${String(d.reason)}`).sort();
     const deadLambda = await reasons(lambda.names.dead);
     expect(deadLambda).toHaveLength(5);
     expect(deadLambda).toEqual(await reasons(run.names.dead));
