@@ -134,7 +134,15 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     if (w) await (await w.catch(() => undefined))?.query.stop('invocation failed').catch(() => undefined);
   };
 
-  const handler = async (event: LambdaEvent): Promise<LambdaResult> => {
+  // Lambda never runs two invocations at once in a container; a caller that does (a local driver,
+  // a test) gets them one after another, as they share the warm query.
+  let turn: Promise<unknown> = Promise.resolve();
+  const handler = (event: LambdaEvent): Promise<LambdaResult> => {
+    const run = turn.then(() => invoke(event));
+    turn = run.catch(() => undefined);
+    return run;
+  };
+  const invoke = async (event: LambdaEvent): Promise<LambdaResult> => {
     totals.invocations++;
     const records = Array.isArray(event?.Records) ? event.Records : [];
     const tumblingEvent = 'window' in event && event.window ? (event as KinesisStreamTumblingWindowEvent) : undefined;

@@ -188,3 +188,50 @@ describe('Lambda handler', () => {
     expect(got).toEqual(expected);
   });
 });
+
+describe('sluice lambda invoke (local event source mapping)', () => {
+  it('retries from the reported failure and ends with every row once and exact counts', async () => {
+    const { names, config } = seedPipeline({ window: { kind: 'none' } });
+    const counts = `counts-${names.app}`;
+    config.outputs = [
+      ...config.outputs!,
+      { name: 'status_counts', sql: 'SELECT status, _shard, _seq FROM hot_sensors', sink: { kind: 'dynamodb-counter', table: counts, keyColumns: ['status'] } },
+    ];
+    await ensureStream(env.clients.kinesis, names.stream, 2);
+    const sent = seedRecords(300);
+    await putAll(env.clients.kinesis, names.stream, sent.map(encode));
+    const faulty = createAwsClients(env.stack.connection);
+    let dumpCalls = 0;
+    // Fault injection: the fourth BatchWriteItem to data_dump fails for good, once.
+    injectFault(
+      faulty.dynamodb,
+      (command, input) => command === 'BatchWriteItemCommand' && typeof input.RequestItems === 'object' && input.RequestItems !== null && names.dump in input.RequestItems && ++dumpCalls === 4,
+      { name: 'AccessDeniedException', message: 'injected: access denied' },
+    );
+    const handler = createHandler(config, { clients: faulty, out: () => undefined });
+    const { LocalEventSourceMapping } = await import('../../src/lambda/local-esm.js');
+    const log: string[] = [];
+    try {
+      const esm = new LocalEventSourceMapping({ kinesis: env.clients.kinesis, stream: names.stream, region: 'us-east-1', handler, batchSize: 64, idleStopMs: 1000, log: (l) => log.push(l) });
+      const totals = await esm.run();
+      expect(totals.retries).toBe(1);
+      expect(log.some((l) => /retrying from \d+/.test(l))).toBe(true);
+      expect(totals.records).toBe(300);
+      expect(totals.discarded).toBe(0);
+    } finally {
+      await handler.close();
+      faulty.close();
+    }
+    expect(handler.totals.coldStarts).toBe(2); // rebuilt once after the failed invocation
+    const dump = await scanAll(env.clients.dynamodb, names.dump);
+    expect(new Set(dump.map((d) => d.record_id)).size).toBe(300);
+    expect(dump).toHaveLength(300);
+    const expected: Record<string, number> = {};
+    for (const r of sent) {
+      const status = String(r.text).split(',')[2]!;
+      expected[status] = (expected[status] ?? 0) + 1;
+    }
+    const got = Object.fromEntries((await scanAll(env.clients.dynamodb, counts)).map((i) => [String(i.status), Number(i.count)]));
+    expect(got).toEqual(expected);
+  });
+});
