@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
 import { ensureStream, listShards } from '../../src/aws/admin.js';
 import { StreamingQuery } from '../../src/engine/streaming-query.js';
+import { DynamoCheckpointStore } from '../../src/checkpoint/dynamodb-store.js';
+import type { Operator } from '../../src/core/operator.js';
 import { createHandler } from '../../src/lambda/handler.js';
 import { toEventRecord } from '../../src/lambda/event.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
@@ -233,5 +235,48 @@ describe('sluice lambda invoke (local event source mapping)', () => {
     }
     const got = Object.fromEntries((await scanAll(env.clients.dynamodb, counts)).map((i) => [String(i.status), Number(i.count)]));
     expect(got).toEqual(expected);
+  });
+});
+
+describe('operator state on Lambda', () => {
+  it('is saved to the same DynamoDB snapshot as sluice run at the end of each invocation and restored by a cold start', async () => {
+    const { names, config } = seedPipeline({ window: { kind: 'none' } });
+    config.outputs = [{ name: 'data_dump', sql: 'SELECT id, seen, _shard, _seq FROM hot_sensors', sink: { kind: 'dynamodb', table: names.dump } }];
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    await putAll(env.clients.kinesis, names.stream, seedRecords(90).map(encode));
+    const records = await readBack(names.stream);
+    /** A stateful operator: numbers the records it has seen, across restarts. */
+    const counter = (): Operator => {
+      let seen = 0;
+      return {
+        name: 'running_count',
+        outputColumns: [{ name: 'seen', type: 'long' }],
+        processBatch: (batch) => ({ rows: batch.rows.map((r) => ({ ...r, seen: ++seen })) }),
+        onCheckpoint: () => ({ seen }),
+        restore: (s) => {
+          seen = (s as { seen: number }).seen;
+        },
+      };
+    };
+    const store = new DynamoCheckpointStore({ dynamodb: env.clients.dynamodb, appName: names.app, streamName: names.stream, workerId: 'test', leased: false });
+    const first = createHandler(config, { clients: env.clients, operators: () => [counter()] });
+    try {
+      await first({ Records: records.slice(0, 30) });
+      expect((await store.loadSnapshot())?.state.get('running_count')).toEqual({ seen: 30 });
+      await first({ Records: records.slice(30, 60) });
+      expect((await store.loadSnapshot())?.state.get('running_count')).toEqual({ seen: 60 });
+    } finally {
+      await first.close();
+    }
+    // Another container: a cold start restores the state the first one saved.
+    const second = createHandler(config, { clients: env.clients, operators: () => [counter()] });
+    try {
+      await second({ Records: records.slice(60) });
+    } finally {
+      await second.close();
+    }
+    expect((await store.loadSnapshot())?.state.get('running_count')).toEqual({ seen: 90 });
+    const seen = (await scanAll(env.clients.dynamodb, names.dump)).map((i) => Number(i.seen)).sort((a, b) => a - b);
+    expect(seen).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
   });
 });
