@@ -131,13 +131,18 @@ export async function packageLambda(options: PackageOptions): Promise<PackageRep
 export function measureColdImport(zipPath: string): number {
   const dir = extractZip(zipPath);
   try {
-    const script = `const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)}); if (typeof m.handler !== 'function') throw new Error('no handler export'); process.stdout.write(String(performance.now() - t));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' } });
-    if (r.status !== 0) throw new SluiceError(`the packaged handler does not load in a fresh node: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { domain: 'internal', code: 'PackageDoesNotLoad' });
-    return Number(r.stdout);
+    return timeImport(dir, 'index.mjs');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Milliseconds a fresh `node` (cwd `dir`, no inherited environment but PATH) takes to import `dir/file` and find its `handler`. */
+export function timeImport(dir: string, file: string): number {
+  const script = `const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(join(dir, file)).href)}); if (typeof m.handler !== 'function') throw new Error('no handler export'); process.stdout.write(String(performance.now() - t));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' } });
+  if (r.status !== 0) throw new SluiceError(`${file} does not load in a fresh node: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { domain: 'internal', code: 'PackageDoesNotLoad' });
+  return Number(r.stdout);
 }
 
 /** Extracts a zip into a new temporary folder and returns its path. */
