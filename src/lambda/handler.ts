@@ -99,8 +99,10 @@ class WarmQuery {
  * and written on the window's final invocation.
  *
  * @example
- * import { createHandler } from 'sluice/lambda';
- * export const handler = createHandler('./pipeline.yaml');
+ * // index.mjs of the function (`sluice lambda package` writes one with the pipeline inlined):
+ * // import { createHandler } from 'sluice/lambda'; export const handler = createHandler('./pipeline.yaml');
+ * const handler = createHandler('./pipeline.yaml');
+ * const { batchItemFailures } = await handler({ Records: [] });
  */
 export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | string, options: HandlerOptions = {}): SluiceHandler {
   registerBuiltinOperators();
