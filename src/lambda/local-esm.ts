@@ -122,10 +122,10 @@ export class LocalEventSourceMapping {
   private async deliver(shardId: string, batch: KinesisStreamRecord[], windowStart: number | undefined, windowMs: number, state: Record<string, unknown>): Promise<Record<string, unknown>> {
     const o = this.o;
     const maxRetries = o.maxRetries ?? 3;
-    const queue: KinesisStreamRecord[][] = [batch];
-    let attempts = 0;
+    // Each part of the batch carries its attempts so far: bisected halves and retried tails inherit them.
+    const queue: { records: KinesisStreamRecord[]; attempts: number }[] = [{ records: batch, attempts: 0 }];
     while (queue.length > 0) {
-      const records = queue.shift()!;
+      const { records, attempts } = queue.shift()!;
       if (records.length === 0) continue;
       this.totals.invocations++;
       const event = windowStart === undefined ? { Records: records } : { Records: records, ...this.window(shardId, windowStart, windowMs, state, false) };
@@ -138,31 +138,34 @@ export class LocalEventSourceMapping {
       }
       if (result && result.batchItemFailures?.length === 0) {
         this.totals.records += records.length;
-        attempts = 0;
         if ('state' in result) state = (result as KinesisStreamStateResponse).state;
         continue;
       }
-      if (++attempts > maxRetries) {
-        this.totals.discarded += records.length + queue.reduce((n, q) => n + q.length, 0);
-        o.log?.(`${shardId}: gave up ${records.length} records from ${records[0]!.kinesis.sequenceNumber} after ${maxRetries} retries (a real ESM sends them to the on-failure destination)`);
-        return state;
-      }
-      this.totals.retries++;
+      let retry = records;
       if (result) {
         // ReportBatchItemFailures: everything before the lowest reported record is done; retry from it.
         const seqs = new Set(result.batchItemFailures!.map((f) => f.itemIdentifier));
         const at = records.findIndex((r) => seqs.has(r.kinesis.sequenceNumber));
         const from = at < 0 ? 0 : at;
         this.totals.records += from;
-        o.log?.(`${shardId}: retrying from ${records[from]!.kinesis.sequenceNumber} (${records.length - from} records)`);
-        queue.unshift(records.slice(from));
+        retry = records.slice(from);
+      }
+      if (attempts + 1 > maxRetries) {
+        this.totals.discarded += retry.length;
+        o.log?.(`${shardId}: gave up ${retry.length} records from ${retry[0]!.kinesis.sequenceNumber} after ${maxRetries} retries (a real ESM sends them to the on-failure destination)`);
+        continue;
+      }
+      this.totals.retries++;
+      if (result) {
+        o.log?.(`${shardId}: retrying from ${retry[0]!.kinesis.sequenceNumber} (${retry.length} records)`);
+        queue.unshift({ records: retry, attempts: attempts + 1 });
       } else if ((o.bisect ?? true) && records.length > 1) {
         const half = Math.ceil(records.length / 2);
         o.log?.(`${shardId}: function error (${(error as Error)?.message ?? String(error)}), bisecting ${records.length} records`);
-        queue.unshift(records.slice(0, half), records.slice(half));
+        queue.unshift({ records: records.slice(0, half), attempts: attempts + 1 }, { records: records.slice(half), attempts: attempts + 1 });
       } else {
         o.log?.(`${shardId}: function error (${(error as Error)?.message ?? String(error)}), retrying ${records.length} records`);
-        queue.unshift(records);
+        queue.unshift({ records, attempts: attempts + 1 });
       }
     }
     return state;

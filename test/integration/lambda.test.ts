@@ -238,6 +238,36 @@ describe('sluice lambda invoke (local event source mapping)', () => {
   });
 });
 
+describe('local event source mapping: bisect', () => {
+  it('bisects a batch whose invocation throws down to the poison record, gives it up after the retries, and delivers the rest', async () => {
+    const { names, config } = seedPipeline({ window: { kind: 'none' } });
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    await putAll(env.clients.kinesis, names.stream, seedRecords(100).map(encode));
+    const poison = (await readBack(names.stream))[37]!.kinesis.sequenceNumber;
+    const inner = createHandler(config, { clients: env.clients });
+    let thrown = 0;
+    const handler = async (event: Parameters<typeof inner>[0]) => {
+      if (event.Records.some((r) => r.kinesis.sequenceNumber === poison)) {
+        thrown++;
+        throw new Error('poison record');
+      }
+      return inner(event);
+    };
+    const { LocalEventSourceMapping } = await import('../../src/lambda/local-esm.js');
+    try {
+      const totals = await new LocalEventSourceMapping({ kinesis: env.clients.kinesis, stream: names.stream, region: 'us-east-1', handler, batchSize: 100, maxRetries: 10, idleStopMs: 1000 }).run();
+      expect(totals.discarded).toBe(1);
+      expect(totals.records).toBe(99);
+      expect(thrown).toBe(11); // 1 + 10 retries: 7 bisections (100 -> 1) and 3 retries of the single record
+    } finally {
+      await inner.close();
+    }
+    const dump = await scanAll(env.clients.dynamodb, names.dump);
+    expect(dump).toHaveLength(99);
+    expect(dump.some((d) => d._seq === poison)).toBe(false);
+  });
+});
+
 describe('operator state on Lambda', () => {
   it('is saved to the same DynamoDB snapshot as sluice run at the end of each invocation and restored by a cold start', async () => {
     const { names, config } = seedPipeline({ window: { kind: 'none' } });
