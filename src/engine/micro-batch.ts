@@ -51,11 +51,14 @@ export interface BatchOutcome {
 export class MicroBatch {
   constructor(private readonly d: MicroBatchDeps) {}
 
-  async run(batchId: number, batchTime: Date, final: boolean): Promise<BatchOutcome> {
+  /**
+   * `final` fires the window now and commits (a stop, or a caller that flushes); `takeNew` false
+   * takes nothing new from the source (a stop: a restart reads it again, so a stop under a
+   * backlog costs at most the batch in hand).
+   */
+  async run(batchId: number, batchTime: Date, final: boolean, takeNew = true): Promise<BatchOutcome> {
     const d = this.d;
-    // A final batch (a stop) takes nothing new: a restart reads it again, so a stop under a backlog
-    // costs at most the batch in hand.
-    const records = final ? [] : d.source.poll(d.maxRecordsPerBatch);
+    const records = takeNew ? d.source.poll(d.maxRecordsPerBatch) : [];
     const finished = d.source.finishedPartitions();
     const decoded = d.decoder.decode(records);
     const letters: DeadLetter[] = [...decoded.deadLetters];

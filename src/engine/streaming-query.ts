@@ -208,7 +208,10 @@ export class StreamingQuery {
     if (this.options.clock !== 'manual') this.loop = this.run();
   }
 
-  /** Runs one micro-batch at `batchTime` (manual clock only); `final` fires the window as a stop does. */
+  /**
+   * Runs one micro-batch at `batchTime` (manual clock only) over what the source holds; `final`
+   * also fires the window and commits at once, as the last batch of a stop does.
+   */
   async step(batchTime: Date, final = false): Promise<void> {
     if (this.options.clock !== 'manual') throw new SluiceError('step() drives a query created with clock: manual', { domain: 'user', code: 'NotManual' });
     if (!this.running) throw new SluiceError('step() before start()', { domain: 'user', code: 'NotStarted' });
@@ -264,13 +267,13 @@ export class StreamingQuery {
     }
     // Final batch: nothing new from the buffer (a restart reads it again, so a stop under a backlog
     // costs at most the batch in hand); it fires the window and commits what is not yet committed.
-    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(), true);
+    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(), true, false);
   }
 
-  private async runBatch(batchTime: Date, final: boolean): Promise<void> {
+  private async runBatch(batchTime: Date, final: boolean, takeNew = true): Promise<void> {
     const started = performance.now();
     const batchId = this.batchId++;
-    const o = await this.batch!.run(batchId, batchTime, final);
+    const o = await this.batch!.run(batchId, batchTime, final, takeNew);
     this.totals.records += o.records;
     this.totals.rows += o.rows;
     this.totals.deadLetters += o.deadLetters;
