@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SluiceError, invalidOption } from '../errors.js';
 import { sleep } from '../retry.js';
-import { awsCall, awsErrorCode } from './errors.js';
+import { awsCall, awsErrorCode, classifyAwsError } from './errors.js';
+import { retry } from '../retry.js';
 
 export interface StreamInfo {
   name: string;
@@ -25,19 +26,34 @@ export interface StreamInfo {
   shardCount: number;
 }
 
+/**
+ * An admin call retried on retriable errors (throttling, `LimitExceededException`, 5xx) with
+ * backoff: control-plane calls at start are throttled too, and a throttle must not stop a start.
+ * `tolerate` names the error code that means "already done" (the call then counts as a success).
+ */
+async function adminCall<T>(operation: string, send: () => Promise<T>, tolerate?: string): Promise<T | undefined> {
+  return retry(
+    async () => {
+      try {
+        return await send();
+      } catch (error) {
+        if (tolerate && awsErrorCode(error) === tolerate) return undefined;
+        throw classifyAwsError(error, operation);
+      }
+    },
+    { retries: 10, initialDelayMs: 100, maxDelayMs: 5_000 },
+  );
+}
+
 /** Creates a stream with `shards` shards if it does not exist, and waits until it is ACTIVE. */
 export async function ensureStream(kinesis: KinesisClient, name: string, shards = 1, timeoutMs = 60_000): Promise<StreamInfo> {
   if (!Number.isInteger(shards) || shards < 1) throw invalidOption('shards', shards, 'use a whole number of shards >= 1');
-  try {
-    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  } catch (error) {
-    if (awsErrorCode(error) !== 'ResourceInUseException') await awsCall('CreateStream', () => Promise.reject(error));
-  }
+  await adminCall('CreateStream', () => kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards })), 'ResourceInUseException');
   return waitForStream(kinesis, name, timeoutMs);
 }
 
 export async function describeStream(kinesis: KinesisClient, name: string): Promise<StreamInfo> {
-  const r = await awsCall('DescribeStreamSummary', () => kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name })));
+  const r = (await adminCall('DescribeStreamSummary', () => kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))))!;
   const d = r.StreamDescriptionSummary!;
   return { name, arn: d.StreamARN, status: d.StreamStatus ?? 'UNKNOWN', shardCount: d.OpenShardCount ?? 0 };
 }
@@ -70,9 +86,7 @@ export async function listShards(kinesis: KinesisClient, name: string): Promise<
   const shards: Shard[] = [];
   let token: string | undefined;
   do {
-    const r = await awsCall('ListShards', () =>
-      kinesis.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: name })),
-    );
+    const r = (await adminCall('ListShards', () => kinesis.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: name }))))!;
     shards.push(...(r.Shards ?? []));
     token = r.NextToken;
   } while (token);
@@ -95,14 +109,10 @@ export async function ensureTable(dynamodb: DynamoDBClient, name: string, key: T
     keySchema.push({ AttributeName: key.sortKey.name, KeyType: 'RANGE' });
     attrs.push({ AttributeName: key.sortKey.name, AttributeType: key.sortKey.type });
   }
-  try {
-    await dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: keySchema, AttributeDefinitions: attrs, BillingMode: 'PAY_PER_REQUEST' }));
-  } catch (error) {
-    if (awsErrorCode(error) !== 'ResourceInUseException') await awsCall('CreateTable', () => Promise.reject(error));
-  }
+  await adminCall('CreateTable', () => dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: keySchema, AttributeDefinitions: attrs, BillingMode: 'PAY_PER_REQUEST' })), 'ResourceInUseException');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await awsCall('DescribeTable', () => dynamodb.send(new DescribeTableCommand({ TableName: name })));
+    const r = (await adminCall('DescribeTable', () => dynamodb.send(new DescribeTableCommand({ TableName: name }))))!;
     const existing = (r.Table?.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
     const wanted = keySchema.map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
     if (existing !== wanted) {
