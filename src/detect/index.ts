@@ -26,6 +26,6 @@ export {
   type AnomalyOperatorOptions,
   type Explanation,
 } from './operator.js';
-export { registerAnomalyOperator, ANOMALY_OPERATOR_KIND } from './pipeline.js';
+export { anomalyOperatorFactory, ANOMALY_OPERATOR_KIND } from './pipeline.js';
 export { NAB_PROFILES, scoreFile, sweepCorpus, type CorpusScore, type LabeledSeries, type NabProfile } from './nab/scorer.js';
 export { loadNabCorpus, type NabFile } from './nab/corpus.js';

@@ -71,13 +71,11 @@ describe('anomaly operator', () => {
 
 describe('anomaly operator in a pipeline file', () => {
   it('is created from `kind: anomaly` config', async () => {
-    const { registerAnomalyOperator } = await import('./pipeline.js');
     const { createOperators } = await import('../pipeline/operators.js');
-    registerAnomalyOperator();
-    const [op] = createOperators([{ kind: 'anomaly', detector: 'threshold', value: 'currentTemp', params: { above: 100, learn: false } }]);
+    const [op] = await createOperators([{ kind: 'anomaly', detector: 'threshold', value: 'currentTemp', params: { above: 100, learn: false } }]);
     const out = await op!.processBatch({ rows: [{ currentTemp: 99 }, { currentTemp: 120 }] }, ctx());
     expect(out.rows.map((r) => r.anomaly_score)).toEqual([0, 1]);
-    expect(() => createOperators([{ kind: 'anomaly', value: 'x', maxKeys: -1 }])).toThrow(/maxKeys: -1/);
+    await expect(createOperators([{ kind: 'anomaly', value: 'x', maxKeys: -1 }])).rejects.toThrow(/maxKeys: -1/);
   });
 });
 

@@ -13,14 +13,13 @@
  *     sink: { kind: dynamodb, table: data_anomaly }
  * ```
  */
-import { registerOperator } from '../pipeline/operators.js';
+import type { OperatorFactory } from '../pipeline/operators.js';
 import { createAnomalyOperator, type AnomalyOperatorOptions } from './operator.js';
 
 export const ANOMALY_OPERATOR_KIND = 'anomaly';
 
-export function registerAnomalyOperator(): void {
-  registerOperator(ANOMALY_OPERATOR_KIND, (config, index) => {
-    const { kind: _kind, ...options } = config;
-    return createAnomalyOperator({ name: `operators[${index}] anomaly`, ...(options as AnomalyOperatorOptions) });
-  });
-}
+/** Builds `kind: anomaly` operators from pipeline files (listed in src/pipeline/operators.ts). */
+export const anomalyOperatorFactory: OperatorFactory = (config, index) => {
+  const { kind: _kind, ...options } = config;
+  return createAnomalyOperator({ name: `operators[${index}] anomaly`, ...(options as AnomalyOperatorOptions) });
+};

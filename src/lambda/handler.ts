@@ -7,7 +7,6 @@ import { StreamingQuery } from '../engine/streaming-query.js';
 import { SluiceError } from '../errors.js';
 import type { PipelineConfig, PipelineConfigInput } from '../pipeline/config.js';
 import { createOperators } from '../pipeline/operators.js';
-import { registerBuiltinOperators } from '../pipeline/builtin-operators.js';
 import { loadPipelineFile, parsePipelineConfig } from '../pipeline/validate.js';
 import { createSink } from '../sinks/registry.js';
 import { SqlEngine } from '../sql/engine.js';
@@ -67,7 +66,7 @@ class WarmQuery {
   ) {}
 
   static async create(config: PipelineConfig, clients: AwsClients, options: HandlerOptions, combines: Map<string, readonly Combine[]>): Promise<WarmQuery> {
-    const operators = options.operators ? options.operators() : createOperators(config.operators);
+    const operators = options.operators ? options.operators() : await createOperators(config.operators);
     const stateful = operators.some((op) => op.onCheckpoint);
     const store = new LambdaStateStore(
       stateful ? new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: config.app, streamName: config.source.stream, workerId: 'lambda', leased: false }) : undefined,
@@ -105,7 +104,6 @@ class WarmQuery {
  * const { batchItemFailures } = await handler({ Records: [] });
  */
 export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | string, options: HandlerOptions = {}): SluiceHandler {
-  registerBuiltinOperators();
   const config = resolveConfig(pipeline);
   const err = (text: string) => (options.out ?? ((t: string) => process.stderr.write(t)))(text);
   let clients = options.clients;

@@ -78,10 +78,8 @@ describe('createStreamingLinearRegression', () => {
 
 describe('registerMlOperators (pipeline file wiring)', () => {
   it('builds the scorer and the learner from operator configs and names bad fields by position', async () => {
-    const { registerMlOperators } = await import('./pipeline-operators.js');
     const { createOperators } = await import('../pipeline/operators.js');
-    registerMlOperators();
-    const [score, sgd] = createOperators([
+    const [score, sgd] = await createOperators([
       { kind: 'linreg-score', model: model.toJSON(), featureCols: ['a', 'b'], residualThreshold: 1 },
       { kind: 'linreg-sgd', featureCols: ['a'], labelCol: 'y' },
     ]);
@@ -89,6 +87,6 @@ describe('registerMlOperators (pipeline file wiring)', () => {
     expect(sgd!.name).toBe('linreg-sgd-1');
     const out = await score!.processBatch({ rows: [{ a: 1, b: 2, y: 20 }] }, context());
     expect(out.rows[0]).toMatchObject({ prediction: 11, residual: 9, is_anomaly: true });
-    expect(() => createOperators([{ kind: 'linreg-score', model: model.toJSON(), featureCols: 'a' }])).toThrow(/operators\[0\]\.featureCols/);
+    await expect(createOperators([{ kind: 'linreg-score', model: model.toJSON(), featureCols: 'a' }])).rejects.toThrow(/operators\[0\]\.featureCols/);
   });
 });

@@ -1,22 +1,43 @@
-import type { Operator } from '../engine/operator.js';
+import type { Operator } from '../core/operator.js';
 import { invalidOption } from '../errors.js';
 import type { OperatorConfig } from './config.js';
 
-type OperatorFactory = (config: OperatorConfig, index: number) => Operator;
+export type OperatorFactory = (config: OperatorConfig, index: number) => Operator;
 
-/** Every operator kind a pipeline file can name, registered in one place. */
-const registry = new Map<string, OperatorFactory>();
+/**
+ * Every operator kind a pipeline file can name, in one place: the built-in kinds below, loaded
+ * only when a pipeline names them (so `import 'sluice'` loads no detector or ML code), and kinds
+ * an application adds with {@link registerOperator}.
+ */
+const builtins: Record<string, () => Promise<OperatorFactory>> = {
+  anomaly: async () => (await import('../detect/pipeline.js')).anomalyOperatorFactory,
+  'linreg-score': async () => (await mlFactories()).get('linreg-score')!,
+  'linreg-sgd': async () => (await mlFactories()).get('linreg-sgd')!,
+};
 
-export function registerOperator(kind: string, factory: OperatorFactory): void {
-  registry.set(kind, factory);
+async function mlFactories(): Promise<Map<string, OperatorFactory>> {
+  const { registerMlOperators } = await import('../ml/pipeline-operators.js');
+  const m = new Map<string, OperatorFactory>();
+  registerMlOperators((kind, factory) => m.set(kind, factory));
+  return m;
 }
 
-export function createOperators(configs: readonly OperatorConfig[]): Operator[] {
-  return configs.map((c, i) => {
-    const factory = registry.get(c.kind);
+const registered = new Map<string, OperatorFactory>();
+
+/** Adds an operator kind of the application's own (or replaces a built-in one). */
+export function registerOperator(kind: string, factory: OperatorFactory): void {
+  registered.set(kind, factory);
+}
+
+/** Builds the operators a pipeline file names, in order, with errors naming the field. */
+export async function createOperators(configs: readonly OperatorConfig[]): Promise<Operator[]> {
+  const out: Operator[] = [];
+  for (const [i, c] of configs.entries()) {
+    const factory = registered.get(c.kind) ?? (await builtins[c.kind]?.());
     if (!factory) {
-      throw invalidOption(`operators[${i}].kind`, c.kind, `use one of: ${[...registry.keys()].join(', ') || '(none registered)'}`);
+      throw invalidOption(`operators[${i}].kind`, c.kind, `use one of: ${[...new Set([...Object.keys(builtins), ...registered.keys()])].join(', ')}`);
     }
-    return factory(c, i);
-  });
+    out.push(factory(c, i));
+  }
+  return out;
 }

@@ -7,7 +7,6 @@ import { StreamingQuery } from '../../src/engine/streaming-query.js';
 import { createMlSession } from '../../src/ml/session.js';
 import { VectorAssembler } from '../../src/ml/vector-assembler.js';
 import { LinearRegression } from '../../src/ml/linear-regression.js';
-import { registerBuiltinOperators } from '../../src/pipeline/builtin-operators.js';
 import { createOperators } from '../../src/pipeline/operators.js';
 import { loadPipelineFile } from '../../src/pipeline/validate.js';
 import { putAll, scanAll, waitFor } from '../helpers/aws.js';
@@ -53,10 +52,9 @@ describe('operators named in a pipeline file', () => {
         `deadLetter: { table: dead-${id} }`,
       ].join('\n'),
     );
-    registerBuiltinOperators();
     const config = loadPipelineFile(file);
     await ensureStream(env.clients.kinesis, stream, 1);
-    const query = new StreamingQuery({ config, clients: env.clients, operators: createOperators(config.operators) });
+    const query = new StreamingQuery({ config, clients: env.clients, operators: await createOperators(config.operators) });
     await query.start();
     const outliers = new Set([17, 60, 133]);
     try {

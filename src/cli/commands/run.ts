@@ -10,7 +10,6 @@ import { SluiceError } from '../../errors.js';
 import { emulatorExitMessage } from '../../local/stack.js';
 import { loadPipelineFile } from '../../pipeline/validate.js';
 import { createOperators } from '../../pipeline/operators.js';
-import { registerBuiltinOperators } from '../../pipeline/builtin-operators.js';
 import { connect, withConnectionFlags, type ConnectionFlags } from '../connection.js';
 import { DEFAULT_STOP_TIMEOUT, OutageClock, onStopSignals, stopWithin } from '../shutdown.js';
 
@@ -38,7 +37,6 @@ export function register(program: Command): void {
     .option('--stop-timeout <duration>', 'on Ctrl-C/SIGTERM, time allowed for the batch in hand and its checkpoint before exiting without it', DEFAULT_STOP_TIMEOUT)
     .option('--retry-window <duration>', 'stop with an error when AWS calls keep failing for this long (default: retry until stopped)')
     .action(async (file: string, opts: RunFlags) => {
-      registerBuiltinOperators();
       const config = loadPipelineFile(file);
       if (opts.startingPosition) config.source.startingPosition = opts.startingPosition;
       parseDuration(opts.stopTimeout, '--stop-timeout');
@@ -52,7 +50,7 @@ export function register(program: Command): void {
       const query = new StreamingQuery({
         config,
         clients: conn.clients,
-        operators: createOperators(config.operators),
+        operators: await createOperators(config.operators),
         ...(opts.workerId ? { workerId: opts.workerId } : {}),
         ...(input ? { source: input } : {}),
         ...(out ? { out } : {}),
