@@ -174,4 +174,18 @@ describe('StreamingQuery on a memory source (manual clock)', () => {
     const second = await run();
     expect(second.data_dump!.rows).toEqual([]);
   });
+
+  it('refuses a counter output that would not emit every record once (GROUP BY, LIMIT), naming the output and why', async () => {
+    for (const sql of ['SELECT type, count(*) AS n FROM events GROUP BY type', 'SELECT type, _shard, _seq FROM events LIMIT 5']) {
+      const parsed = parsePipelineConfig({
+        app: 'unit-engine-counter',
+        source: { stream: 'unit' },
+        format: { kind: 'json', columns: [{ name: 'type', type: 'string' }] },
+        outputs: [{ name: 'counts', sql, sink: { kind: 'dynamodb-counter', table: 'unit-counts', keyColumns: ['type'] } }],
+      });
+      const q = new StreamingQuery({ config: parsed, source: new MemorySource(['p0']), sinks: { counts: new CaptureSink('counts') }, checkpointStore: new MemoryCheckpointStore(), clock: 'manual' });
+      queries.push(q);
+      await expect(q.start()).rejects.toThrow(/outputs\.counts\.sql: .*dynamodb-counter sink counts each record once/);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import type { Operator } from '../core/operator.js';
 import type { Sink } from '../core/sink.js';
 import type { PartitionLag, Source } from '../core/source.js';
 import { resolveStartingPositions } from '../checkpoint/starting-position.js';
-import { SluiceError } from '../errors.js';
+import { SluiceError, invalidOption } from '../errors.js';
 import { KinesisStreamSource } from '../kinesis/stream-source.js';
 import { parseStartingPosition } from '../kinesis/position.js';
 import { kinesisSourceSettings } from '../kinesis/config.js';
@@ -163,6 +163,19 @@ export class StreamingQuery {
     }
     this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, { retainWindow: this.options.retainWindow ?? false });
+    // A counter adds each record once per key and shard, so its output must emit every record's
+    // row exactly once, without gaps: an incremental plan (a projection or filter of the view).
+    for (const o of this.config.outputs) {
+      if (o.sink.kind !== 'dynamodb-counter') continue;
+      const kind = this.executor.planOf(o.name)?.kind;
+      if (kind !== 'incremental') {
+        throw invalidOption(
+          `outputs.${o.name}.sql`,
+          o.sql,
+          `a dynamodb-counter sink counts each record once, so its SQL must return one row per record, every record: a projection or filter of the view (this query is planned as ${kind}: no GROUP BY, LIMIT, DISTINCT, join or window function); the sink does the counting`,
+        );
+      }
+    }
     const checkpointer = (this.checkpointer = new Checkpointer(
       this.checkpoints,
       this.source,
