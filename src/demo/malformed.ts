@@ -26,14 +26,4 @@ export function malformedRecord(kind: MalformedKind, n: number): Uint8Array {
   }
 }
 
-/** A small seeded generator (mulberry32) so `--seed` reproduces which records are malformed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../random.js';

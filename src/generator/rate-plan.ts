@@ -86,17 +86,7 @@ export function curvePoint(curve: PeriodicCurve, at: number): { mu: number; sigm
   return { mu: mu + (muNext - mu) * f, sigma: sigma + (sigmaNext - sigma) * f };
 }
 
-/** A small seeded generator (mulberry32), so periodic runs are reproducible with `seed`. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../random.js';
 
 /** A standard normal draw (polar Box-Muller, as KDG). */
 export function normal(random: () => number): number {

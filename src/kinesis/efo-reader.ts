@@ -13,6 +13,7 @@ import { compareSequence, skipsRecord, type ShardPosition } from './position.js'
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
 import type { ShardLag } from './shard-lag.js';
+import { drainBuffer } from './drain.js';
 
 export interface EfoShardReaderOptions {
   /** A client that speaks HTTP/2 on AWS (see `subscriptionClient`); HTTP/1.1 is enough locally. */
@@ -87,10 +88,8 @@ export class EfoShardReader {
   }
 
   drain(max = Number.POSITIVE_INFINITY): KinesisRecord[] {
-    let n = Math.min(max, this.buffer.length);
-    while (n > 0 && n < this.buffer.length && this.buffer[n]!.sequenceNumber === this.buffer[n - 1]!.sequenceNumber) n++;
-    const out = n === this.buffer.length ? this.buffer : this.buffer.splice(0, n);
-    if (out === this.buffer) this.buffer = [];
+    const { out, rest } = drainBuffer(this.buffer, max);
+    this.buffer = rest;
     if (this.buffer.length < this.o.maxBuffered) this.drained?.();
     return out;
   }

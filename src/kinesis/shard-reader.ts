@@ -7,6 +7,7 @@ import type { KinesisRecord } from './record.js';
 import { deaggregate } from './kpl.js';
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
 import type { ShardLag } from './shard-lag.js';
+import { drainBuffer } from './drain.js';
 
 export type { ShardLag } from './shard-lag.js';
 
@@ -63,14 +64,9 @@ export class ShardReader {
    * share one sequence number, which is checkpointed once all of them are processed).
    */
   drain(max = Number.POSITIVE_INFINITY): KinesisRecord[] {
-    let n = Math.min(max, this.buffer.length);
-    while (n > 0 && n < this.buffer.length && this.buffer[n]!.sequenceNumber === this.buffer[n - 1]!.sequenceNumber) n++;
-    if (n === this.buffer.length) {
-      const out = this.buffer;
-      this.buffer = [];
-      return out;
-    }
-    return this.buffer.splice(0, n);
+    const { out, rest } = drainBuffer(this.buffer, max);
+    this.buffer = rest;
+    return out;
   }
 
   get buffered(): number {
