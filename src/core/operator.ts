@@ -39,3 +39,18 @@ export interface Operator {
   onClose?(): void | Promise<void>;
 }
 
+
+/**
+ * Anything whose state goes into the snapshot with the checkpoint, restored before reading
+ * resumes: stateful operators, and the engine's event-time window state.
+ */
+export interface StateHolder {
+  readonly name: string;
+  onCheckpoint(): unknown | Promise<unknown>;
+  restore(state: unknown): void | Promise<void>;
+}
+
+/** The operators that keep state, as state holders. */
+export function statefulOperators(operators: readonly Operator[]): StateHolder[] {
+  return operators.filter((o): o is Operator & StateHolder => typeof o.onCheckpoint === 'function' && typeof o.restore === 'function');
+}

@@ -1,5 +1,5 @@
 import { SHARD_END, type CheckpointStore } from '../checkpoint/store.js';
-import type { Operator } from '../core/operator.js';
+import type { StateHolder } from '../core/operator.js';
 import type { Source, SourceRecord } from '../core/source.js';
 import { compareSequence } from '../kinesis/position.js';
 
@@ -7,9 +7,9 @@ import { compareSequence } from '../kinesis/position.js';
  * Tracks, per partition, the last position handed to the outputs, and commits those positions
  * once the outputs that saw them are durable.
  *
- * With stateful operators, positions are committed only together with the operators' state, as
- * one snapshot (every `stateInterval`, and on a clean stop): after a crash the state is exactly
- * as of the committed positions, and the records after them are replayed into it once. Between
+ * With state holders (stateful operators, event-time windows), positions are committed only with
+ * their state, as one snapshot (every `stateInterval`, and on a clean stop): after a crash the
+ * state is exactly as of the committed positions, and the records after them are replayed into it once. Between
  * snapshots the sinks keep writing; a replay rewrites the same items.
  */
 export class Checkpointer {
@@ -23,7 +23,7 @@ export class Checkpointer {
   constructor(
     private readonly store: CheckpointStore,
     private readonly source: Source,
-    private readonly operators: readonly Operator[],
+    private readonly holders: readonly StateHolder[],
     private readonly stateIntervalMs: number,
     loaded: ReadonlyMap<string, string> = new Map(),
   ) {
@@ -36,7 +36,7 @@ export class Checkpointer {
   }
 
   private get stateful(): boolean {
-    return this.operators.some((o) => o.onCheckpoint);
+    return this.holders.length > 0;
   }
 
   /** Notes a batch's records and the partitions it read to their end. */
@@ -66,7 +66,7 @@ export class Checkpointer {
     let lost: string[];
     if (stateful) {
       const state = new Map<string, unknown>();
-      for (const op of this.operators) if (op.onCheckpoint) state.set(op.name, await op.onCheckpoint());
+      for (const h of this.holders) state.set(h.name, await h.onCheckpoint());
       const positions = new Map([...this.committed, ...saved]);
       ({ lost } = await this.store.saveSnapshot(positions, state));
       this.lastSnapshot = batchTimeMs;

@@ -5,7 +5,7 @@ import { DynamoCheckpointStore } from '../checkpoint/dynamodb-store.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { LeaseCoordinator } from '../checkpoint/leases.js';
 import type { Field } from '../core/batch.js';
-import type { Operator } from '../core/operator.js';
+import { statefulOperators, type Operator } from '../core/operator.js';
 import type { Sink } from '../core/sink.js';
 import type { PartitionLag, Source } from '../core/source.js';
 import { resolveStartingPositions } from '../checkpoint/starting-position.js';
@@ -155,11 +155,11 @@ export class StreamingQuery {
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
-    const snapshot = this.operators.some((op) => op.restore) ? await this.checkpoints.loadSnapshot() : undefined;
-    for (const op of this.operators) {
-      if (!op.restore) continue;
-      const state = snapshot ? snapshot.state.get(op.name) : await this.checkpoints.loadState(op.name);
-      if (state !== undefined) await op.restore(state);
+    const holders = statefulOperators(this.operators);
+    const snapshot = holders.length > 0 ? await this.checkpoints.loadSnapshot() : undefined;
+    for (const h of holders) {
+      const state = snapshot ? snapshot.state.get(h.name) : await this.checkpoints.loadState(h.name);
+      if (state !== undefined) await h.restore(state);
     }
     this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, { retainWindow: this.options.retainWindow ?? false });
@@ -179,7 +179,7 @@ export class StreamingQuery {
     const checkpointer = (this.checkpointer = new Checkpointer(
       this.checkpoints,
       this.source,
-      this.operators,
+      holders,
       parseDuration(this.config.stateInterval, 'stateInterval'),
       new Map([...loaded].map(([k, c]) => [k, c.checkpoint])),
     ));
