@@ -9,13 +9,15 @@ interface Sample {
 
 /**
  * The live status line: records/s in, rows/s out, per-shard lag, rows written per table,
- * dead letters. A client of the engine's events only.
+ * dead letters, and for event-time windows the watermark and the late records. A client of the engine's events only.
  */
 export class StatusLine {
   private readonly samples: Sample[] = [];
   private records = 0;
   private written = 0;
   private deadLetters = 0;
+  private late = 0;
+  private watermark: number | undefined;
   private readonly perTable = new Map<string, number>();
   private lags: ShardLag[] = [];
   private backlog = 0;
@@ -28,6 +30,8 @@ export class StatusLine {
       ev.on('batch.end', (b) => {
         this.records += b.records;
         this.deadLetters += b.deadLetters;
+        this.late += b.late;
+        if (b.watermark !== undefined) this.watermark = b.watermark;
         this.backlog = b.backlog;
         this.catchingUp = b.catchingUp;
         const now = Date.now();
@@ -58,7 +62,9 @@ export class StatusLine {
     const lag = this.lags.map((l) => `${l.shardId.replace('shardId-', '#')} ${fmtMs(Math.max(l.arrivalLagMs, l.millisBehindLatest))}`).join(' ');
     const tables = [...this.perTable].map(([t, n]) => `${t} ${n}`).join(', ');
     const behind = this.catchingUp ? ` | catching up: ${this.backlog} records behind` : '';
-    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}${behind}`;
+    // Event-time pipelines: the watermark, and how many records came later than it allows.
+    const wm = this.watermark === undefined ? '' : ` | watermark ${Number.isFinite(this.watermark) ? new Date(this.watermark).toISOString().slice(11, 19) : '-'} | late ${this.late}`;
+    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}${wm}${behind}`;
   }
 
   close(): void {

@@ -14,6 +14,10 @@ export interface EngineEvents {
     /** Records that decoded into rows. */
     rows: number;
     deadLetters: number;
+    /** Records later than the watermark allows, sent to the dead letters (event-time windows). */
+    late: number;
+    /** The event-time watermark after this batch, epoch ms (-Infinity before any record); absent without event-time windows. */
+    watermark?: number;
     /** Whether the window fired (outputs ran) in this batch. */
     fired: boolean;
     /** Rows each output's query returned. */

@@ -7,6 +7,7 @@ import { SluiceError } from '../errors.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { Decoder } from './decode/decoder.js';
 import type { EngineEventBus } from './events.js';
+import type { EventTimeWindows } from './event-time/windows.js';
 import type { OutputExecutor } from './outputs/executor.js';
 
 /** Where dead letters go: the dead-letter table, or a test's list. */
@@ -27,6 +28,8 @@ export interface MicroBatchDeps {
   events: EngineEventBus;
   maxRecordsPerBatch: number;
   windowMs: number;
+  /** Event-time windows: late records leave here for the dead letters; the others get their window. */
+  eventTime?: EventTimeWindows;
   /** Partitions whose leases were lost while committing: another worker re-reads them. */
   onLost?: (partitions: string[]) => void;
 }
@@ -35,6 +38,8 @@ export interface BatchOutcome {
   records: number;
   rows: number;
   deadLetters: number;
+  /** Records later than the watermark allows (also among the dead letters). */
+  late: number;
   fired: boolean;
   outputs: Record<string, number>;
   written: Record<string, number>;
@@ -69,10 +74,18 @@ export class MicroBatch {
       batch = out instanceof ColumnBatch ? out : toColumns(op, batch.fields, out.rows);
       await op.onTick?.(batchTime);
     }
-    if (d.operators.length > 0) batch = batch.project(d.viewFields.map((f) => f.name));
+    let late = 0;
+    if (d.eventTime) {
+      const admitted = d.eventTime.admit(batch, batchTime.getTime());
+      batch = admitted.batch;
+      late = admitted.late;
+      letters.push(...admitted.letters);
+    }
+    if (d.operators.length > 0 || d.eventTime) batch = batch.project(d.viewFields.map((f) => f.name));
     d.checkpointer.taken(records, finished);
 
-    const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final);
+    const endOfInput = final && d.source.exhausted?.() === true && d.source.buffered() === 0;
+    const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final, { reading: d.source.readingPartitions(), endOfInput });
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
     // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
@@ -125,7 +138,7 @@ export class MicroBatch {
       s.records++;
       s.bytes += r.data.byteLength;
     }
-    return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, fired, outputs, written, backlog: d.source.buffered(), byShard };
+    return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, late, fired, outputs, written, backlog: d.source.buffered(), byShard };
   }
 }
 

@@ -25,7 +25,8 @@ import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
 import { MicroBatch, type DeadLetterWriter } from './micro-batch.js';
 import { OutputExecutor } from './outputs/executor.js';
-import { parseDuration, planWindow, type WindowPlan, type WindowSpec } from './window.js';
+import { parseDuration, planWindow, type EventTimeOptions, type WindowPlan, type WindowSpec } from './window.js';
+import { EventTimeWindows, WINDOW_FIELDS, checkEventTime } from './event-time/windows.js';
 import { queryWindowReadOnly, type WindowQueryLimits, type WindowQueryResult } from './window-query.js';
 
 export interface StreamingQueryOptions {
@@ -73,7 +74,7 @@ export class StreamingQuery {
   readonly events = new EngineEventBus();
   readonly workerId: string;
   /** Totals since start, for status lines and tests. */
-  readonly totals = { records: 0, rows: 0, deadLetters: 0, batches: 0, written: {} as Record<string, number> };
+  readonly totals = { records: 0, rows: 0, deadLetters: 0, late: 0, batches: 0, written: {} as Record<string, number> };
   private readonly config: PipelineConfig;
   private readonly operators: Operator[];
   private readonly batchIntervalMs: number;
@@ -84,6 +85,7 @@ export class StreamingQuery {
   private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
   private readonly sinks = new Map<string, Sink>();
   private readonly viewFields: Field[];
+  private readonly eventTime: EventTimeWindows | undefined;
   private sql: SqlEngine | undefined;
   private executor: OutputExecutor | undefined;
   private batch: MicroBatch | undefined;
@@ -124,6 +126,11 @@ export class StreamingQuery {
     this.viewFields = config.format.columns.map((c) => ({ name: c.name, type: c.type }));
     for (const c of this.operators.flatMap((op) => op.outputColumns ?? [])) if (!this.viewFields.some((f) => f.name === c.name)) this.viewFields.push({ name: c.name, type: c.type });
     this.viewFields.push(...METADATA_FIELDS);
+    if (this.plan.eventTime) {
+      checkEventTime(this.plan.eventTime, this.viewFields);
+      this.viewFields.push(...WINDOW_FIELDS);
+      this.eventTime = new EventTimeWindows(this.plan.eventTime);
+    }
   }
 
   private kinesisSource(clients: AwsClients): Source {
@@ -152,17 +159,21 @@ export class StreamingQuery {
       this.sinks.set(o.name, this.options.sinks?.[o.name] ?? (await createSink(o.sink, { clients: this.options.clients, name: o.name, ...(this.options.out ? { out: this.options.out } : {}) })));
     }
     await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
+    this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
+    this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, {
+      retainWindow: this.options.retainWindow ?? false,
+      ...(this.eventTime ? { eventTime: this.eventTime } : {}),
+    });
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
-    const holders = statefulOperators(this.operators);
+    const windowState = this.executor.stateHolder();
+    const holders = [...statefulOperators(this.operators), ...(windowState ? [windowState] : [])];
     const snapshot = holders.length > 0 ? await this.checkpoints.loadSnapshot() : undefined;
     for (const h of holders) {
       const state = snapshot ? snapshot.state.get(h.name) : await this.checkpoints.loadState(h.name);
       if (state !== undefined) await h.restore(state);
     }
-    this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
-    this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, { retainWindow: this.options.retainWindow ?? false });
     // A counter adds each record once per key and shard, so its output must emit every record's
     // row exactly once, without gaps: an incremental plan (a projection or filter of the view).
     for (const o of this.config.outputs) {
@@ -194,7 +205,8 @@ export class StreamingQuery {
       checkpointer,
       events: this.events,
       maxRecordsPerBatch: this.config.maxRecordsPerBatch,
-      windowMs: this.plan.lengthMs,
+      windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
+      ...(this.eventTime ? { eventTime: this.eventTime } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
@@ -290,6 +302,7 @@ export class StreamingQuery {
     this.totals.records += o.records;
     this.totals.rows += o.rows;
     this.totals.deadLetters += o.deadLetters;
+    this.totals.late += o.late;
     this.totals.batches++;
     for (const [name, n] of Object.entries(o.written)) this.totals.written[name] = (this.totals.written[name] ?? 0) + n;
     this.events.emit('batch.end', {
@@ -298,6 +311,8 @@ export class StreamingQuery {
       records: o.records,
       rows: o.rows,
       deadLetters: o.deadLetters,
+      late: o.late,
+      ...(this.eventTime ? { watermark: this.eventTime.watermarks.current } : {}),
       fired: o.fired,
       outputs: o.outputs,
       durationMs: performance.now() - started,
@@ -358,10 +373,18 @@ export class StreamingQuery {
 function windowSpec(config: PipelineConfig): WindowSpec {
   const w = config.window;
   if (w.kind === 'none') return w;
-  if (w.kind === 'tumbling') return { kind: 'tumbling', lengthMs: parseDuration(w.length, 'window.length') };
+  const e = w.eventTime;
+  const eventTime: EventTimeOptions | undefined = e && {
+    column: e.column,
+    delayMs: /^\s*0+(\.0*)?\s*(ms|s|m|h)?\s*$/.test(String(e.watermark)) ? 0 : parseDuration(e.watermark, 'window.eventTime.watermark'),
+    idleMs: parseDuration(e.idleTimeout, 'window.eventTime.idleTimeout'),
+    mode: e.outputMode,
+  };
+  if (w.kind === 'tumbling') return { kind: 'tumbling', lengthMs: parseDuration(w.length, 'window.length'), ...(eventTime ? { eventTime } : {}) };
   return {
     kind: 'sliding',
     lengthMs: parseDuration(w.length, 'window.length'),
     ...(w.slide !== undefined ? { slideMs: parseDuration(w.slide, 'window.slide') } : {}),
+    ...(eventTime ? { eventTime } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors.js';
+import type { EventTimeSpec } from './event-time/windows.js';
 
 /**
  * Processing-time windows, as Spark Streaming's `window(length, slide)`, measured in time, not in
@@ -13,8 +14,11 @@ import { invalidOption } from '../errors.js';
  */
 export type WindowSpec =
   | { kind: 'none' }
-  | { kind: 'sliding'; lengthMs: number; slideMs?: number }
-  | { kind: 'tumbling'; lengthMs: number };
+  | { kind: 'sliding'; lengthMs: number; slideMs?: number; eventTime?: EventTimeOptions }
+  | { kind: 'tumbling'; lengthMs: number; eventTime?: EventTimeOptions };
+
+/** Windows over a column of event time instead of processing time (see event-time/windows.ts). */
+export type EventTimeOptions = Pick<EventTimeSpec, 'column' | 'delayMs' | 'idleMs' | 'mode'>;
 
 export interface WindowPlan {
   /** False for `none`: outputs see the current batch only. */
@@ -24,22 +28,36 @@ export interface WindowPlan {
   /** Panes (slides) per window. */
   panes: number;
   batchIntervalMs: number;
+  /** Present for event-time windows: then panes are not used, windows follow the watermark. */
+  eventTime?: EventTimeSpec;
 }
 
 export function planWindow(spec: WindowSpec, batchIntervalMs: number): WindowPlan {
   if (spec.kind === 'none') return { windowed: false, slideMs: batchIntervalMs, lengthMs: batchIntervalMs, panes: 1, batchIntervalMs };
   const length = spec.lengthMs;
+  if (spec.kind === 'sliding' && spec.eventTime && spec.slideMs === undefined) {
+    throw invalidOption('window.slide', undefined, 'an event-time sliding window needs its slide, such as "10s" (a window starts every slide)');
+  }
   const slide = spec.kind === 'tumbling' ? length : (spec.slideMs ?? batchIntervalMs);
   const check = (field: string, v: number) => {
     if (!Number.isFinite(v) || v <= 0 || Math.round(v / batchIntervalMs) * batchIntervalMs !== v) {
       throw invalidOption(field, v, `use a positive multiple of the batch interval (${batchIntervalMs} ms)`);
     }
   };
-  check('window.length', length);
-  check('window.slide', slide);
+  if (spec.eventTime) {
+    // Event time: any positive length and slide, whole slides per window.
+    for (const [field, v] of [['window.length', length], ['window.slide', slide]] as const) {
+      if (!Number.isFinite(v) || v <= 0 || !Number.isInteger(v)) throw invalidOption(field, v, 'use a positive whole number of milliseconds, such as "1m" or "10s"');
+    }
+  } else {
+    check('window.length', length);
+    check('window.slide', slide);
+  }
   if (slide > length) throw invalidOption('window.slide', slide, `a slide longer than the window length (${length} ms) would skip records; use slide <= length`);
   if (length % slide !== 0) throw invalidOption('window.slide', slide, `the window length (${length} ms) must be a whole number of slides`);
-  return { windowed: true, slideMs: slide, lengthMs: length, panes: length / slide, batchIntervalMs };
+  const plan: WindowPlan = { windowed: true, slideMs: slide, lengthMs: length, panes: length / slide, batchIntervalMs };
+  if (spec.eventTime) plan.eventTime = { ...spec.eventTime, lengthMs: length, slideMs: slide };
+  return plan;
 }
 
 /** The pane a batch taken in at `batchTimeMs` belongs to. */

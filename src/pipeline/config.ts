@@ -19,10 +19,27 @@ export const formatSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('json'), columns: z.array(column).min(1), maxRecordBytes: z.number().int().positive().optional() }).strict(),
 ]);
 
+/**
+ * Event-time windows: each record falls in the windows of its own timestamp (`column`), and a
+ * window closes when the watermark (per shard: newest event time minus `watermark`) passes it.
+ */
+const eventTimeSchema = z
+  .object({
+    /** A timestamp column (or a number of epoch milliseconds), or `_arrival` (Kinesis' approximate arrival time). */
+    column: z.string().min(1),
+    /** How late (behind its shard's newest event) a record may arrive and still count: Spark's withWatermark delay. */
+    watermark: z.union([z.literal(0), duration]),
+    /** A shard with no records for this long stops holding the watermark back. */
+    idleTimeout: duration.default('1m'),
+    /** `append`: each window once, when the watermark passes its end; `update`: each batch, the groups it changed. */
+    outputMode: z.enum(['append', 'update']).default('append'),
+  })
+  .strict();
+
 export const windowSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
-  z.object({ kind: z.literal('sliding'), length: duration, slide: duration.optional() }).strict(),
-  z.object({ kind: z.literal('tumbling'), length: duration }).strict(),
+  z.object({ kind: z.literal('sliding'), length: duration, slide: duration.optional(), eventTime: eventTimeSchema.optional() }).strict(),
+  z.object({ kind: z.literal('tumbling'), length: duration, eventTime: eventTimeSchema.optional() }).strict(),
 ]);
 
 export { sinkSchema };

@@ -3,6 +3,10 @@ import { appendBatch, logicalSelect, physicalColumns, readColumns, readRowIndexe
 import type { SqlEngine } from '../../sql/engine.js';
 import { aggregateFunctions, deparseSql, describeSql, parseSql } from '../../sql/parse.js';
 import { quoteIdent, sqlTypeOf } from '../../sql/types.js';
+import type { StateHolder } from '../../core/operator.js';
+import { SluiceError, invalidOption } from '../../errors.js';
+import { EventTimeAggregate } from '../event-time/aggregate.js';
+import type { EventTimeWindows } from '../event-time/windows.js';
 import { closedPane, paneOf, type WindowPlan } from '../window.js';
 import { planOutput, type OutputPlan } from './plan.js';
 
@@ -20,12 +24,15 @@ export interface OutputResult {
 
 const BATCH_DATA = '__batch_data';
 const BATCH_VIEW = '__batch';
+/** The batch with one row per event-time window a record falls in (one per record for tumbling windows). */
+const BATCH_WINDOWS = '__batch_w';
 const WINDOW_EMPTY = '__window_empty';
 const candidateView = (i: number) => `__cand_${i}`;
 const candidateData = (i: number) => `${candidateView(i)}_data`;
 const aggregateView = (i: number) => `__agg_${i}`;
 const aggregateData = (i: number) => `${aggregateView(i)}_data`;
 const paneTable = (p: number) => `__pane_${p}`;
+const eventTimeTables = (i: number) => ({ state: `__et_${i}`, fresh: `__et_${i}_new`, view: aggregateView(i) });
 
 /**
  * Runs every output's SQL on each micro-batch, as planned by {@link planOutput}, and keeps in DuckDB
@@ -56,12 +63,24 @@ export class OutputExecutor {
     private readonly windowNeeds: readonly string[],
     private readonly keeps: ReadonlyMap<number, readonly string[]>,
     private readonly retain: boolean,
+    private readonly eventTime: EventTimeWindows | undefined,
   ) {}
 
-  static async create(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, specs: readonly OutputSpec[], opts: { retainWindow?: boolean } = {}): Promise<OutputExecutor> {
+  /** Event-time aggregate outputs by output index. */
+  private readonly eventAggregates = new Map<number, EventTimeAggregate>();
+
+  static async create(
+    sql: SqlEngine,
+    fields: readonly Field[],
+    window: WindowPlan,
+    view: string,
+    specs: readonly OutputSpec[],
+    opts: { retainWindow?: boolean; eventTime?: EventTimeWindows } = {},
+  ): Promise<OutputExecutor> {
     const all = new Set(fields.map((f) => f.name));
+    const eventTime = opts.eventTime ? { input: BATCH_WINDOWS } : undefined;
     // First every view over the full schema, to check and plan each query against it.
-    await defineTables(sql, fields, view, window.windowed, all, all);
+    await defineTables(sql, fields, view, window, all, all);
     for (const s of specs) await sql.validate(s.sql, `outputs.${s.name}.sql`);
     const aggregates = await sql.exclusive((c) => aggregateFunctions(c));
     const planned: { spec: OutputSpec; plan: OutputPlan }[] = [];
@@ -75,6 +94,7 @@ export class OutputExecutor {
         deparse: (tree) => sql.exclusive((c) => deparseSql(c, tree)),
         describe: (text) => sql.exclusive((c) => describeSql(c, text)),
         tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView },
+        ...(eventTime ? { eventTime } : {}),
         index,
       });
       planned.push({ spec, plan });
@@ -82,7 +102,8 @@ export class OutputExecutor {
     // A rewritten query that does not bind against the tables as they are (an ORDER BY naming an
     // output alias, say) runs as written over the whole window instead: slower, never wrong.
     for (;;) {
-      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false);
+      if (opts.eventTime) checkEventTimePlans(planned);
+      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false, opts.eventTime);
       const failed = await exec.unbound();
       if (failed.length === 0) return exec;
       for (const i of failed) {
@@ -103,11 +124,20 @@ export class OutputExecutor {
     }
   }
 
-  private static async build(sql: SqlEngine, fields: readonly Field[], window: WindowPlan, view: string, planned: { spec: OutputSpec; plan: OutputPlan }[], retain: boolean): Promise<OutputExecutor> {
+  private static async build(
+    sql: SqlEngine,
+    fields: readonly Field[],
+    window: WindowPlan,
+    view: string,
+    planned: { spec: OutputSpec; plan: OutputPlan }[],
+    retain: boolean,
+    eventTime: EventTimeWindows | undefined,
+  ): Promise<OutputExecutor> {
     const batchNeeds = new Set<string>();
     const windowNeeds = new Set<string>();
     // Retained for ad-hoc queries over the window (the dashboard): every column.
-    if (retain) for (const f of fields) (window.windowed ? windowNeeds : batchNeeds).add(f.name);
+    const panes = window.windowed && !eventTime;
+    if (retain) for (const f of fields) (panes ? windowNeeds : batchNeeds).add(f.name);
     const keeps = new Map<number, string[]>();
     planned.forEach(({ plan }, i) => {
       if (plan.kind === 'window') for (const c of plan.needs) (plan.scope === 'batch' ? batchNeeds : windowNeeds).add(c);
@@ -115,12 +145,18 @@ export class OutputExecutor {
       if (plan.kind === 'topk') keeps.set(i, ordered(fields, plan.keeps));
     });
     // A window query that names no column (SELECT count(*) ...) still needs the window's rows.
-    if (window.windowed && windowNeeds.size === 0 && planned.some(({ plan }) => plan.kind === 'window' && plan.scope === 'window')) windowNeeds.add('_arrival');
-    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps, retain);
-    await defineTables(sql, fields, view, window.windowed, batchNeeds, windowNeeds);
+    if (panes && windowNeeds.size === 0 && planned.some(({ plan }) => plan.kind === 'window' && plan.scope === 'window')) windowNeeds.add('_arrival');
+    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps, retain, eventTime);
+    await defineTables(sql, fields, view, window, batchNeeds, windowNeeds);
     for (const [i, k] of keeps) await exec.defineCandidates(i, k, undefined, true);
     for (const [i, o] of planned.entries()) {
       if (o.plan.kind !== 'aggregate') continue;
+      if (eventTime && window.eventTime && o.plan.windowGroup) {
+        const agg = new EventTimeAggregate(sql, o.spec.name, { ...o.plan, windowGroup: o.plan.windowGroup }, window.eventTime, eventTimeTables(i));
+        await agg.create();
+        exec.eventAggregates.set(i, agg);
+        continue;
+      }
       await sql.run(`CREATE OR REPLACE TABLE ${quoteIdent(aggregateData(i))} AS SELECT CAST(0 AS DOUBLE) AS "__pane", * FROM (${o.plan.partialSql}) LIMIT 0`);
       await sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(aggregateView(i))} AS ${o.plan.combineSql(quoteIdent(aggregateData(i)))}`);
     }
@@ -137,7 +173,8 @@ export class OutputExecutor {
         if (t === null) continue;
         try {
           await this.sql.validate(t, `outputs.${o.spec.name}.sql`);
-        } catch {
+        } catch (e) {
+          if (process.env.SLUICE_DEBUG_PLANS) console.error(`plan of ${o.spec.name} does not bind: ${t}: ${String(e)}`);
           failed.push(i);
           break;
         }
@@ -172,7 +209,13 @@ export class OutputExecutor {
    * batch (incremental outputs every batch; window outputs when the window fires) and whether the
    * window fired (or there is no window output to wait for).
    */
-  async process(batch: ColumnBatch, batchTimeMs: number, final: boolean): Promise<{ results: OutputResult[]; fired: boolean }> {
+  async process(
+    batch: ColumnBatch,
+    batchTimeMs: number,
+    final: boolean,
+    /** Event time: the partitions being read (for the watermark), and whether the input ended (every window closes). */
+    input: { reading?: readonly string[]; endOfInput?: boolean } = {},
+  ): Promise<{ results: OutputResult[]; fired: boolean }> {
     const results: OutputResult[] = [];
     const hasBatchScope = this.retain || this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
     if (this.batchNeeds.length > 0 || hasBatchScope) {
@@ -193,12 +236,29 @@ export class OutputExecutor {
         }
       } else if (plan.kind === 'aggregate') {
         if (batch.length === 0) continue;
+        const et = this.eventAggregates.get(i);
+        if (et) {
+          await et.add();
+          continue;
+        }
         const pane = paneOf(this.window, batchTimeMs);
         await this.sql.run(`INSERT INTO ${quoteIdent(aggregateData(i))} SELECT CAST(${pane} AS DOUBLE), * FROM (${plan.partialSql})`);
         if (this.candidatePanes[this.candidatePanes.length - 1] !== pane) this.candidatePanes.push(pane);
       } else if (plan.scope === 'batch') {
         results.push({ name: spec.name, batch: await readColumns(this.sql, plan.sql), emitsOnce: true });
       }
+    }
+    if (this.eventTime) {
+      // Event time: the watermark moves after the batch; closed windows are emitted once (append),
+      // or each batch's changed groups (update). The state is in the snapshot, so every batch may commit.
+      this.eventTime.advance(batchTimeMs, input.reading ?? [], input.endOfInput ?? false);
+      const closed = this.eventTime.hasClosed();
+      for (const [i, agg] of this.eventAggregates) {
+        const out = await agg.emit(this.eventTime.watermarks.current, closed, batch.length > 0);
+        if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false });
+      }
+      if (closed) this.eventTime.forgetClosed();
+      return { results, fired: true };
     }
     if (!this.hasWindowOutputs) return { results, fired: true };
 
@@ -292,6 +352,32 @@ export class OutputExecutor {
     }
   }
 
+  /**
+   * The event-time state for the snapshot: watermarks, open windows, and each aggregate output's
+   * partials per shard. Undefined without event-time windows.
+   */
+  stateHolder(): StateHolder | undefined {
+    const et = this.eventTime;
+    if (!et) return undefined;
+    const aggregates = this.eventAggregates;
+    return {
+      name: '__event_time',
+      async onCheckpoint() {
+        const outputs: Record<string, Record<string, string>> = {};
+        for (const agg of aggregates.values()) outputs[agg.name] = await agg.snapshot();
+        return { windows: et.toJSON(), outputs };
+      },
+      async restore(state: unknown) {
+        const s = state as { windows: Parameters<EventTimeWindows['restore']>[0]; outputs: Record<string, Record<string, string>> };
+        if (!s || typeof s !== 'object' || !s.windows || !s.outputs) {
+          throw new SluiceError('the snapshot\'s event-time state is not in the expected shape; it was written by another version or changed by hand', { domain: 'external', code: 'BadEventTimeState' });
+        }
+        et.restore(s.windows);
+        for (const agg of aggregates.values()) await agg.restore(s.outputs[agg.name] ?? {});
+      },
+    };
+  }
+
   /** Rows currently in the window (or in the current batch without a window), for status and tests. */
   async windowRows(): Promise<number> {
     const r = await this.sql.query(`SELECT count(*) AS n FROM ${quoteIdent(this.view)}`);
@@ -309,10 +395,21 @@ function viewColumns(fields: readonly Field[], present: ReadonlySet<string>): st
   return fields.map((f) => (present.has(f.name) ? logicalSelect(f.name, f.type) : `CAST(NULL AS ${sqlTypeOf(f.type)}) AS ${quoteIdent(f.name)}`)).join(', ');
 }
 
-async function defineTables(sql: SqlEngine, fields: readonly Field[], view: string, windowed: boolean, batchNeeds: ReadonlySet<string>, windowNeeds: ReadonlySet<string>): Promise<void> {
+async function defineTables(sql: SqlEngine, fields: readonly Field[], view: string, window: WindowPlan, batchNeeds: ReadonlySet<string>, windowNeeds: ReadonlySet<string>): Promise<void> {
   const stored = fields.filter((f) => batchNeeds.has(f.name));
+  // Event-time windows keep no panes: the view is the batch, aggregates keep their own state.
+  const windowed = window.windowed && !window.eventTime;
   await sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(stored)].filter(Boolean).join(', ')})`);
   await sql.run(`CREATE OR REPLACE VIEW ${BATCH_VIEW} AS SELECT "__row", ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
+  if (window.eventTime) {
+    const e = window.eventTime;
+    const n = e.lengthMs / e.slideMs;
+    await sql.run(
+      n === 1
+        ? `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM ${BATCH_VIEW}`
+        : `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * EXCLUDE ("__k") REPLACE (window_start - to_milliseconds("__k" * ${e.slideMs}) AS window_start, window_end - to_milliseconds("__k" * ${e.slideMs}) AS window_end) FROM ${BATCH_VIEW}, range(0, ${n}) AS "__r"("__k")`,
+    );
+  }
   if (view.toLowerCase() !== 'current_batch') {
     await sql.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
   }
@@ -323,6 +420,31 @@ async function defineTables(sql: SqlEngine, fields: readonly Field[], view: stri
   const kept = fields.filter((f) => windowNeeds.has(f.name));
   await sql.run(`CREATE OR REPLACE TABLE ${WINDOW_EMPTY} (${physicalColumns(kept) || '"__none" INTEGER'})`);
   await sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${viewColumns(fields, windowNeeds)} FROM ${WINDOW_EMPTY}`);
+}
+
+/**
+ * Event-time windows run projections and filters on each batch, GROUP BY aggregates (count, sum,
+ * min, max, avg) by window with their state in the snapshot, and queries over `current_batch`;
+ * a query that needs the rows of a whole window (top-k, DISTINCT, joins, window functions) would
+ * have to keep every row until the watermark passes, and is refused with the reason.
+ */
+function checkEventTimePlans(planned: readonly { spec: OutputSpec; plan: OutputPlan }[]): void {
+  for (const { spec, plan } of planned) {
+    if (plan.kind === 'incremental' || (plan.kind === 'window' && plan.scope === 'batch')) continue;
+    if (plan.kind === 'aggregate') {
+      if (plan.windowGroup) continue;
+      throw invalidOption(
+        `outputs.${spec.name}.sql`,
+        spec.sql,
+        'with event-time windows, a GROUP BY must include window_start (or window_end): the window each row falls in; add it to the GROUP BY, and to the SELECT list to see it',
+      );
+    }
+    throw invalidOption(
+      `outputs.${spec.name}.sql`,
+      spec.sql,
+      `event-time windows run projections, filters and GROUP BY window_start with count/sum/min/max/avg; this query is planned as ${plan.kind} (it needs every row of a window: ORDER BY ... LIMIT, DISTINCT, a join, a window function or another aggregate); rewrite it as one of those, or use a processing-time window`,
+    );
+  }
 }
 
 /** Presents a batch's fields under the output's column names, in the output's order. */

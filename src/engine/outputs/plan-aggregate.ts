@@ -14,6 +14,13 @@ export interface AggregatePlanParts {
   partialSql: string;
   /** Combines the partials of the live panes (up to a pane, or all): one row per group, `__g<i>` and `__c<k>`. */
   combineSql: (partials: string, upToPane?: number) => string;
+  /**
+   * Merges partial rows of the same group (and partition) into one, with the partial's columns in
+   * its order: what keeps a long-lived table of partials (event-time windows) compact.
+   */
+  mergeSql: (partials: string) => string;
+  /** How many group columns (`__g0` ...) the partials have. */
+  groups: number;
   /** The user's query over the combined rows. */
   finalNode: Node;
   /** Expressions the partial query evaluates (WHERE, GROUP BY, aggregate arguments): what the batch must hold. */
@@ -48,6 +55,8 @@ export async function planPaneAggregate(
   fromSql: string,
   /** Output names of the query (DuckDB's), so rewritten select items keep them. */
   names: readonly string[],
+  /** An expression the partials are also grouped by, as `__part` (event-time state is kept per shard); the combine ignores it. */
+  partitionBy?: string,
 ): Promise<AggregatePlanParts | undefined> {
   const groups = (node.group_expressions as Node[]) ?? [];
   const sets = (node.group_sets as number[][]) ?? [];
@@ -102,6 +111,7 @@ export async function planPaneAggregate(
 
   // Partials: avg needs a sum and a count; count(*) and count(x) become sums of counts.
   const partial: string[] = [];
+  const merge: string[] = [];
   const combine: string[] = [];
   for (const [k, a] of aggs.entries()) {
     const arg = a.arg ? await exprSql(a.arg) : '*';
@@ -110,17 +120,20 @@ export async function planPaneAggregate(
       case 'count_star':
       case 'count':
         partial.push(`count(${a.fn === 'count_star' ? '*' : arg}) AS ${p}`);
+        merge.push(`CAST(sum(${p}) AS BIGINT) AS ${p}`);
         combine.push(`coalesce(CAST(sum(${p}) AS BIGINT), 0) AS __c${k}`);
         break;
       case 'sum':
       case 'min':
       case 'max':
         partial.push(`${a.fn}(${arg}) AS ${p}`);
+        merge.push(`${a.fn}(${p}) AS ${p}`);
         combine.push(`${a.fn}(${p}) AS __c${k}`);
         break;
       case 'avg': {
         const c = `__a${partial.length + 1}`;
         partial.push(`sum(${arg}) AS ${p}`, `count(${arg}) AS ${c}`);
+        merge.push(`sum(${p}) AS ${p}`, `CAST(sum(${c}) AS BIGINT) AS ${c}`);
         combine.push(`sum(${p}) / nullif(sum(${c}), 0) AS __c${k}`);
         break;
       }
@@ -129,8 +142,12 @@ export async function planPaneAggregate(
   const groupSql = await Promise.all(groups.map(exprSql));
   const where = node.where_clause ? ` WHERE ${await exprSql(node.where_clause as Node)}` : '';
   const groupCols = groupSql.map((g, i) => `${g} AS __g${i}`);
-  const partialSql = `SELECT ${[...groupCols, ...partial].join(', ')} FROM ${fromSql}${where}${groups.length ? ` GROUP BY ${groupSql.join(', ')}` : ''}`;
+  const partitionCols = partitionBy ? [`${partitionBy} AS __part`] : [];
+  const groupBy = [...groupSql, ...(partitionBy ? [partitionBy] : [])];
+  const partialSql = `SELECT ${[...groupCols, ...partitionCols, ...partial].join(', ')} FROM ${fromSql}${where}${groupBy.length ? ` GROUP BY ${groupBy.join(', ')}` : ''}`;
   const gNames = groups.map((_, i) => `__g${i}`);
+  const keyNames = [...gNames, ...(partitionBy ? ['__part'] : [])];
+  const mergeSql = (partials: string) => `SELECT ${[...keyNames, ...merge].join(', ')} FROM ${partials}${keyNames.length ? ` GROUP BY ${keyNames.join(', ')}` : ''}`;
   const combineSql = (partials: string, upTo?: number) =>
     `SELECT ${[...gNames, ...combine].join(', ')} FROM ${partials}${upTo === undefined ? '' : ` WHERE "__pane" <= ${upTo}`}${gNames.length ? ` GROUP BY ${gNames.join(', ')}` : ''}`;
   const finalNode: Node = {
@@ -142,5 +159,5 @@ export async function planPaneAggregate(
     group_sets: [],
     modifiers,
   };
-  return { partialSql, combineSql, finalNode, inputs: [...groups, ...aggs.flatMap((a) => (a.arg ? [a.arg] : [])), ...(node.where_clause ? [node.where_clause as Node] : [])] };
+  return { partialSql, combineSql, mergeSql, groups: groups.length, finalNode, inputs: [...groups, ...aggs.flatMap((a) => (a.arg ? [a.arg] : [])), ...(node.where_clause ? [node.where_clause as Node] : [])] };
 }

@@ -49,6 +49,15 @@ export type OutputPlan =
       partialSql: string;
       /** Combines partials of the live panes, per group. */
       combineSql: (partials: string, upToPane?: number) => string;
+      /** Merges partial rows of one group (and shard) into one. */
+      mergeSql: (partials: string) => string;
+      /** How many group columns (`__g0` ...) the partials have. */
+      groups: number;
+      /**
+       * Event-time windows: which group expression (`__g<index>`) is the window the row belongs
+       * to (`window_start` or `window_end`), so the executor knows when a group's window closes.
+       */
+      windowGroup?: { index: number; column: 'window_start' | 'window_end' };
       /** The user's query over the combined rows. */
       finalSql: string;
       needs: Set<string>;
@@ -79,6 +88,11 @@ export interface PlanContext {
   describe(sql: string): Promise<string[]>;
   /** Names the tables the plan's SQL reads. */
   tables: { batch: string; candidates: (i: number) => string; aggregates: (i: number) => string };
+  /**
+   * Event-time windows: aggregates read `input` (the batch with one row per window a record falls
+   * in) and keep their partials per shard (`_shard`).
+   */
+  eventTime?: { input: string };
   index: number;
 }
 
@@ -111,10 +125,25 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
     if (scope === 'batch') return fallback(scope);
     const exprSql = async (expr: Node) => (await ctx.deparse(wrap(parsed, { ...node, select_list: [expr], where_clause: null, group_expressions: [], group_sets: [], having: null, modifiers: [], from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 } }))).replace(/^SELECT /, '');
     const names = await ctx.describe(sql);
-    const parts = await planPaneAggregate(node, ctx.aggregates, exprSql, `${ctx.tables.batch} AS ${quote(alias)}`, names).catch(() => undefined);
+    const input = ctx.eventTime?.input ?? ctx.tables.batch;
+    const parts = await planPaneAggregate(node, ctx.aggregates, exprSql, `${input} AS ${quote(alias)}`, names, ctx.eventTime ? quote('_shard') : undefined).catch(() => undefined);
     if (!parts) return fallback(scope);
     const finalNode = { ...parts.finalNode, from_table: { ...from, table_name: ctx.tables.aggregates(ctx.index), alias } };
-    return { kind: 'aggregate', scope: 'window', partialSql: parts.partialSql, combineSql: parts.combineSql, finalSql: await ctx.deparse(wrap(parsed, finalNode)), needs: fieldsIn(parts.inputs) };
+    const needs = fieldsIn(parts.inputs);
+    if (ctx.eventTime) needs.add('_shard');
+    const windowIndex = ((node.group_expressions as Node[]) ?? []).findIndex((g) => g.class === 'COLUMN_REF' && ['window_start', 'window_end'].includes(String((g.column_names as string[]).at(-1)).toLowerCase()));
+    const windowGroup = windowIndex >= 0 ? { index: windowIndex, column: String(((node.group_expressions as Node[])[windowIndex]!.column_names as string[]).at(-1)).toLowerCase() as 'window_start' | 'window_end' } : undefined;
+    return {
+      kind: 'aggregate',
+      scope: 'window',
+      partialSql: parts.partialSql,
+      combineSql: parts.combineSql,
+      mergeSql: parts.mergeSql,
+      groups: parts.groups,
+      ...(windowGroup ? { windowGroup } : {}),
+      finalSql: await ctx.deparse(wrap(parsed, finalNode)),
+      needs,
+    };
   }
   const modifiers = (node.modifiers as Node[]) ?? [];
   const order = modifiers.filter((m) => m.type === 'ORDER_MODIFIER');

@@ -1,0 +1,136 @@
+import type { ColumnBatch } from '../../core/batch.js';
+
+/**
+ * Watermarks per shard, combined as Flink combines its sources' (and as Spark's `withWatermark`
+ * bounds lateness):
+ *
+ * - a shard's watermark is the largest event time read from it so far minus the delay;
+ * - the pipeline's watermark is the minimum over the shards this worker reads that are not idle;
+ *   a shard from which nothing came for the idle timeout (of processing time) stops holding it
+ *   back, and a shard read but not yet heard from holds it back until then. When every shard is
+ *   idle, the largest shard watermark is used, so the last windows still close;
+ * - it never moves backwards.
+ *
+ * A record is late when its event time is before its own shard's watermark as it stood just
+ * before the record, or before the pipeline's watermark at the start of its batch (the second
+ * only bites when a shard comes back from idle behind the others). The first test depends only
+ * on the order of records within the shard, which a replay after a crash repeats exactly, so
+ * which records are late does not depend on how batches were cut.
+ */
+export class Watermarks {
+  private readonly shards = new Map<string, { max: number; lastSeen: number }>();
+  private watermark = -Infinity;
+
+  constructor(
+    readonly delayMs: number,
+    readonly idleMs: number,
+  ) {}
+
+  /** The pipeline's watermark in epoch ms (-Infinity before any record). */
+  get current(): number {
+    return this.watermark;
+  }
+
+  /** A shard's watermark, or -Infinity when nothing was read from it. */
+  shardWatermark(shard: string): number {
+    const s = this.shards.get(shard);
+    return s ? s.max - this.delayMs : -Infinity;
+  }
+
+  /**
+   * Sorts a batch's rows into on-time (kept, in order) and late ones, and moves each shard's
+   * maximum over the kept ones. `times` holds each presented row's event time (NaN: none).
+   */
+  admit(batch: ColumnBatch, times: Float64Array, nowMs: number): { kept: Int32Array; late: LateRow[]; missing: Int32Array } {
+    const shardCol = batch.fieldIndex('_shard');
+    const shardValues = shardCol >= 0 ? (batch.columns[shardCol]!.values as (string | null)[]) : undefined;
+    const kept = new Int32Array(batch.length);
+    const missing: number[] = [];
+    const late: LateRow[] = [];
+    let n = 0;
+    const start = this.watermark;
+    let lastShard: string | undefined;
+    let state: { max: number; lastSeen: number } | undefined;
+    for (let k = 0; k < batch.length; k++) {
+      const t = times[k]!;
+      if (Number.isNaN(t)) {
+        missing.push(k);
+        continue;
+      }
+      const shard = (shardValues ? shardValues[batch.physical(k)] : undefined) ?? '';
+      if (shard !== lastShard || !state) {
+        lastShard = shard;
+        state = this.shards.get(shard);
+        if (!state) this.shards.set(shard, (state = { max: -Infinity, lastSeen: nowMs }));
+      }
+      const bound = Math.max(start, state.max - this.delayMs);
+      if (t < bound) {
+        late.push({ row: k, eventTime: t, watermark: bound, shard });
+        continue;
+      }
+      if (t > state.max) state.max = t;
+      state.lastSeen = nowMs;
+      kept[n++] = k;
+    }
+    return { kept: kept.subarray(0, n), late, missing: Int32Array.from(missing) };
+  }
+
+  /**
+   * Recomputes the pipeline's watermark after a batch at `nowMs`, over the shards being read
+   * (`reading`): those not idle, or all of them when every one is idle.
+   */
+  advance(nowMs: number, reading: readonly string[]): number {
+    let active = Infinity;
+    let any = -Infinity;
+    let anyActive = false;
+    for (const shard of reading) {
+      let s = this.shards.get(shard);
+      // A shard read but not heard from: it holds the watermark back until it has been idle.
+      if (!s) this.shards.set(shard, (s = { max: -Infinity, lastSeen: nowMs }));
+      else if (Number.isNaN(s.lastSeen)) s.lastSeen = nowMs;
+      const w = s.max - this.delayMs;
+      if (nowMs - s.lastSeen < this.idleMs) {
+        anyActive = true;
+        if (w < active) active = w;
+      }
+      if (w > any) any = w;
+    }
+    const next = anyActive ? active : any;
+    if (next > this.watermark) this.watermark = next;
+    return this.watermark;
+  }
+
+  /** Ends the input (a file read to its end): every window closes. */
+  finish(): number {
+    this.watermark = Infinity;
+    return this.watermark;
+  }
+
+  toJSON(): WatermarkState {
+    const shards: Record<string, number> = {};
+    for (const [id, s] of this.shards) if (Number.isFinite(s.max)) shards[id] = s.max;
+    return { watermark: Number.isFinite(this.watermark) ? this.watermark : null, shards };
+  }
+
+  /** Restores a saved state; restored shards count as just heard from (they hold back until idle). */
+  restore(state: WatermarkState): void {
+    this.shards.clear();
+    for (const [id, max] of Object.entries(state.shards)) this.shards.set(id, { max, lastSeen: Number.NaN });
+    this.watermark = state.watermark ?? -Infinity;
+  }
+}
+
+export interface LateRow {
+  /** Presented row index in the batch. */
+  row: number;
+  eventTime: number;
+  /** The watermark it was compared with. */
+  watermark: number;
+  shard: string;
+}
+
+export interface WatermarkState {
+  watermark: number | null;
+  /** Largest event time read per shard. */
+  shards: Record<string, number>;
+}

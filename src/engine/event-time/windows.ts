@@ -1,0 +1,151 @@
+import { ColumnBatch, type Field } from '../../core/batch.js';
+import { rowDeadLetter, type DeadLetter } from '../../core/dead-letter.js';
+import { invalidOption } from '../../errors.js';
+import { Watermarks, type WatermarkState } from './watermark.js';
+
+/**
+ * Event-time windows (Spark's `window(col, length, slide)` with `withWatermark(col, delay)`): a
+ * record belongs to the windows its own timestamp falls in, not to the batch that read it. Each
+ * row gets `window_start` and `window_end` (its newest window: for tumbling windows, its only
+ * one); aggregates over a sliding window see one row per window the record falls in.
+ */
+export interface EventTimeSpec {
+  /** The view field holding each record's event time (timestamp, or epoch ms in a number), or `_arrival`. */
+  column: string;
+  /** How far behind its shard's newest event a record may be and still count. */
+  delayMs: number;
+  /** A shard with no records for this long stops holding the watermark back. */
+  idleMs: number;
+  /** `append`: a window is emitted once, when the watermark passes its end. `update`: each batch emits the groups it changed. */
+  mode: 'append' | 'update';
+  lengthMs: number;
+  slideMs: number;
+}
+
+export const WINDOW_FIELDS: readonly Field[] = [
+  { name: 'window_start', type: 'timestamp' },
+  { name: 'window_end', type: 'timestamp' },
+];
+
+const EVENT_TIME_TYPES = new Set(['timestamp', 'long', 'int', 'double']);
+
+/** Checks the spec against the view's fields: the column exists and holds times, the window columns are free. */
+export function checkEventTime(spec: EventTimeSpec, fields: readonly Field[]): void {
+  const f = fields.find((x) => x.name === spec.column);
+  if (!f) {
+    throw invalidOption('window.eventTime.column', spec.column, `name a column of the view (${fields.map((x) => x.name).join(', ')}), or _arrival for the records' arrival time`);
+  }
+  if (!EVENT_TIME_TYPES.has(f.type)) {
+    throw invalidOption('window.eventTime.column', spec.column, `column ${spec.column} is a ${f.type}; declare it as a timestamp (or a number of epoch milliseconds)`);
+  }
+  for (const w of WINDOW_FIELDS) {
+    if (fields.some((x) => x.name === w.name)) {
+      throw invalidOption('format.columns', w.name, `${w.name} names each row's event-time window; rename the input column`);
+    }
+  }
+}
+
+export interface AdmitResult {
+  /** On-time rows with `window_start` and `window_end`. */
+  batch: ColumnBatch;
+  letters: DeadLetter[];
+  late: number;
+}
+
+/** The event-time state of a pipeline: watermarks, and the windows still open. */
+export class EventTimeWindows {
+  readonly watermarks: Watermarks;
+  /** Ends (epoch ms) of windows that hold rows and have not closed. */
+  private readonly open = new Set<number>();
+
+  constructor(readonly spec: EventTimeSpec) {
+    this.watermarks = new Watermarks(spec.delayMs, spec.idleMs);
+  }
+
+  get panes(): number {
+    return this.spec.lengthMs / this.spec.slideMs;
+  }
+
+  /**
+   * Sends late rows (and rows without an event time) to dead letters and gives the others their
+   * window: what every output sees.
+   */
+  admit(batch: ColumnBatch, nowMs: number): AdmitResult {
+    const s = this.spec;
+    const col = batch.fieldIndex(s.column);
+    const times = new Float64Array(batch.length);
+    const column = batch.columns[col]!;
+    const values = column.values as Float64Array | Int32Array;
+    for (let k = 0; k < batch.length; k++) {
+      const p = batch.physical(k);
+      times[k] = column.valid && column.valid[p] === 0 ? Number.NaN : values[p]!;
+    }
+    const { kept, late, missing } = this.watermarks.admit(batch, times, nowMs);
+    const letters: DeadLetter[] = [];
+    for (const l of late) {
+      const reason =
+        `late: event time ${iso(l.eventTime)} in ${s.column} is before the watermark ${iso(l.watermark)} ` +
+        `(newest event time read from shard ${l.shard} minus the delay of ${s.delayMs} ms); its window has closed or will not wait for it; ` +
+        'fix: raise window.eventTime.watermark to accept records this late';
+      letters.push(rowDeadLetter(batch.row(l.row), 'watermark', reason));
+    }
+    for (const k of missing) {
+      letters.push(
+        rowDeadLetter(batch.row(k), 'watermark', `field ${s.column} (the event time) is null or not a time: ${JSON.stringify(batch.row(k)[s.column] ?? null)}; fix: send it in every record, or use eventTime.column: _arrival`),
+      );
+    }
+    const on = kept.length === batch.length ? batch : batch.select(kept);
+    const starts = new Float64Array(on.size);
+    const ends = new Float64Array(on.size);
+    for (let k = 0; k < on.length; k++) {
+      const t = times[kept.length === batch.length ? k : kept[k]!]!;
+      const p = on.physical(k);
+      const start = Math.floor(t / s.slideMs) * s.slideMs;
+      starts[p] = start;
+      ends[p] = start + s.lengthMs;
+      // Every window the record falls in is open now (for sliding windows, the earlier ones too).
+      for (let j = 0; j < this.panes; j++) this.open.add(start + s.lengthMs - j * s.slideMs);
+    }
+    const out = on.withColumns([
+      { field: WINDOW_FIELDS[0]!, column: { values: starts } },
+      { field: WINDOW_FIELDS[1]!, column: { values: ends } },
+    ]);
+    return { batch: out, letters, late: late.length };
+  }
+
+  /** Moves the watermark after a batch; `endOfInput` closes every window. */
+  advance(nowMs: number, reading: readonly string[], endOfInput: boolean): number {
+    return endOfInput ? this.watermarks.finish() : this.watermarks.advance(nowMs, reading);
+  }
+
+  /** Whether some open window ends at or before the watermark. */
+  hasClosed(): boolean {
+    const w = this.watermarks.current;
+    for (const end of this.open) if (end <= w) return true;
+    return false;
+  }
+
+  /** Forgets the windows the watermark has passed (their rows were emitted and dropped). */
+  forgetClosed(): void {
+    const w = this.watermarks.current;
+    for (const end of this.open) if (end <= w) this.open.delete(end);
+  }
+
+  get openWindows(): number {
+    return this.open.size;
+  }
+
+  toJSON(): { watermarks: WatermarkState; open: number[] } {
+    return { watermarks: this.watermarks.toJSON(), open: [...this.open].sort((a, b) => a - b) };
+  }
+
+  restore(state: { watermarks: WatermarkState; open: number[] }): void {
+    this.watermarks.restore(state.watermarks);
+    this.open.clear();
+    for (const e of state.open) this.open.add(e);
+  }
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
