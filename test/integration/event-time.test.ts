@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensureStream } from '../../src/aws/admin.js';
+import type { PipelineConfigInput } from '../../src/pipeline/config.js';
+import { seededRandom } from '../../src/random.js';
+import { countItems, putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
+import { uniqueName } from '../helpers/names.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const env = useLocalStack();
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const DELAY_MS = 20_000;
+const N = 1500;
+
+/** Seed 004 on event time: counts per minute of each event's own timestamp, with a watermark. */
+function pipeline(stream: string, id: string): PipelineConfigInput {
+  return {
+    app: `et-${id}`,
+    source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 50 },
+    format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'id', type: 'string' }] },
+    batchInterval: 100,
+    maxRecordsPerBatch: 40,
+    stateInterval: 600,
+    // No shard goes idle during the test: which records are late depends only on each shard's order.
+    window: { kind: 'tumbling', length: '1m', eventTime: { column: 'timestamp', watermark: DELAY_MS, idleTimeout: '1h' } },
+    outputs: [
+      {
+        name: 'counts',
+        sql: "SELECT strftime(window_start, '%H:%M') AS minute, type, _shard, _seq FROM events",
+        sink: { kind: 'dynamodb-counter', table: `counts-${id}`, keyColumns: ['minute', 'type'] },
+      },
+      {
+        name: 'closed',
+        sql: "SELECT strftime(window_start, '%H:%M') AS minute, type, count(*) AS n FROM events GROUP BY window_start, type",
+        sink: { kind: 'dynamodb', table: `closed-${id}`, keyColumns: ['minute', 'type'] },
+      },
+    ],
+    deadLetter: { table: `dead-${id}` },
+    lease: { failover: '2s' },
+  };
+}
+
+/** Events whose times drift forward with jitter; about one in eight is 25-60 s behind: later than the 20 s delay allows. */
+function events(n: number): Buffer[] {
+  const rnd = seededRandom(11);
+  let clock = Date.parse('2015-06-05T12:00:00Z');
+  return Array.from({ length: n }, (_, i) => {
+    clock += Math.floor(rnd() * 400);
+    const behind = rnd() < 0.125 ? 25_000 + Math.floor(rnd() * 35_000) : Math.floor(rnd() * 15_000);
+    const type = ['Green', 'Red', 'Yellow'][Math.floor(rnd() * 3)]!;
+    return Buffer.from(JSON.stringify({ timestamp: new Date(clock - behind).toISOString(), type, id: `e${i}` }));
+  });
+}
+
+/**
+ * The reference, computed from what Kinesis acknowledged (shard and sequence number of each
+ * record), independently of the engine: in each shard's order, a record is late when it is older
+ * than the newest earlier record of its shard minus the delay. Counts per minute and type of the
+ * on-time records; the windows that close are those ending at or before the smallest shard
+ * watermark.
+ */
+function reference(sent: readonly Sent[]) {
+  const byShard = new Map<string, Sent[]>();
+  for (const s of sent) byShard.set(s.shardId, [...(byShard.get(s.shardId) ?? []), s]);
+  const counts = new Map<string, number>();
+  let late = 0;
+  let watermark = Infinity;
+  for (const records of byShard.values()) {
+    records.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+    let newest = -Infinity;
+    for (const r of records) {
+      const e = JSON.parse(Buffer.from(r.data).toString()) as { timestamp: string; type: string };
+      const t = Date.parse(e.timestamp);
+      if (t < newest - DELAY_MS) {
+        late++;
+        continue;
+      }
+      newest = Math.max(newest, t);
+      const key = `${new Date(Math.floor(t / 60_000) * 60_000).toISOString().slice(11, 16)}#${e.type}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    watermark = Math.min(watermark, newest - DELAY_MS);
+  }
+  const closed = new Map([...counts].filter(([k]) => Date.parse(`2015-06-05T${k.slice(0, 5)}:00Z`) + 60_000 <= watermark));
+  return { counts, late, closed };
+}
+
+function start(file: string): { child: ChildProcess; exited: Promise<[number | null, NodeJS.Signals | null]>; out: () => string } {
+  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', 'w1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>, out: () => out };
+}
+
+describe('event-time windows on the embedded stack (seed 004 with a watermark)', () => {
+  it('counts per minute of event time equal an independent reference after SIGKILLs at random points; late records are dead letters', async () => {
+    const id = uniqueName('et');
+    const stream = `ks-${id}`;
+    await ensureStream(env.clients.kinesis, stream, 2);
+    const sent = await putAll(env.clients.kinesis, stream, events(N));
+    const ref = reference(sent);
+    expect(ref.late).toBeGreaterThan(50); // the input has late records
+    expect(ref.closed.size).toBeGreaterThan(10);
+    const onTime = N - ref.late;
+
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-et-'));
+    const file = join(dir, 'pipeline.json');
+    writeFileSync(file, JSON.stringify(pipeline(stream, id)));
+    const counted = async () => {
+      const items = await scanAll(env.clients.dynamodb, `counts-${id}`).catch(() => []);
+      return items.reduce((s, i) => s + Number(i.count), 0);
+    };
+
+    // SIGKILL at random points while the stream is being read: each run first makes progress
+    // (so snapshots with open windows exist), then dies at a random moment.
+    const rnd = seededRandom(5);
+    let kills = 0;
+    for (let k = 0; k < 5; k++) {
+      const run = start(file);
+      const before = await counted();
+      await waitFor(async () => (await counted()) >= Math.min(onTime, before + 150), 60_000, `progress; the worker said: ${run.out()}`);
+      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 700)));
+      if ((await counted()) >= onTime) {
+        run.child.kill('SIGTERM');
+        await run.exited;
+        break;
+      }
+      run.child.kill('SIGKILL');
+      const [, signal] = await run.exited;
+      expect(signal, run.out()).toBe('SIGKILL');
+      kills++;
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+
+    const last = start(file);
+    // Every record accounted for (counted or a dead letter) and every closed window written; on a
+    // timeout the comparisons below show what differs.
+    await waitFor(
+      async () =>
+        (await counted()) + (await countItems(env.clients.dynamodb, `dead-${id}`).catch(() => 0)) >= N &&
+        (await countItems(env.clients.dynamodb, `closed-${id}`).catch(() => 0)) >= ref.closed.size,
+      60_000,
+      'every record counted or dead-lettered',
+    ).catch(() => undefined);
+    await waitFor(() => last.out().includes('running '), 30_000, `the last worker started; it said: ${last.out()}`);
+    await new Promise((r) => setTimeout(r, 500));
+    last.child.kill('SIGTERM');
+    const [code] = await last.exited;
+    expect(code, last.out()).toBe(0);
+
+    const counts = new Map((await scanAll(env.clients.dynamodb, `counts-${id}`)).map((i) => [String(i.bucket_key), Number(i.count)]));
+    expect(counts).toEqual(ref.counts);
+    const closed = new Map((await scanAll(env.clients.dynamodb, `closed-${id}`)).map((i) => [`${String(i.minute)}#${String(i.type)}`, Number(i.n)]));
+    expect(closed).toEqual(ref.closed);
+    const dead = await scanAll(env.clients.dynamodb, `dead-${id}`);
+    expect(dead.length).toBe(ref.late);
+    expect(dead.every((d) => String(d.reason).startsWith('late:'))).toBe(true);
+  }, 300_000);
+});
