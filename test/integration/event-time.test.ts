@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureStream } from '../../src/aws/admin.js';
-import type { PipelineConfigInput } from '../../src/pipeline/config.js';
+import type { PipelineConfig } from '../../src/pipeline/config.js';
+import { loadPipelineFile } from '../../src/pipeline/validate.js';
+import { parseDuration } from '../../src/engine/window.js';
 import { seededRandom } from '../../src/random.js';
 import { countItems, putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
@@ -13,31 +15,29 @@ import { useLocalStack } from '../helpers/stack.js';
 
 const env = useLocalStack();
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
-const DELAY_MS = 20_000;
 const N = 1500;
+const example = loadPipelineFile(join(import.meta.dirname, '..', '..', 'examples', 'snowplow-counts.yaml'));
+if (example.window.kind !== 'tumbling' || !example.window.eventTime) throw new Error('examples/snowplow-counts.yaml no longer has an event-time window');
+const DELAY_MS = parseDuration(example.window.eventTime.watermark, 'watermark');
 
-/** Seed 004 on event time: counts per minute of each event's own timestamp, with a watermark. */
-function pipeline(stream: string, id: string): PipelineConfigInput {
+/**
+ * Seed 004 on event time: examples/snowplow-counts.yaml itself, with unique names, small batches
+ * and frequent snapshots (so kills land between them), and its console output written to a
+ * table so the test can read what each window emitted.
+ */
+function pipeline(stream: string, id: string): PipelineConfig {
+  const [counts, closed] = example.outputs;
+  if (counts?.sink.kind !== 'dynamodb-counter' || !closed) throw new Error('examples/snowplow-counts.yaml changed its outputs');
   return {
+    ...example,
     app: `et-${id}`,
-    source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 50 },
-    format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'id', type: 'string' }] },
+    source: { ...example.source, stream, createShards: undefined, pollInterval: 50, recordsPerPoll: 50 },
     batchInterval: 100,
     maxRecordsPerBatch: 40,
     stateInterval: 600,
-    // No shard goes idle during the test: which records are late depends only on each shard's order.
-    window: { kind: 'tumbling', length: '1m', eventTime: { column: 'timestamp', watermark: DELAY_MS, idleTimeout: '1h' } },
     outputs: [
-      {
-        name: 'counts',
-        sql: "SELECT strftime(window_start, '%H:%M') AS minute, type, _shard, _seq FROM events",
-        sink: { kind: 'dynamodb-counter', table: `counts-${id}`, keyColumns: ['minute', 'type'] },
-      },
-      {
-        name: 'closed',
-        sql: "SELECT strftime(window_start, '%H:%M') AS minute, type, count(*) AS n FROM events GROUP BY window_start, type",
-        sink: { kind: 'dynamodb', table: `closed-${id}`, keyColumns: ['minute', 'type'] },
-      },
+      { ...counts, sink: { ...counts.sink, table: `counts-${id}` } },
+      { ...closed, sink: { kind: 'dynamodb', table: `closed-${id}`, keyColumns: ['window_start', 'type'], keyAttribute: 'record_id', dedupe: true, dedupeRetentionMs: 600_000, concurrency: 8, createTable: true } },
     ],
     deadLetter: { table: `dead-${id}` },
     lease: { failover: '2s' },
@@ -80,12 +80,12 @@ function reference(sent: readonly Sent[]) {
         continue;
       }
       newest = Math.max(newest, t);
-      const key = `${new Date(Math.floor(t / 60_000) * 60_000).toISOString().slice(11, 16)}#${e.type}`;
+      const key = `${new Date(Math.floor(t / 60_000) * 60_000).toISOString().slice(0, 16)}#${e.type}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     watermark = Math.min(watermark, newest - DELAY_MS);
   }
-  const closed = new Map([...counts].filter(([k]) => Date.parse(`2015-06-05T${k.slice(0, 5)}:00Z`) + 60_000 <= watermark));
+  const closed = new Map([...counts].filter(([k]) => Date.parse(`${k.slice(0, 16)}:00Z`) + 60_000 <= watermark));
   return { counts, late, closed };
 }
 
@@ -99,7 +99,7 @@ function start(file: string): { child: ChildProcess; exited: Promise<[number | n
   return { child, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>, out: () => out };
 }
 
-describe('event-time windows on the embedded stack (seed 004 with a watermark)', () => {
+describe('event-time windows on the embedded stack (examples/snowplow-counts.yaml: seed 004 with a watermark)', () => {
   it('counts per minute of event time equal an independent reference after SIGKILLs at random points; late records are dead letters', async () => {
     const id = uniqueName('et');
     const stream = `ks-${id}`;
@@ -157,7 +157,7 @@ describe('event-time windows on the embedded stack (seed 004 with a watermark)',
 
     const counts = new Map((await scanAll(env.clients.dynamodb, `counts-${id}`)).map((i) => [String(i.bucket_key), Number(i.count)]));
     expect(counts).toEqual(ref.counts);
-    const closed = new Map((await scanAll(env.clients.dynamodb, `closed-${id}`)).map((i) => [`${String(i.minute)}#${String(i.type)}`, Number(i.n)]));
+    const closed = new Map((await scanAll(env.clients.dynamodb, `closed-${id}`)).map((i) => [`${new Date(String(i.window_start)).toISOString().slice(0, 16)}#${String(i.type)}`, Number(i.events)]));
     expect(closed).toEqual(ref.closed);
     const dead = await scanAll(env.clients.dynamodb, `dead-${id}`);
     expect(dead.length).toBe(ref.late);
