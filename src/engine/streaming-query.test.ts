@@ -175,8 +175,14 @@ describe('StreamingQuery on a memory source (manual clock)', () => {
     expect(second.data_dump!.rows).toEqual([]);
   });
 
-  it('refuses a counter output that would not emit every record once (GROUP BY, LIMIT), naming the output and why', async () => {
-    for (const sql of ['SELECT type, count(*) AS n FROM events GROUP BY type', 'SELECT type, _shard, _seq FROM events LIMIT 5']) {
+  it('refuses a counter output that would not emit every record once (GROUP BY, LIMIT) or the same rows on a replay (now(), random()), naming the output and why', async () => {
+    for (const [sql, why] of [
+      ['SELECT type, count(*) AS n FROM events GROUP BY type', /dynamodb-counter sink counts each record once/],
+      ['SELECT type, _shard, _seq FROM events LIMIT 5', /dynamodb-counter sink counts each record once/],
+      ['SELECT type, _shard, _seq FROM events WHERE _arrival > epoch_ms(now()) - 60000', /now changes from one run to the next/],
+      ['SELECT type, _shard, _seq FROM events WHERE random() < 0.5', /random changes from one run to the next/],
+      ['SELECT type, _shard, _seq FROM events WHERE _arrival > epoch_ms(current_timestamp)', /changes from one run to the next/],
+    ] as const) {
       const parsed = parsePipelineConfig({
         app: 'unit-engine-counter',
         source: { stream: 'unit' },
@@ -185,7 +191,7 @@ describe('StreamingQuery on a memory source (manual clock)', () => {
       });
       const q = new StreamingQuery({ config: parsed, source: new MemorySource(['p0']), sinks: { counts: new CaptureSink('counts') }, checkpointStore: new MemoryCheckpointStore(), clock: 'manual' });
       queries.push(q);
-      await expect(q.start()).rejects.toThrow(/outputs\.counts\.sql: .*dynamodb-counter sink counts each record once/);
+      await expect(q.start()).rejects.toThrow(new RegExp(`outputs\\.counts\\.sql: .*${why.source}`));
     }
   });
 });

@@ -25,6 +25,8 @@ import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
 import { MicroBatch, type DeadLetterWriter } from './micro-batch.js';
 import { OutputExecutor } from './outputs/executor.js';
+import { volatileCalls } from './outputs/plan.js';
+import { parseSql } from '../sql/parse.js';
 import { parseDuration, planWindow, type EventTimeOptions, type WindowPlan, type WindowSpec } from './window.js';
 import { EventTimeWindows, WINDOW_FIELDS, checkEventTime } from './event-time/windows.js';
 import { queryWindowReadOnly, type WindowQueryLimits, type WindowQueryResult } from './window-query.js';
@@ -176,8 +178,18 @@ export class StreamingQuery {
     }
     // A counter adds each record once per key and shard, so its output must emit every record's
     // row exactly once, without gaps: an incremental plan (a projection or filter of the view).
+    const volatile = new Set((await this.sql.query("SELECT DISTINCT lower(function_name) AS f FROM duckdb_functions() WHERE stability <> 'CONSISTENT'")).map((r) => String(r.f)));
     for (const o of this.config.outputs) {
       if (o.sink.kind !== 'dynamodb-counter') continue;
+      // A replay must emit the same rows: nothing that changes between two runs over the same records.
+      const calls = volatileCalls(await this.sql.exclusive((c) => parseSql(c, o.sql, `outputs.${o.name}.sql`)), volatile);
+      if (calls.length > 0) {
+        throw invalidOption(
+          `outputs.${o.name}.sql`,
+          o.sql,
+          `a dynamodb-counter sink relies on a replay emitting the same rows, but ${calls.join(', ')} changes from one run to the next (a replay after a crash would count different records); use the record's own columns, such as an event-time column or _arrival`,
+        );
+      }
       const kind = this.executor.planOf(o.name)?.kind;
       if (kind !== 'incremental') {
         throw invalidOption(

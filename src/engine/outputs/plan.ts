@@ -229,6 +229,23 @@ function hasUnsafe(tree: unknown, aggregates: ReadonlySet<string>): boolean {
   return unsafe;
 }
 
+/**
+ * Calls in a tree whose value can differ between two runs over the same rows (`now()`,
+ * `random()`, `current_timestamp`, ...): `volatile` lists DuckDB's functions that are not
+ * CONSISTENT (from `duckdb_functions()`).
+ */
+export function volatileCalls(tree: unknown, volatile: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  walk(tree, (n) => {
+    if (n.class === 'FUNCTION' && volatile.has(String(n.function_name).toLowerCase())) found.add(String(n.function_name));
+    if (n.class === 'COLUMN_REF') {
+      const name = (n.column_names as string[]).at(-1)!.toLowerCase();
+      if ((n.column_names as string[]).length === 1 && ['current_timestamp', 'current_date', 'current_time', 'localtimestamp', 'localtime'].includes(name)) found.add(name);
+    }
+  });
+  return [...found];
+}
+
 /** Column names a tree references (last part of qualified names), or `all` when it holds a `*`. */
 export function referencedColumns(tree: unknown): Set<string> | 'all' {
   const out = new Set<string>();
