@@ -11,6 +11,10 @@ export interface BatchPoint {
   records: number;
   rows: number;
   deadLetters: number;
+  /** Records later than the watermark allowed (event-time windows; also among the dead letters). */
+  late: number;
+  /** The event-time watermark after the batch, epoch ms; null before any record or without event time. */
+  watermark: number | null;
   fired: boolean;
   outputs: Record<string, number>;
   processingMs: number;
@@ -84,6 +88,8 @@ export class LiveState {
           records: b.records,
           rows: b.rows,
           deadLetters: b.deadLetters,
+          late: b.late,
+          watermark: b.watermark !== undefined && Number.isFinite(b.watermark) ? b.watermark : null,
           fired: b.fired,
           outputs: b.outputs,
           processingMs: b.durationMs,

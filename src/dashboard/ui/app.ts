@@ -172,6 +172,13 @@ function drawStreaming(): void {
   $('rate-out').textContent = (sum((p) => Object.values(p.outputs).reduce((a, n) => a + n, 0)) / span).toFixed(0);
   const pastMinute = b.filter((p) => p.t > now - 60_000);
   $('dl-rate').textContent = String(pastMinute.reduce((a, p) => a + p.deadLetters, 0));
+  // Event-time pipelines: the watermark (UTC time of day) and records later than it allowed.
+  const wm = b.at(-1)?.watermark;
+  if (wm !== undefined && b.some((p) => p.watermark !== null)) {
+    $('event-time-cards').hidden = false;
+    $('watermark').textContent = wm === null ? '–' : new Date(wm).toISOString().slice(11, 19);
+    $('late-rate').textContent = String(pastMinute.reduce((a, p) => a + (p.late ?? 0), 0));
+  }
   $('batches').textContent = String(b.at(-1) ? b.at(-1)!.batchId + 1 : 0);
   const sorted = b.map((p) => p.processingMs).sort((a, c) => a - c);
   $('proc-median').textContent = sorted.length ? `${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms` : '–';
