@@ -22,13 +22,10 @@ import type { PipelineConfigInput } from '../src/pipeline/config.js';
 import { parsePipelineConfig } from '../src/pipeline/validate.js';
 import { DynamoDbSink } from '../src/sinks/dynamodb/sink.js';
 import { MemorySource } from '../src/sources/memory.js';
+import { cpuMs, line, median } from './measure.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+
 
 /** A sink that receives the columns and reads one value per row, as a sink that marshals would. */
 class ColumnCountSink implements Sink {
@@ -162,9 +159,6 @@ function handSnowplow(records: Uint8Array[], out: { rows: number }): void {
   out.rows += buckets.length;
 }
 
-function line(fields: Record<string, string | number>): void {
-  console.log(Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' '));
-}
 
 async function throughput(name: string, input: PipelineConfigInput, make: (n: number, off: number, t0: number) => Uint8Array[], hand: (recs: Uint8Array[], arrival: number, out: { rows: number }) => void, sizes: number[]): Promise<void> {
   for (const size of sizes) {

@@ -21,17 +21,13 @@ import { StreamingQuery } from '../src/engine/streaming-query.js';
 import type { PipelineConfigInput } from '../src/pipeline/config.js';
 import { parsePipelineConfig } from '../src/pipeline/validate.js';
 import { MemorySource } from '../src/sources/memory.js';
+import { cpuMs, line, median } from './measure.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SHARDS = 4;
 const PER_BATCH = 10_000;
 const EVENT_MS_PER_BATCH = 10_000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-/** CPU ms of this process (user + system, DuckDB's thread included): steadier than wall time on a shared machine. */
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+
 
 class CountSink implements Sink {
   rows = 0;
@@ -95,9 +91,6 @@ async function run(kind: 'baseline' | 'event-time', windowMinutes: number, keys:
   return { ms: median(walls), rows: sink.rows, stateBytes: state === undefined ? 0 : JSON.stringify(state).length };
 }
 
-function line(fields: Record<string, string | number>): void {
-  process.stdout.write(`${Object.entries(fields).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
-}
 
 // Warm-up: the first pipeline in a process pays for JIT and DuckDB's first queries.
 await run('baseline', 1, 10, 20, '1h');

@@ -2,30 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ColumnBatch, Row } from '../core/batch.js';
+import type { Row } from '../core/batch.js';
+import { CaptureSink } from '../../test/helpers/capture-sink.js';
 import type { DeadLetter } from '../core/dead-letter.js';
-import type { Sink, SinkWriteContext, SinkWriteResult } from '../core/sink.js';
 import { MemoryCheckpointStore } from '../checkpoint/memory-store.js';
 import type { PipelineConfigInput } from '../pipeline/config.js';
 import { parsePipelineConfig } from '../pipeline/validate.js';
 import { FileSource } from '../sources/file.js';
 import { MemorySource } from '../sources/memory.js';
 import { StreamingQuery } from './streaming-query.js';
-
-/** Keeps every batch it is given, as rows, with the write context. */
-class CaptureSink implements Sink {
-  readonly writes: { rows: Row[]; ctx: SinkWriteContext }[] = [];
-  constructor(readonly name: string) {}
-  async init(): Promise<void> {}
-  async write(batch: ColumnBatch, ctx: SinkWriteContext): Promise<SinkWriteResult> {
-    this.writes.push({ rows: [...batch.rows], ctx });
-    return { written: batch.length, skipped: 0, deadLetters: [] };
-  }
-  async close(): Promise<void> {}
-  get rows(): Row[] {
-    return this.writes.flatMap((w) => w.rows);
-  }
-}
 
 const seed = (over: Partial<PipelineConfigInput> = {}): PipelineConfigInput => ({
   app: 'unit-engine',

@@ -1,27 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ColumnBatch, Row } from '../../core/batch.js';
+import type { Row } from '../../core/batch.js';
+import { CaptureSink } from '../../../test/helpers/capture-sink.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
-import type { Sink, SinkWriteContext, SinkWriteResult } from '../../core/sink.js';
 import { MemoryCheckpointStore } from '../../checkpoint/memory-store.js';
 import type { PipelineConfigInput } from '../../pipeline/config.js';
 import { parsePipelineConfig } from '../../pipeline/validate.js';
 import { MemorySource } from '../../sources/memory.js';
 import { StreamingQuery } from '../streaming-query.js';
 import { seededRandom } from '../../random.js';
-
-class CaptureSink implements Sink {
-  readonly writes: Row[][] = [];
-  constructor(readonly name: string) {}
-  async init(): Promise<void> {}
-  async write(batch: ColumnBatch, _ctx: SinkWriteContext): Promise<SinkWriteResult> {
-    this.writes.push([...batch.rows]);
-    return { written: batch.length, skipped: 0, deadLetters: [] };
-  }
-  async close(): Promise<void> {}
-  get rows(): Row[] {
-    return this.writes.flat();
-  }
-}
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 const at = (mmss: string) => {
@@ -123,7 +109,7 @@ describe('event-time windows with a watermark (golden input, expected outputs wo
       push(source, i);
       await query.step(new Date(T0 + i * 1000));
     }
-    expect(sinks.counts!.writes.map(plain)).toEqual([
+    expect(sinks.counts!.writes.map((w) => plain(w.rows))).toEqual([
       [
         { window_start: '10:00:00', type: 'A', n: 3, total: 8 },
         { window_start: '10:00:00', type: 'B', n: 1, total: 2 },
