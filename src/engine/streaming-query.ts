@@ -23,7 +23,7 @@ import { Checkpointer } from './checkpointer.js';
 import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
-import { MicroBatch, type DeadLetterWriter } from './micro-batch.js';
+import { LATE_SINK, MicroBatch, type DeadLetterWriter } from './micro-batch.js';
 import { OutputExecutor } from './outputs/executor.js';
 import { volatileCalls } from './outputs/plan.js';
 import { parseSql } from '../sql/parse.js';
@@ -86,6 +86,7 @@ export class StreamingQuery {
   private readonly leaseDriver: LeaseDriver | undefined;
   private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
   private readonly sinks = new Map<string, Sink>();
+  private lateSink: Sink | undefined;
   private readonly viewFields: Field[];
   private readonly eventTime: EventTimeWindows | undefined;
   private sql: SqlEngine | undefined;
@@ -160,7 +161,11 @@ export class StreamingQuery {
     for (const o of this.config.outputs) {
       this.sinks.set(o.name, this.options.sinks?.[o.name] ?? (await createSink(o.sink, { clients: this.options.clients, name: o.name, ...(this.options.out ? { out: this.options.out } : {}) })));
     }
-    await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
+    const lateSink = this.config.window.kind !== 'none' ? this.config.window.eventTime?.lateSink : undefined;
+    if (lateSink) {
+      this.lateSink = this.options.sinks?.[LATE_SINK] ?? (await createSink(lateSink, { clients: this.options.clients, name: LATE_SINK, ...(this.options.out ? { out: this.options.out } : {}) }));
+    }
+    await Promise.all([...[...this.sinks.values(), ...(this.lateSink ? [this.lateSink] : [])].map((s) => s.init()), this.deadLetters?.init?.()]);
     this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, {
       retainWindow: this.options.retainWindow ?? false,
@@ -219,6 +224,7 @@ export class StreamingQuery {
       maxRecordsPerBatch: this.config.maxRecordsPerBatch,
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
+      ...(this.lateSink ? { lateSink: this.lateSink } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
@@ -371,7 +377,7 @@ export class StreamingQuery {
       // Hand our leases back at once so other workers need not wait for the failover time.
       if (!failure) await this.leaseDriver?.release();
       for (const op of this.operators) await op.onClose?.();
-      await Promise.all([...this.sinks.values()].map((s) => s.close()));
+      await Promise.all([...this.sinks.values(), ...(this.lateSink ? [this.lateSink] : [])].map((s) => s.close()));
       await this.deadLetters?.close?.();
       this.checkpoints.close();
       await this.sql?.close(); // waits for (and interrupts) the running statement before closing DuckDB

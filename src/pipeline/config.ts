@@ -33,6 +33,8 @@ const eventTimeSchema = z
     idleTimeout: duration.default('1m'),
     /** `append`: each window once, when the watermark passes its end; `update`: each batch, the groups it changed. */
     outputMode: z.enum(['append', 'update']).default('append'),
+    /** Where late records go instead of the dead-letter table: any sink, given the record's columns and `late_reason`. */
+    lateSink: z.lazy(() => sinkSchema).optional(),
   })
   .strict();
 

@@ -101,6 +101,27 @@ describe('event-time windows with a watermark (golden input, expected outputs wo
     expect(query.totals.late).toBe(2);
   });
 
+  it('late records go to the sink the user names instead, with the reason, before the checkpoint', async () => {
+    const source = new MemorySource(['p0', 'p1']);
+    const parsed = parsePipelineConfig(config({ window: { kind: 'tumbling', length: '1m', eventTime: { column: 'ts', watermark: '10s', idleTimeout: '1h', lateSink: { kind: 'console' } } } }));
+    const late = new CaptureSink('__late');
+    const letters: DeadLetter[] = [];
+    const sinks = { counts: new CaptureSink('counts'), raw: new CaptureSink('raw'), __late: late };
+    const query = new StreamingQuery({ config: parsed, source, sinks, checkpointStore: new MemoryCheckpointStore(), deadLetters: { write: async (l) => (letters.push(...l), l.length) }, clock: 'manual' });
+    queries.push(query);
+    await query.start();
+    for (let i = 0; i < batches.length; i++) {
+      push(source, i);
+      await query.step(new Date(T0 + i * 1000));
+    }
+    expect(letters).toHaveLength(0);
+    expect(late.rows.map((r) => [r.v, r.type, r._shard, String(r.late_reason).split(':')[0]])).toEqual([
+      [6, 'B', 'p0', 'late'],
+      [10, 'A', 'p0', 'late'],
+    ]);
+    expect(query.totals.late).toBe(2);
+  });
+
   it('update: each batch emits the groups it changed, with their values so far', async () => {
     const source = new MemorySource(['p0', 'p1']);
     const { query, sinks } = start(config({}, 'update'), source);

@@ -50,7 +50,11 @@ export interface AdmitResult {
   batch: ColumnBatch;
   letters: DeadLetter[];
   late: number;
+  /** With `lateRows: 'batch'`: the late rows, with a `late_reason` column (else they are among the letters). */
+  lateBatch?: ColumnBatch;
 }
+
+export const LATE_REASON_FIELD: Field = { name: 'late_reason', type: 'string' };
 
 /** The event-time state of a pipeline: watermarks, and the windows still open. */
 export class EventTimeWindows {
@@ -70,7 +74,7 @@ export class EventTimeWindows {
    * Sends late rows (and rows without an event time) to dead letters and gives the others their
    * window: what every output sees.
    */
-  admit(batch: ColumnBatch, nowMs: number): AdmitResult {
+  admit(batch: ColumnBatch, nowMs: number, lateRows: 'letters' | 'batch' = 'letters'): AdmitResult {
     const s = this.spec;
     const col = batch.fieldIndex(s.column);
     const times = new Float64Array(batch.length);
@@ -82,12 +86,22 @@ export class EventTimeWindows {
     }
     const { kept, late, missing } = this.watermarks.admit(batch, times, nowMs);
     const letters: DeadLetter[] = [];
+    const reasons: string[] = [];
     for (const l of late) {
       const reason =
         `late: event time ${iso(l.eventTime)} in ${s.column} is before the watermark ${iso(l.watermark)} ` +
         `(newest event time read from shard ${l.shard} minus the delay of ${s.delayMs} ms); its window has closed or will not wait for it; ` +
         'fix: raise window.eventTime.watermark to accept records this late';
-      letters.push(rowDeadLetter(batch.row(l.row), 'watermark', reason));
+      if (lateRows === 'letters') letters.push(rowDeadLetter(batch.row(l.row), 'watermark', reason));
+      else reasons.push(reason);
+    }
+    let lateBatch: ColumnBatch | undefined;
+    if (lateRows === 'batch' && late.length > 0) {
+      const picked = batch.select(Int32Array.from(late, (l) => l.row));
+      // The reason column is indexed by physical row, as every column of the batch.
+      const column: (string | null)[] = new Array<string | null>(picked.size).fill(null);
+      for (let k = 0; k < picked.length; k++) column[picked.physical(k)] = reasons[k]!;
+      lateBatch = picked.withColumns([{ field: LATE_REASON_FIELD, column: { values: column } }]);
     }
     for (const k of missing) {
       letters.push(
@@ -110,7 +124,7 @@ export class EventTimeWindows {
       { field: WINDOW_FIELDS[0]!, column: { values: starts } },
       { field: WINDOW_FIELDS[1]!, column: { values: ends } },
     ]);
-    return { batch: out, letters, late: late.length };
+    return { batch: out, letters, late: late.length, ...(lateBatch ? { lateBatch } : {}) };
   }
 
   /** Moves the watermark after a batch; `endOfInput` closes every window. */
