@@ -16,7 +16,8 @@ import { SluiceError, invalidOption } from '../errors.js';
 import { compareSequence } from '../kinesis/position.js';
 import { retry } from '../retry.js';
 import { crashPoint } from './crash-points.js';
-import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type Snapshot } from './store.js';
+import { STATE_CHUNK_BYTES, decodeKeyedChunks, encodeKeyedChunks, type KeyedEntry } from './keyed-chunks.js';
+import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type ShardSnapshot, type ShardState, type Snapshot } from './store.js';
 
 export interface DynamoCheckpointStoreOptions {
   dynamodb: DynamoDBClient;
@@ -33,6 +34,8 @@ export interface DynamoCheckpointStoreOptions {
 }
 
 const SNAPSHOT_KEY = 'snapshot';
+/** Unreferenced chunks of another worker are left alone this long (it may be mid-snapshot). */
+const FOREIGN_GARBAGE_MS = 10 * 60_000;
 
 /** A position as a fixed-width string, so DynamoDB compares positions in order; SHARD_END after all. */
 export function positionSortKey(seq: string): string {
@@ -45,21 +48,35 @@ function later(a: string, b: string): boolean {
   return compareSequence(a, b) > 0;
 }
 
-/** DynamoDB items hold at most 400 KB; operator state is gzipped and split into chunks below that. */
-const STATE_CHUNK_BYTES = 300_000;
+/** Where a shard's keyed state lives: a version and its chunk count. */
+interface KeyedRef {
+  readonly version: string;
+  readonly chunks: number;
+}
+/** The snapshot head's record of a shard's keyed state, with the position it is exactly as of. */
+interface HeadShard extends KeyedRef {
+  readonly checkpoint: string;
+}
+
+const keyedChunkKey = (version: string, shardId: string, i: number) => `state#${version}#${shardId}#${i}`;
 
 /**
  * Checkpoints in a DynamoDB table named after the application, one item per shard
- * (`leaseKey` = shard id, `checkpoint` = sequence number), in the KCL's layout, plus operator
- * state under `leaseKey` = `state#<operator>#<chunk>`.
+ * (`leaseKey` = shard id, `checkpoint` = sequence number), in the KCL's layout. A shard's keyed
+ * state (partitioned holders: the anomaly operator's models of the keys that arrived on it) is
+ * committed by that same item: it names the version (`stateVersion`, `stateChunks`) of the chunks
+ * `state#<version>#<shard>#<n>`, written before it. Whole-state holders' state is one snapshot per
+ * application: chunks `state#<holder>#<version>#<n>` and a head item `snapshot` naming them.
  * Every item records the stream it belongs to, so an application name reused for another stream
  * is refused with a clear error instead of resuming at foreign sequence numbers.
  */
 export class DynamoCheckpointStore implements CheckpointStore {
   readonly tableName: string;
   private readonly db: DynamoDBClient;
-  /** The current snapshot's version and chunk counts, as last loaded or saved. */
+  /** The current whole-state snapshot's version and chunk counts, as last loaded or saved. */
   private current: { version: string; ops: Record<string, number> } | undefined;
+  /** The keyed state the current head names, per shard (carried into the next head). */
+  private headShards: Record<string, HeadShard> = {};
 
   constructor(private readonly options: DynamoCheckpointStoreOptions) {
     if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(options.appName)) {
@@ -76,7 +93,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   async load(): Promise<Map<string, ShardCheckpoint>> {
     const out = new Map<string, ShardCheckpoint>();
     let head: Record<string, AttributeValue> | undefined;
-    const chunkKeys: { key: string; version: string }[] = [];
+    const chunks: { key: string; version: string; shard: string | undefined; writer: string | undefined; writtenAt: number }[] = [];
+    const referenced = new Set<string>();
     let start: Record<string, AttributeValue> | undefined;
     do {
       const r = await retry(() =>
@@ -89,7 +107,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
           continue;
         }
         if (key?.startsWith('state#')) {
-          if (item.snapshotChunk?.BOOL) chunkKeys.push({ key, version: item.version?.S ?? '' });
+          if (item.snapshotChunk?.BOOL) chunks.push({ key, version: item.version?.S ?? '', shard: item.shard?.S, writer: item.writer?.S, writtenAt: Number(item.writtenAt?.N ?? 0) });
           continue;
         }
         if (!key) continue;
@@ -101,23 +119,36 @@ export class DynamoCheckpointStore implements CheckpointStore {
             `its checkpoint table holds checkpoints of stream ${JSON.stringify(stream)}, not ${JSON.stringify(this.options.streamName)}; give each application its own name`,
           );
         }
+        if (item.stateVersion?.S) referenced.add(`${key}#${item.stateVersion.S}`);
         out.set(key, { shardId: key, checkpoint: item.checkpoint?.S ?? '', updatedAt: new Date(Number(item.updatedAt?.N ?? 0)) });
       }
       start = r.LastEvaluatedKey;
     } while (start);
     if (head) {
-      // The snapshot head is the commit point: its positions were durable when it was written, and
-      // the per-shard checkpoints that follow it may not have been written before a crash.
-      this.current = { version: head.version!.S!, ops: JSON.parse(head.ops!.S!) as Record<string, number> };
+      // The snapshot head is the commit point of the whole-state holders: its positions were durable
+      // when it was written, and the per-shard checkpoints that follow it may not have been written
+      // before a crash. Where it is ahead of a shard's item, so is the keyed state it names.
+      this.readHead(head);
+      for (const [shardId, h] of Object.entries(this.headShards)) referenced.add(`${shardId}#${h.version}`);
       for (const [shardId, seq] of Object.entries(JSON.parse(head.positions!.S!) as Record<string, string>)) {
         const c = out.get(shardId);
         if (!c || !c.checkpoint || later(seq, c.checkpoint)) out.set(shardId, { shardId, checkpoint: seq, updatedAt: new Date(Number(head.updatedAt?.N ?? 0)) });
       }
     }
-    // Chunks of snapshots never made current (a crash before the head) or already replaced.
-    const garbage = chunkKeys.filter((c) => c.version !== this.current?.version).map((c) => c.key);
+    // Chunks of snapshots never made current (a crash before their commit) or already replaced.
+    // Another worker's may belong to a snapshot it is writing now: those only once they are old.
+    const now = Date.now();
+    const garbage = chunks
+      .filter((c) => (c.shard === undefined ? c.version !== this.current?.version : !referenced.has(`${c.shard}#${c.version}`)))
+      .filter((c) => c.writer === undefined || c.writer === this.options.workerId || now - c.writtenAt > FOREIGN_GARBAGE_MS)
+      .map((c) => c.key);
     if (garbage.length > 0) await this.deleteKeys(garbage);
     return out;
+  }
+
+  private readHead(head: Record<string, AttributeValue>): void {
+    this.current = { version: head.version!.S!, ops: JSON.parse(head.ops!.S!) as Record<string, number> };
+    this.headShards = head.shards?.S ? (JSON.parse(head.shards.S) as Record<string, HeadShard>) : {};
   }
 
   private async deleteKeys(keys: readonly string[]): Promise<void> {
@@ -132,46 +163,68 @@ export class DynamoCheckpointStore implements CheckpointStore {
    * before its window fired cannot undo another's progress). A refused backward move is skipped.
    */
   async save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }> {
-    const now = String(Date.now());
     const lost: string[] = [];
-    const leased = this.options.leased ?? true;
     await Promise.all(
       [...checkpoints].map(async ([shardId, seq]) => {
-        try {
-          await retry(() =>
-            awsCall('UpdateItem', () =>
-              this.db.send(
-                new UpdateItemCommand({
-                  TableName: this.tableName,
-                  Key: { leaseKey: { S: shardId } },
-                  UpdateExpression: 'SET checkpoint = :seq, checkpointSort = :sort, updatedAt = :now, streamName = :stream',
-                  ConditionExpression: `${leased ? 'leaseOwner = :me AND ' : ''}(attribute_not_exists(checkpointSort) OR checkpointSort <= :sort)`,
-                  ExpressionAttributeValues: {
-                    ':seq': { S: seq },
-                    ':sort': { S: positionSortKey(seq) },
-                    ':now': { N: now },
-                    ':stream': { S: this.options.streamName },
-                    ...(leased ? { ':me': { S: this.options.workerId } } : {}),
-                  },
-                }),
-              ),
-            ),
-          );
-        } catch (error) {
-          if (!(error instanceof SluiceError && error.code === 'ConditionalCheckFailedException')) throw error;
-          // Lost the lease, or the checkpoint is already further on: tell which.
-          const r = await retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: shardId } }, ConsistentRead: true }))));
-          if (leased && r.Item?.leaseOwner?.S !== this.options.workerId) lost.push(shardId);
-        }
+        if ((await this.commitShard(shardId, seq)).lost) lost.push(shardId);
       }),
     );
     return { lost };
   }
 
-  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>): Promise<{ lost: string[] }> {
+  /**
+   * One shard's checkpoint, and with `keyed` the version of its keyed state: one conditional write,
+   * the commit point of that shard's state. Returns whether it was written, whether the lease was
+   * lost, and the keyed state it replaced.
+   */
+  private async commitShard(shardId: string, seq: string, keyed?: KeyedRef): Promise<{ written: boolean; lost: boolean; replaced?: KeyedRef }> {
+    const leased = this.options.leased ?? true;
+    try {
+      const r = await retry(() =>
+        awsCall('UpdateItem', () =>
+          this.db.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: { leaseKey: { S: shardId } },
+              UpdateExpression: `SET checkpoint = :seq, checkpointSort = :sort, updatedAt = :now, streamName = :stream${keyed ? ', stateVersion = :ver, stateChunks = :chunks' : ''}`,
+              ConditionExpression: `${leased ? 'leaseOwner = :me AND ' : ''}(attribute_not_exists(checkpointSort) OR checkpointSort <= :sort)`,
+              ExpressionAttributeValues: {
+                ':seq': { S: seq },
+                ':sort': { S: positionSortKey(seq) },
+                ':now': { N: String(Date.now()) },
+                ':stream': { S: this.options.streamName },
+                ...(leased ? { ':me': { S: this.options.workerId } } : {}),
+                ...(keyed ? { ':ver': { S: keyed.version }, ':chunks': { N: String(keyed.chunks) } } : {}),
+              },
+              ...(keyed ? { ReturnValues: 'UPDATED_OLD' as const } : {}),
+            }),
+          ),
+        ),
+      );
+      const old = r.Attributes;
+      return { written: true, lost: false, ...(old?.stateVersion?.S ? { replaced: { version: old.stateVersion.S, chunks: Number(old.stateChunks?.N ?? 0) } } : {}) };
+    } catch (error) {
+      if (!(error instanceof SluiceError && error.code === 'ConditionalCheckFailedException')) throw error;
+      // Lost the lease, or the checkpoint is already further on: tell which.
+      const r = await retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: shardId } }, ConsistentRead: true }))));
+      return { written: false, lost: leased && r.Item?.leaseOwner?.S !== this.options.workerId };
+    }
+  }
+
+  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[] }> {
     const version = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const writtenAt = { N: String(Date.now()) };
+    const writer = { S: this.options.workerId };
+    let writes: WriteRequest[] = [];
+    // BatchWriteItem takes 16 MB: 10 chunks a call. Chunks are sent as they fill, not held.
+    const flush = async (all: boolean) => {
+      while (writes.length >= 10 || (all && writes.length > 0)) {
+        await batchWriteAll(this.db, this.tableName, writes.slice(0, 10), { retries: 12 });
+        writes = writes.slice(10);
+      }
+    };
+    // 1. The new version's chunks, beside the current ones: whole-state holders, then per shard its keys.
     const ops: Record<string, number> = {};
-    const writes: WriteRequest[] = [];
     for (const [name, value] of state) {
       const bytes = gzipSync(Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'));
       let n = 0;
@@ -184,54 +237,116 @@ export class DynamoCheckpointStore implements CheckpointStore {
               version: { S: version },
               snapshotChunk: { BOOL: true },
               streamName: { S: this.options.streamName },
+              writer,
+              writtenAt,
             },
           },
         });
+        await flush(false);
       }
       ops[name] = n;
     }
-    // 1. The new version's chunks, beside the current ones (BatchWriteItem takes 16 MB: 10 chunks a call).
-    for (let i = 0; i < writes.length; i += 10) await batchWriteAll(this.db, this.tableName, writes.slice(i, i + 10), { retries: 12 });
-    crashPoint('snapshot-chunks');
-    // 2. One write makes it current, with the positions it covers: the commit point.
-    await retry(() =>
-      awsCall('PutItem', () =>
-        this.db.send(
-          new PutItemCommand({
-            TableName: this.tableName,
+    const keyed = new Map<string, KeyedRef>();
+    for (const [shardId, holders] of shards ?? []) {
+      let n = 0;
+      for (const data of encodeKeyedChunks(entriesOf(holders))) {
+        writes.push({
+          PutRequest: {
             Item: {
-              leaseKey: { S: SNAPSHOT_KEY },
+              leaseKey: { S: keyedChunkKey(version, shardId, n++) },
+              data: { B: data },
               version: { S: version },
-              ops: { S: JSON.stringify(ops) },
-              positions: { S: JSON.stringify(Object.fromEntries(positions)) },
+              shard: { S: shardId },
+              snapshotChunk: { BOOL: true },
               streamName: { S: this.options.streamName },
-              updatedAt: { N: String(Date.now()) },
-              writer: { S: this.options.workerId },
+              writer,
+              writtenAt,
             },
-          }),
-        ),
-      ),
-    );
-    crashPoint('snapshot-head');
-    // 3. The per-shard checkpoints, for leases, other workers and `sluice status`.
-    const result = await this.save(positions);
-    crashPoint('snapshot-checkpoints');
-    // 4. The previous version's chunks.
-    const previous = this.current;
-    this.current = { version, ops };
-    if (previous && previous.version !== version) {
-      await this.deleteKeys(Object.entries(previous.ops).flatMap(([name, n]) => Array.from({ length: n }, (_, i) => `state#${name}#${previous.version}#${i}`)));
+          },
+        });
+        await flush(false);
+      }
+      keyed.set(shardId, { version, chunks: n });
     }
+    await flush(true);
+    crashPoint('snapshot-chunks');
+    // 2. With whole-state holders: one write makes their state current, with the positions it
+    // covers and the keyed state that goes with them (the commit point of the whole state).
+    const previousHead = this.headShards;
+    if (state.size > 0) {
+      const headShards: Record<string, HeadShard> = {};
+      for (const [shardId, h] of Object.entries(previousHead)) if (positions.get(shardId) === h.checkpoint) headShards[shardId] = h;
+      for (const [shardId, ref] of keyed) {
+        const checkpoint = positions.get(shardId);
+        if (checkpoint !== undefined) headShards[shardId] = { ...ref, checkpoint };
+      }
+      await retry(() =>
+        awsCall('PutItem', () =>
+          this.db.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: {
+                leaseKey: { S: SNAPSHOT_KEY },
+                version: { S: version },
+                ops: { S: JSON.stringify(ops) },
+                positions: { S: JSON.stringify(Object.fromEntries(positions)) },
+                shards: { S: JSON.stringify(headShards) },
+                streamName: { S: this.options.streamName },
+                updatedAt: { N: String(Date.now()) },
+                writer,
+              },
+            }),
+          ),
+        ),
+      );
+      this.headShards = headShards;
+      crashPoint('snapshot-head');
+    }
+    // 3. Per shard, one conditional write (lease and order) of its checkpoint naming its keyed
+    // state: the commit point of that shard. The first alone, so a test can stop between shards.
+    const lost: string[] = [];
+    const stale: string[] = [];
+    const drop = (shardId: string, ref: KeyedRef) => {
+      for (let i = 0; i < ref.chunks; i++) stale.push(keyedChunkKey(ref.version, shardId, i));
+    };
+    const commit = async ([shardId, seq]: [string, string]) => {
+      const ref = keyed.get(shardId);
+      const r = await this.commitShard(shardId, seq, ref);
+      if (r.lost) lost.push(shardId);
+      if (!ref) return;
+      // Refused (lease lost, or the checkpoint is further on): this version never became current
+      // for the shard's item (the new head may still name it; it is then cleared once unnamed).
+      if (!r.written) return this.headShards[shardId]?.version === ref.version ? undefined : drop(shardId, ref);
+      // Replaced: what the item named before, and what the previous head named if the new head does not.
+      if (r.replaced && r.replaced.version !== ref.version) drop(shardId, r.replaced);
+      const inHead = previousHead[shardId];
+      if (inHead && inHead.version !== r.replaced?.version && this.headShards[shardId]?.version !== inHead.version) drop(shardId, inHead);
+    };
+    // With keyed state, a shard's item moves only with its state: a shard not in this snapshot
+    // keeps its item (its position is in the head when the head is ahead of it).
+    const order = (shards ? [...positions].filter(([s]) => keyed.has(s)) : [...positions]).sort(([a], [b]) => Number(!keyed.has(a)) - Number(!keyed.has(b)) || a.localeCompare(b));
+    if (order.length > 0) {
+      await commit(order[0]!);
+      if (keyed.size > 0) crashPoint('snapshot-shard');
+      await Promise.all(order.slice(1).map(commit));
+    }
+    crashPoint('snapshot-checkpoints');
+    // 4. What no longer is current: the previous versions' chunks, and the chunks of refused shards.
+    const previous = this.current;
+    if (state.size > 0) this.current = { version, ops };
+    if (state.size > 0 && previous && previous.version !== version) {
+      stale.push(...Object.entries(previous.ops).flatMap(([name, n]) => Array.from({ length: n }, (_, i) => `state#${name}#${previous.version}#${i}`)));
+    }
+    if (stale.length > 0) await this.deleteKeys(stale);
     crashPoint('snapshot-cleanup');
-    return result;
+    return { lost };
   }
 
   async loadSnapshot(): Promise<Snapshot | undefined> {
     const head = await retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: SNAPSHOT_KEY } }, ConsistentRead: true }))));
     if (!head.Item) return undefined;
-    const version = head.Item.version!.S!;
-    const ops = JSON.parse(head.Item.ops!.S!) as Record<string, number>;
-    this.current = { version, ops };
+    this.readHead(head.Item);
+    const { version, ops } = this.current!;
     const state = new Map<string, unknown>();
     for (const [name, n] of Object.entries(ops)) {
       const parts: Uint8Array[] = [];
@@ -247,6 +362,38 @@ export class DynamoCheckpointStore implements CheckpointStore {
       state.set(name, JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')));
     }
     return { version, positions: new Map(Object.entries(JSON.parse(head.Item.positions!.S!) as Record<string, string>)), state };
+  }
+
+  async loadShardState(shardId: string): Promise<ShardSnapshot | undefined> {
+    const get = (key: string) => retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: key } }, ConsistentRead: true }))));
+    const [item, head] = await Promise.all([get(shardId), get(SNAPSHOT_KEY)]);
+    let ref: HeadShard | undefined;
+    const cp = item.Item?.checkpoint?.S;
+    if (cp && item.Item?.stateVersion?.S) ref = { version: item.Item.stateVersion.S, chunks: Number(item.Item.stateChunks?.N ?? 0), checkpoint: cp };
+    const inHead = head.Item?.shards?.S ? (JSON.parse(head.Item.shards.S) as Record<string, HeadShard>)[shardId] : undefined;
+    // The later of the two commit points names the state; a head ahead of the item has no keyed state of its own only if no partitioned holder wrote it.
+    if (inHead && (!cp || later(inHead.checkpoint, cp))) ref = inHead;
+    if (!ref) return undefined;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < ref.chunks; i += 16) {
+      const got = await Promise.all(
+        Array.from({ length: Math.min(16, ref.chunks - i) }, async (_, j) => {
+          const r = await get(keyedChunkKey(ref.version, shardId, i + j));
+          if (!r.Item?.data?.B) {
+            throw new SluiceError(`state ${ref.version} of shard ${shardId} in ${this.tableName} lacks chunk ${i + j}; the table was changed by hand or by another tool`, { domain: 'external', code: 'TornState' });
+          }
+          return r.Item.data.B;
+        }),
+      );
+      parts.push(...got);
+    }
+    const state = new Map<string, [string, unknown][]>();
+    for (const [holder, key, value] of decodeKeyedChunks(parts, `${ref.version} of shard ${shardId}`)) {
+      let list = state.get(holder);
+      if (!list) state.set(holder, (list = []));
+      list.push([key, value]);
+    }
+    return { checkpoint: ref.checkpoint, version: ref.version, state };
   }
 
   async loadState(name: string): Promise<unknown> {
@@ -319,4 +466,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   close(): void {
     /* the client belongs to the caller */
   }
+}
+
+function* entriesOf(holders: ShardState): Generator<KeyedEntry> {
+  for (const [holder, entries] of holders) for (const [key, value] of entries) yield [holder, key, value];
 }

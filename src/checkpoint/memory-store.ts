@@ -1,4 +1,4 @@
-import type { CheckpointStore, ShardCheckpoint, Snapshot } from './store.js';
+import type { CheckpointStore, ShardCheckpoint, ShardSnapshot, ShardState, Snapshot } from './store.js';
 
 /**
  * Checkpoints and state in memory: for benchmarks of the engine alone and for embedding where
@@ -8,6 +8,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private readonly checkpoints = new Map<string, ShardCheckpoint>();
   private readonly state = new Map<string, unknown>();
   private snapshot: Snapshot | undefined;
+  private readonly shards = new Map<string, ShardSnapshot>();
   private versions = 0;
 
   async init(): Promise<void> {}
@@ -21,9 +22,20 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return { lost: [] };
   }
 
-  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>): Promise<{ lost: string[] }> {
-    this.snapshot = { version: String(++this.versions), positions: new Map(positions), state: new Map([...state].map(([k, v]) => [k, structuredClone(v)])) };
+  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards: ReadonlyMap<string, ShardState> = new Map()): Promise<{ lost: string[] }> {
+    const version = String(++this.versions);
+    if (state.size > 0) this.snapshot = { version, positions: new Map(positions), state: new Map([...state].map(([k, v]) => [k, structuredClone(v)])) };
+    for (const [shardId, holders] of shards) {
+      const checkpoint = positions.get(shardId);
+      if (checkpoint === undefined) continue;
+      this.shards.set(shardId, { checkpoint, version, state: new Map([...holders].map(([h, entries]) => [h, [...entries].map(([k, v]) => [k, structuredClone(v)] as [string, unknown])])) });
+    }
     return this.save(positions);
+  }
+
+  async loadShardState(shardId: string): Promise<ShardSnapshot | undefined> {
+    const s = this.shards.get(shardId);
+    return s && { ...s, state: new Map([...s.state].map(([h, entries]) => [h, entries.map(([k, v]) => [k, structuredClone(v)] as [string, unknown])])) };
   }
 
   async loadSnapshot(): Promise<Snapshot | undefined> {

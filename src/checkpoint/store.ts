@@ -20,6 +20,18 @@ export interface Snapshot {
   readonly state: ReadonlyMap<string, unknown>;
 }
 
+/** A partitioned holder's state of one shard: one entry per key, by holder name. */
+export type ShardState = ReadonlyMap<string, Iterable<readonly [key: string, state: unknown]>>;
+
+/** The keyed state committed with one shard's checkpoint. */
+export interface ShardSnapshot {
+  /** The position the state is exactly as of (resume after it). */
+  readonly checkpoint: string;
+  readonly version: string;
+  /** Entries per holder name, decoded one key at a time. */
+  readonly state: ReadonlyMap<string, [key: string, state: unknown][]>;
+}
+
 /** Where checkpoints live. One small contract, so tests and other backends can plug in. */
 export interface CheckpointStore {
   /** Creates the backing table if needed. Idempotent. */
@@ -32,13 +44,19 @@ export interface CheckpointStore {
    */
   save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }>;
   /**
-   * Writes operator state and the positions it covers as one snapshot, then the positions as
-   * checkpoints (as `save`). The new snapshot is written beside the previous one and made current
-   * by one write; a crash at any step leaves one whole snapshot loadable.
+   * Writes a snapshot: the whole-state holders' state with the positions it covers (`state`,
+   * one per application), and per shard in `shards` that shard's keyed state committed with the
+   * shard's checkpoint (`positions`), conditional on its lease and on order as `save`. Every part
+   * is written beside the previous version and made current by one write; a crash at any step
+   * leaves, per shard, a checkpoint with exactly the state that goes with it. With `shards` given
+   * (the pipeline has partitioned holders), only the shards in it have their checkpoints written:
+   * a shard's checkpoint never moves without its state.
    */
-  saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>): Promise<{ lost: string[] }>;
-  /** The current snapshot, if any. `load()` already folds its positions into the checkpoints. */
+  saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[] }>;
+  /** The current snapshot of the whole-state holders, if any. `load()` already folds its positions into the checkpoints. */
   loadSnapshot(): Promise<Snapshot | undefined>;
+  /** The keyed state committed with a shard's checkpoint, if any (the later of the shard's item and the snapshot head). */
+  loadShardState(shardId: string): Promise<ShardSnapshot | undefined>;
   /** Operator state saved with the checkpoint, by operator name (before snapshots; read for old apps). */
   loadState(name: string): Promise<unknown>;
   saveState(name: string, state: unknown): Promise<void>;
