@@ -17,7 +17,7 @@ import { compareSequence } from '../kinesis/position.js';
 import { retry } from '../retry.js';
 import { crashPoint } from './crash-points.js';
 import { STATE_CHUNK_BYTES, decodeKeyedChunks, encodeKeyedChunks, type KeyedEntry } from './keyed-chunks.js';
-import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type ShardSnapshot, type ShardState, type Snapshot } from './store.js';
+import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type KeyedState, type ShardSnapshot, type ShardState, type Snapshot } from './store.js';
 
 export interface DynamoCheckpointStoreOptions {
   dynamodb: DynamoDBClient;
@@ -48,24 +48,25 @@ function later(a: string, b: string): boolean {
   return compareSequence(a, b) > 0;
 }
 
-/** Where a shard's keyed state lives: a version and its chunk count. */
-interface KeyedRef {
-  readonly version: string;
-  readonly chunks: number;
-}
+/** A shard's keyed state: per bucket, the version of its chunks and how many there are. */
+type Manifest = Record<string, { readonly v: string; readonly n: number }>;
 /** The snapshot head's record of a shard's keyed state, with the position it is exactly as of. */
-interface HeadShard extends KeyedRef {
+interface HeadShard {
   readonly checkpoint: string;
+  readonly buckets: Manifest;
 }
 
-const keyedChunkKey = (version: string, shardId: string, i: number) => `state#${version}#${shardId}#${i}`;
+const keyedChunkKey = (version: string, shardId: string, bucket: number | string, i: number) => `state#${version}#${shardId}#${bucket}#${i}`;
+const refsOf = (m: Manifest | undefined) => new Set(Object.entries(m ?? {}).map(([b, r]) => `${b}#${r.v}`));
+const parseManifest = (v: AttributeValue | undefined): Manifest | undefined => (v?.S ? (JSON.parse(v.S) as Manifest) : undefined);
 
 /**
  * Checkpoints in a DynamoDB table named after the application, one item per shard
  * (`leaseKey` = shard id, `checkpoint` = sequence number), in the KCL's layout. A shard's keyed
  * state (partitioned holders: the anomaly operator's models of the keys that arrived on it) is
- * committed by that same item: it names the version (`stateVersion`, `stateChunks`) of the chunks
- * `state#<version>#<shard>#<n>`, written before it. Whole-state holders' state is one snapshot per
+ * committed by that same item: its `stateBuckets` names, per bucket of keys, the version and
+ * count of the chunks `state#<version>#<shard>#<bucket>#<n>`, written before it; a snapshot
+ * rewrites only the buckets whose keys changed. Whole-state holders' state is one snapshot per
  * application: chunks `state#<holder>#<version>#<n>` and a head item `snapshot` naming them.
  * Every item records the stream it belongs to, so an application name reused for another stream
  * is refused with a clear error instead of resuming at foreign sequence numbers.
@@ -77,6 +78,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   private current: { version: string; ops: Record<string, number> } | undefined;
   /** The keyed state the current head names, per shard (carried into the next head). */
   private headShards: Record<string, HeadShard> = {};
+  /** Per shard, the keyed state this worker last loaded or committed (a snapshot rewrites only changed buckets on top of it). */
+  private readonly manifests = new Map<string, Manifest>();
 
   constructor(private readonly options: DynamoCheckpointStoreOptions) {
     if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(options.appName)) {
@@ -93,7 +96,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
   async load(): Promise<Map<string, ShardCheckpoint>> {
     const out = new Map<string, ShardCheckpoint>();
     let head: Record<string, AttributeValue> | undefined;
-    const chunks: { key: string; version: string; shard: string | undefined; writer: string | undefined; writtenAt: number }[] = [];
+    const chunks: { key: string; version: string; shard: string | undefined; bucket: string; writer: string | undefined; writtenAt: number }[] = [];
     const referenced = new Set<string>();
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -107,7 +110,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
           continue;
         }
         if (key?.startsWith('state#')) {
-          if (item.snapshotChunk?.BOOL) chunks.push({ key, version: item.version?.S ?? '', shard: item.shard?.S, writer: item.writer?.S, writtenAt: Number(item.writtenAt?.N ?? 0) });
+          if (item.snapshotChunk?.BOOL) chunks.push({ key, version: item.version?.S ?? '', shard: item.shard?.S, bucket: item.bucket?.N ?? '', writer: item.writer?.S, writtenAt: Number(item.writtenAt?.N ?? 0) });
           continue;
         }
         if (!key) continue;
@@ -119,7 +122,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
             `its checkpoint table holds checkpoints of stream ${JSON.stringify(stream)}, not ${JSON.stringify(this.options.streamName)}; give each application its own name`,
           );
         }
-        if (item.stateVersion?.S) referenced.add(`${key}#${item.stateVersion.S}`);
+        for (const ref of refsOf(parseManifest(item.stateBuckets))) referenced.add(`${key}#${ref}`);
         out.set(key, { shardId: key, checkpoint: item.checkpoint?.S ?? '', updatedAt: new Date(Number(item.updatedAt?.N ?? 0)) });
       }
       start = r.LastEvaluatedKey;
@@ -129,7 +132,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       // when it was written, and the per-shard checkpoints that follow it may not have been written
       // before a crash. Where it is ahead of a shard's item, so is the keyed state it names.
       this.readHead(head);
-      for (const [shardId, h] of Object.entries(this.headShards)) referenced.add(`${shardId}#${h.version}`);
+      for (const [shardId, h] of Object.entries(this.headShards)) for (const ref of refsOf(h.buckets)) referenced.add(`${shardId}#${ref}`);
       for (const [shardId, seq] of Object.entries(JSON.parse(head.positions!.S!) as Record<string, string>)) {
         const c = out.get(shardId);
         if (!c || !c.checkpoint || later(seq, c.checkpoint)) out.set(shardId, { shardId, checkpoint: seq, updatedAt: new Date(Number(head.updatedAt?.N ?? 0)) });
@@ -139,7 +142,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     // Another worker's may belong to a snapshot it is writing now: those only once they are old.
     const now = Date.now();
     const garbage = chunks
-      .filter((c) => (c.shard === undefined ? c.version !== this.current?.version : !referenced.has(`${c.shard}#${c.version}`)))
+      .filter((c) => (c.shard === undefined ? c.version !== this.current?.version : !referenced.has(`${c.shard}#${c.bucket}#${c.version}`)))
       .filter((c) => c.writer === undefined || c.writer === this.options.workerId || now - c.writtenAt > FOREIGN_GARBAGE_MS)
       .map((c) => c.key);
     if (garbage.length > 0) await this.deleteKeys(garbage);
@@ -173,11 +176,11 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * One shard's checkpoint, and with `keyed` the version of its keyed state: one conditional write,
-   * the commit point of that shard's state. Returns whether it was written, whether the lease was
-   * lost, and the keyed state it replaced.
+   * One shard's checkpoint, and with `keyed` the manifest of its keyed state: one conditional
+   * write, the commit point of that shard's state. Returns whether it was written, whether the
+   * lease was lost, and the manifest it replaced.
    */
-  private async commitShard(shardId: string, seq: string, keyed?: KeyedRef): Promise<{ written: boolean; lost: boolean; replaced?: KeyedRef }> {
+  private async commitShard(shardId: string, seq: string, keyed?: { version: string; manifest: Manifest }): Promise<{ written: boolean; lost: boolean; replaced?: Manifest }> {
     const leased = this.options.leased ?? true;
     try {
       const r = await retry(() =>
@@ -186,7 +189,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
             new UpdateItemCommand({
               TableName: this.tableName,
               Key: { leaseKey: { S: shardId } },
-              UpdateExpression: `SET checkpoint = :seq, checkpointSort = :sort, updatedAt = :now, streamName = :stream${keyed ? ', stateVersion = :ver, stateChunks = :chunks' : ''}`,
+              UpdateExpression: `SET checkpoint = :seq, checkpointSort = :sort, updatedAt = :now, streamName = :stream${keyed ? ', stateVersion = :ver, stateBuckets = :buckets' : ''}`,
               ConditionExpression: `${leased ? 'leaseOwner = :me AND ' : ''}(attribute_not_exists(checkpointSort) OR checkpointSort <= :sort)`,
               ExpressionAttributeValues: {
                 ':seq': { S: seq },
@@ -194,15 +197,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
                 ':now': { N: String(Date.now()) },
                 ':stream': { S: this.options.streamName },
                 ...(leased ? { ':me': { S: this.options.workerId } } : {}),
-                ...(keyed ? { ':ver': { S: keyed.version }, ':chunks': { N: String(keyed.chunks) } } : {}),
+                ...(keyed ? { ':ver': { S: keyed.version }, ':buckets': { S: JSON.stringify(keyed.manifest) } } : {}),
               },
               ...(keyed ? { ReturnValues: 'UPDATED_OLD' as const } : {}),
             }),
           ),
         ),
       );
-      const old = r.Attributes;
-      return { written: true, lost: false, ...(old?.stateVersion?.S ? { replaced: { version: old.stateVersion.S, chunks: Number(old.stateChunks?.N ?? 0) } } : {}) };
+      const replaced = parseManifest(r.Attributes?.stateBuckets);
+      return { written: true, lost: false, ...(replaced ? { replaced } : {}) };
     } catch (error) {
       if (!(error instanceof SluiceError && error.code === 'ConditionalCheckFailedException')) throw error;
       // Lost the lease, or the checkpoint is already further on: tell which.
@@ -246,27 +249,34 @@ export class DynamoCheckpointStore implements CheckpointStore {
       }
       ops[name] = n;
     }
-    const keyed = new Map<string, KeyedRef>();
-    for (const [shardId, holders] of shards ?? []) {
-      let n = 0;
-      for (const data of encodeKeyedChunks(entriesOf(holders))) {
-        writes.push({
-          PutRequest: {
-            Item: {
-              leaseKey: { S: keyedChunkKey(version, shardId, n++) },
-              data: { B: data },
-              version: { S: version },
-              shard: { S: shardId },
-              snapshotChunk: { BOOL: true },
-              streamName: { S: this.options.streamName },
-              writer,
-              writtenAt,
+    // Per shard, the changed buckets' chunks under the new version; the others stay as they are.
+    const keyed = new Map<string, { version: string; manifest: Manifest }>();
+    for (const [shardId, buckets] of shards ?? []) {
+      const manifest: Manifest = { ...this.manifests.get(shardId) };
+      for (const [bucket, holders] of buckets) {
+        let n = 0;
+        for (const data of encodeKeyedChunks(entriesOf(holders))) {
+          writes.push({
+            PutRequest: {
+              Item: {
+                leaseKey: { S: keyedChunkKey(version, shardId, bucket, n++) },
+                data: { B: data },
+                version: { S: version },
+                shard: { S: shardId },
+                bucket: { N: String(bucket) },
+                snapshotChunk: { BOOL: true },
+                streamName: { S: this.options.streamName },
+                writer,
+                writtenAt,
+              },
             },
-          },
-        });
-        await flush(false);
+          });
+          await flush(false);
+        }
+        if (n > 0) manifest[bucket] = { v: version, n };
+        else delete manifest[bucket];
       }
-      keyed.set(shardId, { version, chunks: n });
+      keyed.set(shardId, { version, manifest });
     }
     await flush(true);
     crashPoint('snapshot-chunks');
@@ -278,7 +288,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       for (const [shardId, h] of Object.entries(previousHead)) if (positions.get(shardId) === h.checkpoint) headShards[shardId] = h;
       for (const [shardId, ref] of keyed) {
         const checkpoint = positions.get(shardId);
-        if (checkpoint !== undefined) headShards[shardId] = { ...ref, checkpoint };
+        if (checkpoint !== undefined) headShards[shardId] = { checkpoint, buckets: ref.manifest };
       }
       await retry(() =>
         awsCall('PutItem', () =>
@@ -306,21 +316,35 @@ export class DynamoCheckpointStore implements CheckpointStore {
     // state: the commit point of that shard. The first alone, so a test can stop between shards.
     const lost: string[] = [];
     const stale: string[] = [];
-    const drop = (shardId: string, ref: KeyedRef) => {
-      for (let i = 0; i < ref.chunks; i++) stale.push(keyedChunkKey(ref.version, shardId, i));
+    /** Deletes a shard's chunk sets that neither its item nor the head names any more. */
+    const drop = (shardId: string, candidates: Manifest[], keep: Manifest[]) => {
+      const kept = new Set(keep.flatMap((m) => [...refsOf(m)]));
+      const seen = new Set<string>();
+      for (const m of candidates) {
+        for (const [bucket, r] of Object.entries(m)) {
+          const ref = `${bucket}#${r.v}`;
+          if (kept.has(ref) || seen.has(ref)) continue;
+          seen.add(ref);
+          for (let i = 0; i < r.n; i++) stale.push(keyedChunkKey(r.v, shardId, bucket, i));
+        }
+      }
     };
     const commit = async ([shardId, seq]: [string, string]) => {
       const ref = keyed.get(shardId);
       const r = await this.commitShard(shardId, seq, ref);
       if (r.lost) lost.push(shardId);
       if (!ref) return;
-      // Refused (lease lost, or the checkpoint is further on): this version never became current
-      // for the shard's item (the new head may still name it; it is then cleared once unnamed).
-      if (!r.written) return this.headShards[shardId]?.version === ref.version ? undefined : drop(shardId, ref);
-      // Replaced: what the item named before, and what the previous head named if the new head does not.
-      if (r.replaced && r.replaced.version !== ref.version) drop(shardId, r.replaced);
-      const inHead = previousHead[shardId];
-      if (inHead && inHead.version !== r.replaced?.version && this.headShards[shardId]?.version !== inHead.version) drop(shardId, inHead);
+      const inNewHead = state.size > 0 ? this.headShards[shardId]?.buckets : undefined;
+      if (!r.written) {
+        // Refused (lease lost, or the checkpoint is further on): this version never became current
+        // for the shard's item (the new head may still name it; it is then cleared once unnamed).
+        this.manifests.delete(shardId);
+        const fresh = Object.fromEntries(Object.entries(ref.manifest).filter(([, m]) => m.v === ref.version));
+        return drop(shardId, [fresh], [inNewHead ?? {}]);
+      }
+      this.manifests.set(shardId, ref.manifest);
+      // Replaced: what the item named before, and what the previous head named, unless still named.
+      drop(shardId, [r.replaced ?? {}, previousHead[shardId]?.buckets ?? {}], [ref.manifest, inNewHead ?? this.headShards[shardId]?.buckets ?? {}]);
     };
     // With keyed state, a shard's item moves only with its state: a shard not in this snapshot
     // keeps its item (its position is in the head when the head is ahead of it).
@@ -367,33 +391,41 @@ export class DynamoCheckpointStore implements CheckpointStore {
   async loadShardState(shardId: string): Promise<ShardSnapshot | undefined> {
     const get = (key: string) => retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: key } }, ConsistentRead: true }))));
     const [item, head] = await Promise.all([get(shardId), get(SNAPSHOT_KEY)]);
-    let ref: HeadShard | undefined;
     const cp = item.Item?.checkpoint?.S;
-    if (cp && item.Item?.stateVersion?.S) ref = { version: item.Item.stateVersion.S, chunks: Number(item.Item.stateChunks?.N ?? 0), checkpoint: cp };
+    let chosen: HeadShard | undefined = cp ? { checkpoint: cp, buckets: parseManifest(item.Item?.stateBuckets) ?? {} } : undefined;
     const inHead = head.Item?.shards?.S ? (JSON.parse(head.Item.shards.S) as Record<string, HeadShard>)[shardId] : undefined;
-    // The later of the two commit points names the state; a head ahead of the item has no keyed state of its own only if no partitioned holder wrote it.
-    if (inHead && (!cp || later(inHead.checkpoint, cp))) ref = inHead;
-    if (!ref) return undefined;
-    const parts: Uint8Array[] = [];
-    for (let i = 0; i < ref.chunks; i += 16) {
-      const got = await Promise.all(
-        Array.from({ length: Math.min(16, ref.chunks - i) }, async (_, j) => {
-          const r = await get(keyedChunkKey(ref.version, shardId, i + j));
-          if (!r.Item?.data?.B) {
-            throw new SluiceError(`state ${ref.version} of shard ${shardId} in ${this.tableName} lacks chunk ${i + j}; the table was changed by hand or by another tool`, { domain: 'external', code: 'TornState' });
-          }
-          return r.Item.data.B;
-        }),
-      );
-      parts.push(...got);
+    // The later of the two commit points names the state.
+    if (inHead && (!cp || later(inHead.checkpoint, cp))) chosen = inHead;
+    if (!chosen) {
+      this.manifests.delete(shardId);
+      return undefined;
     }
     const state = new Map<string, [string, unknown][]>();
-    for (const [holder, key, value] of decodeKeyedChunks(parts, `${ref.version} of shard ${shardId}`)) {
-      let list = state.get(holder);
-      if (!list) state.set(holder, (list = []));
-      list.push([key, value]);
+    for (const [bucket, r] of Object.entries(chosen.buckets)) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < r.n; i += 16) {
+        const got = await Promise.all(
+          Array.from({ length: Math.min(16, r.n - i) }, async (_, j) => {
+            const c = await get(keyedChunkKey(r.v, shardId, bucket, i + j));
+            if (!c.Item?.data?.B) {
+              throw new SluiceError(`state ${r.v} of shard ${shardId} (bucket ${bucket}) in ${this.tableName} lacks chunk ${i + j}; the table was changed by hand or by another tool`, {
+                domain: 'external',
+                code: 'TornState',
+              });
+            }
+            return c.Item.data.B;
+          }),
+        );
+        parts.push(...got);
+      }
+      for (const [holder, key, value] of decodeKeyedChunks(parts, `${r.v} of shard ${shardId} bucket ${bucket}`)) {
+        let list = state.get(holder);
+        if (!list) state.set(holder, (list = []));
+        list.push([key, value]);
+      }
     }
-    return { checkpoint: ref.checkpoint, version: ref.version, state };
+    this.manifests.set(shardId, chosen.buckets);
+    return { checkpoint: chosen.checkpoint, refs: [...refsOf(chosen.buckets)], state };
   }
 
   async loadState(name: string): Promise<unknown> {
@@ -468,6 +500,6 @@ export class DynamoCheckpointStore implements CheckpointStore {
   }
 }
 
-function* entriesOf(holders: ShardState): Generator<KeyedEntry> {
+function* entriesOf(holders: KeyedState): Generator<KeyedEntry> {
   for (const [holder, entries] of holders) for (const [key, value] of entries) yield [holder, key, value];
 }

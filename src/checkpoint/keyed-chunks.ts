@@ -89,3 +89,19 @@ export function* decodeKeyedChunks(chunks: readonly Uint8Array[], where: string)
     }
   }
 }
+
+/**
+ * Keys of a shard are kept in this many buckets (by a hash of the key); a snapshot rewrites only
+ * the buckets with a key that changed since the last one, the others stay as they are (incremental).
+ */
+export const STATE_BUCKETS = 64;
+
+/** The bucket of a key: FNV-1a of its UTF-16 code units, modulo {@link STATE_BUCKETS}. */
+export function bucketOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % STATE_BUCKETS;
+}

@@ -1,6 +1,7 @@
 import { ColumnBatch, type Batch } from '../core/batch.js';
 import type { Operator, PartitionedStateHolder } from '../core/operator.js';
-import { SHARD_END, type CheckpointStore, type ShardState } from './store.js';
+import { STATE_BUCKETS, bucketOf } from './keyed-chunks.js';
+import { SHARD_END, type CheckpointStore, type KeyedState, type ShardState } from './store.js';
 
 /** Not loaded: a child whose parents have not all ended yet (its state is theirs once they have). */
 const NOT_READY = Symbol('not ready');
@@ -18,6 +19,8 @@ const NOT_READY = Symbol('not ready');
 export class PartitionStates {
   /** Partitions loaded (or loading): the checkpoint their state is as of ('' none). */
   private readonly live = new Map<string, Promise<string | typeof NOT_READY>>();
+  /** Partitions whose whole state must be written at their next snapshot (inherited, or never committed). */
+  private readonly whole = new Set<string>();
 
   constructor(
     private readonly store: CheckpointStore,
@@ -69,6 +72,7 @@ export class PartitionStates {
     const own = await this.store.loadShardState(partition);
     if (own) {
       for (const h of this.holders) h.restorePartition(partition, own.state.get(h.name) ?? []);
+      this.whole.delete(partition);
       return own.checkpoint;
     }
     const inherited = new Map<string, Map<string, unknown>>(this.holders.map((h) => [h.name, new Map()]));
@@ -82,6 +86,7 @@ export class PartitionStates {
       }
     }
     for (const h of this.holders) h.restorePartition(partition, inherited.get(h.name)!);
+    this.whole.add(partition);
     return '';
   }
 
@@ -89,13 +94,31 @@ export class PartitionStates {
   drop(partitions: Iterable<string>): void {
     for (const p of partitions) {
       if (!this.live.delete(p)) continue;
+      this.whole.delete(p);
       for (const h of this.holders) h.dropPartition(p);
     }
   }
 
-  /** A partition's state for the snapshot, read one key at a time as the store writes it. */
+  /**
+   * What the snapshot writes of a partition: every bucket holding a key that changed since the
+   * last snapshot (all buckets when a holder does not track changes, or the partition was
+   * inherited), each with all its keys, read one key at a time as the store writes them.
+   */
   snapshot(partition: string): ShardState {
-    return new Map(this.holders.map((h) => [h.name, h.snapshotPartition(partition)]));
+    let buckets: Set<number> | undefined = this.whole.has(partition) ? undefined : new Set();
+    for (const h of this.holders) {
+      const changed = h.takeChanged?.(partition);
+      if (changed === undefined) buckets = undefined;
+      else if (buckets) for (const key of changed) buckets.add(bucketOf(key));
+    }
+    this.whole.delete(partition);
+    const out = new Map<number, KeyedState>();
+    for (const b of buckets ?? Array.from({ length: STATE_BUCKETS }, (_, i) => i)) {
+      const select = (key: string) => bucketOf(key) === b;
+      // Re-iterable: each pass asks the holder again (serializing as it goes).
+      out.set(b, new Map(this.holders.map((h) => [h.name, { [Symbol.iterator]: () => h.snapshotPartition(partition, select)[Symbol.iterator]() }])));
+    }
+    return out;
   }
 
   /**

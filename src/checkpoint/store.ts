@@ -20,14 +20,20 @@ export interface Snapshot {
   readonly state: ReadonlyMap<string, unknown>;
 }
 
-/** A partitioned holder's state of one shard: one entry per key, by holder name. */
-export type ShardState = ReadonlyMap<string, Iterable<readonly [key: string, state: unknown]>>;
+/** Partitioned holders' entries (one per key), by holder name. */
+export type KeyedState = ReadonlyMap<string, Iterable<readonly [key: string, state: unknown]>>;
+/**
+ * What a snapshot writes of one shard's keyed state: per bucket of keys that changed (see
+ * `bucketOf`), every key of that bucket. Buckets not given keep what was committed before.
+ */
+export type ShardState = ReadonlyMap<number, KeyedState>;
 
 /** The keyed state committed with one shard's checkpoint. */
 export interface ShardSnapshot {
   /** The position the state is exactly as of (resume after it). */
   readonly checkpoint: string;
-  readonly version: string;
+  /** The chunk sets it is made of, as `<bucket>#<version>`. */
+  readonly refs: readonly string[];
   /** Entries per holder name, decoded one key at a time. */
   readonly state: ReadonlyMap<string, [key: string, state: unknown][]>;
 }

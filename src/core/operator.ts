@@ -39,9 +39,10 @@ export interface Operator {
    * per partition (shard) and per key within it, snapshotted and moved with the partition's
    * lease. See {@link PartitionedStateHolder}.
    */
-  snapshotPartition?(partition: string): Iterable<readonly [key: string, state: unknown]>;
+  snapshotPartition?(partition: string, select?: (key: string) => boolean): Iterable<readonly [key: string, state: unknown]>;
   restorePartition?(partition: string, entries: Iterable<readonly [key: string, state: unknown]>): void;
   dropPartition?(partition: string): void;
+  takeChanged?(partition: string): Iterable<string> | undefined;
   /** Called once per batch interval even when no records arrived. */
   onTick?(now: Date): void | Promise<void>;
   onClose?(): void | Promise<void>;
@@ -68,10 +69,20 @@ export interface StateHolder {
  */
 export interface PartitionedStateHolder {
   readonly name: string;
-  /** The partition's state, one JSON-safe entry per key, in an order `restorePartition` keeps. */
-  snapshotPartition(partition: string): Iterable<readonly [key: string, state: unknown]>;
+  /**
+   * The partition's state, one JSON-safe entry per key (only the keys `select` accepts), each
+   * serialized as it is iterated. Entries are restored in any order: an entry must carry what
+   * the holder needs to rebuild its order (the anomaly operator: a last-use tick per key).
+   */
+  snapshotPartition(partition: string, select?: (key: string) => boolean): Iterable<readonly [key: string, state: unknown]>;
   /** Replaces the partition's state with these entries (none: a fresh partition). */
   restorePartition(partition: string, entries: Iterable<readonly [key: string, state: unknown]>): void;
+  /**
+   * Optional, for incremental snapshots: the keys of the partition whose state changed (updated,
+   * added, evicted) since the last call or restore, and forgets them. Without it, every key of a
+   * partition with new records is written at each snapshot.
+   */
+  takeChanged?(partition: string): Iterable<string> | undefined;
   /** Forgets the partition: its lease moved to another worker, or it ended and was committed. */
   dropPartition(partition: string): void;
 }

@@ -53,10 +53,16 @@ export const anomalyOperatorOptionsSchema = z
   .strict();
 export type AnomalyOperatorOptions = z.input<typeof anomalyOperatorOptionsSchema>;
 
+/** A key's entry in a snapshot: its model and when it was last used (its place in the shard's LRU order). */
+export interface KeyedModel {
+  readonly model: DetectorState;
+  readonly used: number;
+}
+
 export interface AnomalyOperatorState {
   readonly version: 2;
   /** Per shard, its models, least recently used first. */
-  readonly shards: [shard: string, models: [key: string, model: DetectorState][]][];
+  readonly shards: [shard: string, models: [key: string, model: KeyedModel][]][];
 }
 
 export interface AnomalyOperator extends Operator {
@@ -64,9 +70,10 @@ export interface AnomalyOperator extends Operator {
   readonly keys: number;
   onCheckpoint(): AnomalyOperatorState;
   restore(state: unknown): void;
-  snapshotPartition(shard: string): Iterable<[key: string, model: DetectorState]>;
+  snapshotPartition(shard: string, select?: (key: string) => boolean): Iterable<[key: string, model: KeyedModel]>;
   restorePartition(shard: string, entries: Iterable<readonly [key: string, model: unknown]>): void;
   dropPartition(shard: string): void;
+  takeChanged(shard: string): Iterable<string>;
 }
 
 function parseOptions(options: AnomalyOperatorOptions) {
@@ -90,9 +97,12 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
   const grades = o.grades ?? { high: alert, medium: alert * 0.75 };
   // validate the detector parameters now, not on the first row
   createDetector(o.detector, o.params);
-  /** Per shard, its models in least-recently-used order (Map order). */
-  let shards = new Map<string, Map<string, Detector>>();
+  /** Per shard, its models in least-recently-used order (Map order), each with its last-use tick. */
+  let shards = new Map<string, Map<string, { detector: Detector; used: number }>>();
+  /** Per shard, the keys changed since the last snapshot of it (incremental snapshots). */
+  const changed = new Map<string, Set<string>>();
   let live = 0;
+  let tick = 0;
   const values = new Float64Array(columns.length);
 
   /**
@@ -124,35 +134,51 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
   function modelFor(shard: string, key: string): Detector {
     let models = shards.get(shard);
     if (!models) shards.set(shard, (models = new Map()));
+    let dirty = changed.get(shard);
+    if (!dirty) changed.set(shard, (dirty = new Set()));
     let m = models.get(key);
     if (m !== undefined) {
       models.delete(key); // re-insert: Map order is our LRU order
+      m.used = ++tick;
     } else {
-      m = createDetector(o.detector, o.params);
-      if (models.size >= o.maxKeys) models.delete(models.keys().next().value!);
-      else live++;
+      m = { detector: createDetector(o.detector, o.params), used: ++tick };
+      if (models.size >= o.maxKeys) {
+        const evicted = models.keys().next().value!;
+        models.delete(evicted);
+        dirty.add(evicted);
+      } else live++;
     }
     models.set(key, m);
-    return m;
+    dirty.add(key);
+    return m.detector;
   }
 
-  function restoreModels(shard: string, entries: Iterable<readonly [string, unknown]>): Map<string, Detector> {
-    const models = new Map<string, Detector>();
-    const list = [...entries];
-    // At most maxKeys per shard (a merge's union may hold more): the most recently used are kept.
-    for (const [key, st] of list.slice(Math.max(0, list.length - o.maxKeys))) {
-      if (typeof key !== 'string' || typeof st !== 'object' || st === null) {
-        throw new SluiceError(`anomaly operator '${o.name}': the checkpointed model of shard ${JSON.stringify(shard)} key ${JSON.stringify(key)} is not a detector state.`, {
+  /** A shard's models from snapshot entries, in LRU order (by last-use tick), at most maxKeys. */
+  function restoreModels(shard: string, entries: Iterable<readonly [string, unknown]>): Map<string, { detector: Detector; used: number }> {
+    const list: [string, KeyedModel][] = [];
+    for (const [key, st] of entries) {
+      const e = st as KeyedModel | null;
+      if (typeof key !== 'string' || typeof e !== 'object' || e === null || typeof e.used !== 'number' || typeof e.model !== 'object' || e.model === null) {
+        throw new SluiceError(`anomaly operator '${o.name}': the checkpointed model of shard ${JSON.stringify(shard)} key ${JSON.stringify(key)} is not { model, used }.`, {
           domain: 'internal',
           code: 'BadOperatorState',
         });
       }
-      models.set(key, restoreDetector(st as DetectorState));
+      list.push([key, e]);
+    }
+    // Stable: entries with the same tick (parents of a merge) keep the order they came in.
+    list.sort((a, b) => a[1].used - b[1].used);
+    const models = new Map<string, { detector: Detector; used: number }>();
+    // At most maxKeys per shard (a merge's union may hold more): the most recently used are kept.
+    for (const [key, e] of list.slice(Math.max(0, list.length - o.maxKeys))) {
+      models.set(key, { detector: restoreDetector(e.model), used: e.used });
+      if (e.used > tick) tick = e.used;
     }
     return models;
   }
 
-  function setShard(shard: string, models: Map<string, Detector> | undefined): void {
+  function setShard(shard: string, models: Map<string, { detector: Detector; used: number }> | undefined): void {
+    changed.delete(shard);
     live -= shards.get(shard)?.size ?? 0;
     if (models && models.size > 0) {
       shards.set(shard, models);
@@ -202,7 +228,7 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
       return { rows: out };
     },
     onCheckpoint(): AnomalyOperatorState {
-      return { version: 2, shards: [...shards].map(([shard, models]) => [shard, [...models].map(([k, m]) => [k, m.toState()])]) };
+      return { version: 2, shards: [...shards].map(([shard, models]) => [shard, [...models].map(([k, m]) => [k, { model: m.detector.toState(), used: m.used }])]) };
     },
     restore(state: unknown): void {
       const s = state as AnomalyOperatorState | undefined;
@@ -217,11 +243,16 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
       live = 0;
       for (const [shard, models] of next) setShard(shard, models);
     },
-    *snapshotPartition(shard: string): Generator<[string, DetectorState]> {
+    *snapshotPartition(shard: string, select?: (key: string) => boolean): Generator<[string, KeyedModel]> {
       const models = shards.get(shard);
       if (!models) return;
       // Each model serialized as it is written, never all of them at once.
-      for (const [k, m] of models) yield [k, m.toState()];
+      for (const [k, m] of models) if (!select || select(k)) yield [k, { model: m.detector.toState(), used: m.used }];
+    },
+    takeChanged(shard: string): Iterable<string> {
+      const keys = changed.get(shard) ?? new Set<string>();
+      changed.delete(shard);
+      return keys;
     },
     restorePartition(shard: string, entries: Iterable<readonly [string, unknown]>): void {
       setShard(shard, restoreModels(shard, entries));

@@ -104,14 +104,18 @@ describe('snapshots: operator state exactly consistent with every checkpoint', (
         // Every shard's keyed state is there, as of its checkpoint (the later of its item and the
         // head), and no chunk is left that neither names (a head ahead of an item keeps the item's too).
         const items = await scanAll(env.clients.dynamodb, `snap-${id}`);
-        const named = new Set(items.filter((i) => typeof i.stateVersion === 'string').map((i) => `${String(i.leaseKey)}#${String(i.stateVersion)}`));
+        const named = new Set(
+          items
+            .filter((i) => typeof i.stateBuckets === 'string')
+            .flatMap((i) => Object.entries(JSON.parse(i.stateBuckets as string) as Record<string, { v: string }>).map(([b, r]) => `${String(i.leaseKey)}#${b}#${r.v}`)),
+        );
         for (const shardId of new Set(sent.map((r) => r.shardId))) {
           const st = await store.loadShardState(shardId);
           expect(st?.state.get('operators[0] anomaly')?.map(([k]) => k).sort(), `${point}: ${shardId}`).toEqual(['s0', 's1', 's2', 's3']);
-          named.add(`${shardId}#${st!.version}`);
+          for (const ref of st!.refs) named.add(`${shardId}#${ref}`);
         }
         const chunks = items.filter((i) => typeof i.shard === 'string');
-        expect(chunks.filter((c) => !named.has(`${String(c.shard)}#${String(c.version)}`)).map((c) => c.leaseKey), `${point}: chunks no commit point names (${[...named].join(', ')}; head ${JSON.stringify(items.find((i) => i.leaseKey === 'snapshot')?.shards)})`).toEqual([]);
+        expect(chunks.filter((c) => !named.has(`${String(c.shard)}#${String(c.bucket)}#${String(c.version)}`)).map((c) => c.leaseKey), `${point}: chunks no commit point names (${[...named].join(', ')}; head ${JSON.stringify(items.find((i) => i.leaseKey === 'snapshot')?.shards)})`).toEqual([]);
       }
     }, 600_000);
   }
