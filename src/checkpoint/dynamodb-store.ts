@@ -400,24 +400,31 @@ export class DynamoCheckpointStore implements CheckpointStore {
       this.manifests.delete(shardId);
       return undefined;
     }
+    // Every chunk of every bucket, 32 reads in flight; then each bucket decoded one key at a time.
+    const wanted = Object.entries(chosen.buckets).flatMap(([bucket, r]) => Array.from({ length: r.n }, (_, i) => ({ bucket, v: r.v, i })));
+    const data = new Array<Uint8Array>(wanted.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(32, wanted.length) }, async () => {
+        while (next < wanted.length) {
+          const k = next++;
+          const w = wanted[k]!;
+          const c = await get(keyedChunkKey(w.v, shardId, w.bucket, w.i));
+          if (!c.Item?.data?.B) {
+            throw new SluiceError(`state ${w.v} of shard ${shardId} (bucket ${w.bucket}) in ${this.tableName} lacks chunk ${w.i}; the table was changed by hand or by another tool`, {
+              domain: 'external',
+              code: 'TornState',
+            });
+          }
+          data[k] = c.Item.data.B;
+        }
+      }),
+    );
     const state = new Map<string, [string, unknown][]>();
+    let at = 0;
     for (const [bucket, r] of Object.entries(chosen.buckets)) {
-      const parts: Uint8Array[] = [];
-      for (let i = 0; i < r.n; i += 16) {
-        const got = await Promise.all(
-          Array.from({ length: Math.min(16, r.n - i) }, async (_, j) => {
-            const c = await get(keyedChunkKey(r.v, shardId, bucket, i + j));
-            if (!c.Item?.data?.B) {
-              throw new SluiceError(`state ${r.v} of shard ${shardId} (bucket ${bucket}) in ${this.tableName} lacks chunk ${i + j}; the table was changed by hand or by another tool`, {
-                domain: 'external',
-                code: 'TornState',
-              });
-            }
-            return c.Item.data.B;
-          }),
-        );
-        parts.push(...got);
-      }
+      const parts = data.slice(at, at + r.n);
+      at += r.n;
       for (const [holder, key, value] of decodeKeyedChunks(parts, `${r.v} of shard ${shardId} bucket ${bucket}`)) {
         let list = state.get(holder);
         if (!list) state.set(holder, (list = []));
