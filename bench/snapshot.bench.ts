@@ -6,7 +6,7 @@
  * embedded DynamoDB (dynalite), one snapshot every batch. The baseline, in the same run, is the
  * same pipeline without the operator: a checkpoint only.
  *
- *  - full snapshot: the first one after training, every key changed (each shard's 64 buckets);
+ *  - full snapshot: the first one after training, every key changed (each shard's 256 buckets);
  *  - commit per batch: batches of one record per shard (one key per shard changed, so one bucket
  *    per shard is rewritten: snapshots are incremental); the engine's own measure
  *    (`checkpoint.commit` durationMs: serializing the changed buckets one key at a time, writing
