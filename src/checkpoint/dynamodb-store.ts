@@ -214,7 +214,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     }
   }
 
-  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[] }> {
+  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[]; refused: string[] }> {
     const version = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     const writtenAt = { N: String(Date.now()) };
     const writer = { S: this.options.workerId };
@@ -315,6 +315,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     // 3. Per shard, one conditional write (lease and order) of its checkpoint naming its keyed
     // state: the commit point of that shard. The first alone, so a test can stop between shards.
     const lost: string[] = [];
+    const refused: string[] = [];
     const stale: string[] = [];
     /** Deletes a shard's chunk sets that neither its item nor the head names any more. */
     const drop = (shardId: string, candidates: Manifest[], keep: Manifest[]) => {
@@ -338,7 +339,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
       if (!r.written) {
         // Refused (lease lost, or the checkpoint is further on): this version never became current
         // for the shard's item (the new head may still name it; it is then cleared once unnamed).
-        this.manifests.delete(shardId);
+        refused.push(shardId);
         const fresh = Object.fromEntries(Object.entries(ref.manifest).filter(([, m]) => m.v === ref.version));
         return drop(shardId, [fresh], [inNewHead ?? {}]);
       }
@@ -363,7 +364,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     }
     if (stale.length > 0) await this.deleteKeys(stale);
     crashPoint('snapshot-cleanup');
-    return { lost };
+    return { lost, refused };
   }
 
   async loadSnapshot(): Promise<Snapshot | undefined> {

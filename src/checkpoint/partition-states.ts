@@ -90,6 +90,14 @@ export class PartitionStates {
     return '';
   }
 
+  /**
+   * Partitions whose snapshot was not committed (the store refused their checkpoint): the changes
+   * it carried are written again, with every other key, at their next snapshot.
+   */
+  uncommitted(partitions: Iterable<string>): void {
+    for (const p of partitions) if (this.live.has(p)) this.whole.add(p);
+  }
+
   /** Forgets partitions: their leases moved to another worker, or they ended and were committed. */
   drop(partitions: Iterable<string>): void {
     for (const p of partitions) {

@@ -56,9 +56,11 @@ export interface CheckpointStore {
    * is written beside the previous version and made current by one write; a crash at any step
    * leaves, per shard, a checkpoint with exactly the state that goes with it. With `shards` given
    * (the pipeline has partitioned holders), only the shards in it have their checkpoints written:
-   * a shard's checkpoint never moves without its state.
+   * a shard's checkpoint never moves without its state. `refused` names the shards in `shards`
+   * whose checkpoint was not written (lease lost, or already further on): their keyed state was
+   * not committed.
    */
-  saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[] }>;
+  saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[]; refused?: string[] }>;
   /** The current snapshot of the whole-state holders, if any. `load()` already folds its positions into the checkpoints. */
   loadSnapshot(): Promise<Snapshot | undefined>;
   /** The keyed state committed with a shard's checkpoint, if any (the later of the shard's item and the snapshot head). */

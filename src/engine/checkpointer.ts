@@ -78,7 +78,9 @@ export class Checkpointer {
         await this.partitions.ensure(saved.keys());
         shards = new Map([...saved.keys()].map((s) => [s, this.partitions!.snapshot(s)]));
       }
-      ({ lost } = await this.store.saveSnapshot(positions, state, shards));
+      const r = await this.store.saveSnapshot(positions, state, shards);
+      lost = r.lost;
+      this.partitions?.uncommitted(r.refused ?? []);
       this.lastSnapshot = batchTimeMs;
     } else {
       ({ lost } = await this.store.save(saved));
