@@ -4,8 +4,22 @@
  * it reaches `<point>`. Off unless the variable is set; used by the tests that prove a crash at
  * every step of a snapshot leaves a loadable one (docs/guarantees.md).
  */
-export const CRASH_POINTS = ['snapshot-chunks', 'snapshot-head', 'snapshot-checkpoints', 'snapshot-cleanup'] as const;
+export const CRASH_POINTS = ['snapshot-chunks', 'snapshot-head', 'snapshot-shard', 'snapshot-checkpoints', 'snapshot-cleanup'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
+/**
+ * When each point is reached: `snapshot-chunks` after every new chunk is written (nothing
+ * current yet); `snapshot-head` after the whole-state head (only with whole-state holders);
+ * `snapshot-shard` after the first shard's checkpoint naming its keyed state, before the other
+ * shards' (only with partitioned holders); `snapshot-checkpoints` after every shard's checkpoint;
+ * `snapshot-cleanup` after the replaced versions' chunks are deleted.
+ */
+export const CRASH_POINT_APPLIES: Record<CrashPoint, 'always' | 'whole' | 'partitioned'> = {
+  'snapshot-chunks': 'always',
+  'snapshot-head': 'whole',
+  'snapshot-shard': 'partitioned',
+  'snapshot-checkpoints': 'always',
+  'snapshot-cleanup': 'always',
+};
 
 const seen = new Map<string, number>();
 

@@ -16,7 +16,8 @@ import { SluiceError, invalidOption } from '../errors.js';
 import { compareSequence } from '../kinesis/position.js';
 import { retry } from '../retry.js';
 import { crashPoint } from './crash-points.js';
-import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type Snapshot } from './store.js';
+import { STATE_CHUNK_BYTES, decodeKeyedChunks, encodeKeyedChunks, type KeyedEntry } from './keyed-chunks.js';
+import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type KeyedState, type ShardSnapshot, type ShardState, type Snapshot } from './store.js';
 
 export interface DynamoCheckpointStoreOptions {
   dynamodb: DynamoDBClient;
@@ -33,6 +34,8 @@ export interface DynamoCheckpointStoreOptions {
 }
 
 const SNAPSHOT_KEY = 'snapshot';
+/** Unreferenced chunks of another worker are left alone this long (it may be mid-snapshot). */
+const FOREIGN_GARBAGE_MS = 10 * 60_000;
 
 /** A position as a fixed-width string, so DynamoDB compares positions in order; SHARD_END after all. */
 export function positionSortKey(seq: string): string {
@@ -45,21 +48,38 @@ function later(a: string, b: string): boolean {
   return compareSequence(a, b) > 0;
 }
 
-/** DynamoDB items hold at most 400 KB; operator state is gzipped and split into chunks below that. */
-const STATE_CHUNK_BYTES = 300_000;
+/** A shard's keyed state: per bucket, the version of its chunks and how many there are. */
+type Manifest = Record<string, { readonly v: string; readonly n: number }>;
+/** The snapshot head's record of a shard's keyed state, with the position it is exactly as of. */
+interface HeadShard {
+  readonly checkpoint: string;
+  readonly buckets: Manifest;
+}
+
+const keyedChunkKey = (version: string, shardId: string, bucket: number | string, i: number) => `state#${version}#${shardId}#${bucket}#${i}`;
+const refsOf = (m: Manifest | undefined) => new Set(Object.entries(m ?? {}).map(([b, r]) => `${b}#${r.v}`));
+const parseManifest = (v: AttributeValue | undefined): Manifest | undefined => (v?.S ? (JSON.parse(v.S) as Manifest) : undefined);
 
 /**
  * Checkpoints in a DynamoDB table named after the application, one item per shard
- * (`leaseKey` = shard id, `checkpoint` = sequence number), in the KCL's layout, plus operator
- * state under `leaseKey` = `state#<operator>#<chunk>`.
+ * (`leaseKey` = shard id, `checkpoint` = sequence number), in the KCL's layout. A shard's keyed
+ * state (partitioned holders: the anomaly operator's models of the keys that arrived on it) is
+ * committed by that same item: its `stateBuckets` names, per bucket of keys, the version and
+ * count of the chunks `state#<version>#<shard>#<bucket>#<n>`, written before it; a snapshot
+ * rewrites only the buckets whose keys changed. Whole-state holders' state is one snapshot per
+ * application: chunks `state#<holder>#<version>#<n>` and a head item `snapshot` naming them.
  * Every item records the stream it belongs to, so an application name reused for another stream
  * is refused with a clear error instead of resuming at foreign sequence numbers.
  */
 export class DynamoCheckpointStore implements CheckpointStore {
   readonly tableName: string;
   private readonly db: DynamoDBClient;
-  /** The current snapshot's version and chunk counts, as last loaded or saved. */
+  /** The current whole-state snapshot's version and chunk counts, as last loaded or saved. */
   private current: { version: string; ops: Record<string, number> } | undefined;
+  /** The keyed state the current head names, per shard (carried into the next head). */
+  private headShards: Record<string, HeadShard> = {};
+  /** Per shard, the keyed state this worker last loaded or committed (a snapshot rewrites only changed buckets on top of it). */
+  private readonly manifests = new Map<string, Manifest>();
 
   constructor(private readonly options: DynamoCheckpointStoreOptions) {
     if (!/^[a-zA-Z0-9_.-]{3,255}$/.test(options.appName)) {
@@ -76,7 +96,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   async load(): Promise<Map<string, ShardCheckpoint>> {
     const out = new Map<string, ShardCheckpoint>();
     let head: Record<string, AttributeValue> | undefined;
-    const chunkKeys: { key: string; version: string }[] = [];
+    const chunks: { key: string; version: string; shard: string | undefined; bucket: string; writer: string | undefined; writtenAt: number }[] = [];
+    const referenced = new Set<string>();
     let start: Record<string, AttributeValue> | undefined;
     do {
       const r = await retry(() =>
@@ -89,7 +110,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
           continue;
         }
         if (key?.startsWith('state#')) {
-          if (item.snapshotChunk?.BOOL) chunkKeys.push({ key, version: item.version?.S ?? '' });
+          if (item.snapshotChunk?.BOOL) chunks.push({ key, version: item.version?.S ?? '', shard: item.shard?.S, bucket: item.bucket?.N ?? '', writer: item.writer?.S, writtenAt: Number(item.writtenAt?.N ?? 0) });
           continue;
         }
         if (!key) continue;
@@ -101,23 +122,36 @@ export class DynamoCheckpointStore implements CheckpointStore {
             `its checkpoint table holds checkpoints of stream ${JSON.stringify(stream)}, not ${JSON.stringify(this.options.streamName)}; give each application its own name`,
           );
         }
+        for (const ref of refsOf(parseManifest(item.stateBuckets))) referenced.add(`${key}#${ref}`);
         out.set(key, { shardId: key, checkpoint: item.checkpoint?.S ?? '', updatedAt: new Date(Number(item.updatedAt?.N ?? 0)) });
       }
       start = r.LastEvaluatedKey;
     } while (start);
     if (head) {
-      // The snapshot head is the commit point: its positions were durable when it was written, and
-      // the per-shard checkpoints that follow it may not have been written before a crash.
-      this.current = { version: head.version!.S!, ops: JSON.parse(head.ops!.S!) as Record<string, number> };
+      // The snapshot head is the commit point of the whole-state holders: its positions were durable
+      // when it was written, and the per-shard checkpoints that follow it may not have been written
+      // before a crash. Where it is ahead of a shard's item, so is the keyed state it names.
+      this.readHead(head);
+      for (const [shardId, h] of Object.entries(this.headShards)) for (const ref of refsOf(h.buckets)) referenced.add(`${shardId}#${ref}`);
       for (const [shardId, seq] of Object.entries(JSON.parse(head.positions!.S!) as Record<string, string>)) {
         const c = out.get(shardId);
         if (!c || !c.checkpoint || later(seq, c.checkpoint)) out.set(shardId, { shardId, checkpoint: seq, updatedAt: new Date(Number(head.updatedAt?.N ?? 0)) });
       }
     }
-    // Chunks of snapshots never made current (a crash before the head) or already replaced.
-    const garbage = chunkKeys.filter((c) => c.version !== this.current?.version).map((c) => c.key);
+    // Chunks of snapshots never made current (a crash before their commit) or already replaced.
+    // Another worker's may belong to a snapshot it is writing now: those only once they are old.
+    const now = Date.now();
+    const garbage = chunks
+      .filter((c) => (c.shard === undefined ? c.version !== this.current?.version : !referenced.has(`${c.shard}#${c.bucket}#${c.version}`)))
+      .filter((c) => c.writer === undefined || c.writer === this.options.workerId || now - c.writtenAt > FOREIGN_GARBAGE_MS)
+      .map((c) => c.key);
     if (garbage.length > 0) await this.deleteKeys(garbage);
     return out;
+  }
+
+  private readHead(head: Record<string, AttributeValue>): void {
+    this.current = { version: head.version!.S!, ops: JSON.parse(head.ops!.S!) as Record<string, number> };
+    this.headShards = head.shards?.S ? (JSON.parse(head.shards.S) as Record<string, HeadShard>) : {};
   }
 
   private async deleteKeys(keys: readonly string[]): Promise<void> {
@@ -132,46 +166,68 @@ export class DynamoCheckpointStore implements CheckpointStore {
    * before its window fired cannot undo another's progress). A refused backward move is skipped.
    */
   async save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }> {
-    const now = String(Date.now());
     const lost: string[] = [];
-    const leased = this.options.leased ?? true;
     await Promise.all(
       [...checkpoints].map(async ([shardId, seq]) => {
-        try {
-          await retry(() =>
-            awsCall('UpdateItem', () =>
-              this.db.send(
-                new UpdateItemCommand({
-                  TableName: this.tableName,
-                  Key: { leaseKey: { S: shardId } },
-                  UpdateExpression: 'SET checkpoint = :seq, checkpointSort = :sort, updatedAt = :now, streamName = :stream',
-                  ConditionExpression: `${leased ? 'leaseOwner = :me AND ' : ''}(attribute_not_exists(checkpointSort) OR checkpointSort <= :sort)`,
-                  ExpressionAttributeValues: {
-                    ':seq': { S: seq },
-                    ':sort': { S: positionSortKey(seq) },
-                    ':now': { N: now },
-                    ':stream': { S: this.options.streamName },
-                    ...(leased ? { ':me': { S: this.options.workerId } } : {}),
-                  },
-                }),
-              ),
-            ),
-          );
-        } catch (error) {
-          if (!(error instanceof SluiceError && error.code === 'ConditionalCheckFailedException')) throw error;
-          // Lost the lease, or the checkpoint is already further on: tell which.
-          const r = await retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: shardId } }, ConsistentRead: true }))));
-          if (leased && r.Item?.leaseOwner?.S !== this.options.workerId) lost.push(shardId);
-        }
+        if ((await this.commitShard(shardId, seq)).lost) lost.push(shardId);
       }),
     );
     return { lost };
   }
 
-  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>): Promise<{ lost: string[] }> {
+  /**
+   * One shard's checkpoint, and with `keyed` the manifest of its keyed state: one conditional
+   * write, the commit point of that shard's state. Returns whether it was written, whether the
+   * lease was lost, and the manifest it replaced.
+   */
+  private async commitShard(shardId: string, seq: string, keyed?: { version: string; manifest: Manifest }): Promise<{ written: boolean; lost: boolean; replaced?: Manifest }> {
+    const leased = this.options.leased ?? true;
+    try {
+      const r = await retry(() =>
+        awsCall('UpdateItem', () =>
+          this.db.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: { leaseKey: { S: shardId } },
+              UpdateExpression: `SET checkpoint = :seq, checkpointSort = :sort, updatedAt = :now, streamName = :stream${keyed ? ', stateVersion = :ver, stateBuckets = :buckets' : ''}`,
+              ConditionExpression: `${leased ? 'leaseOwner = :me AND ' : ''}(attribute_not_exists(checkpointSort) OR checkpointSort <= :sort)`,
+              ExpressionAttributeValues: {
+                ':seq': { S: seq },
+                ':sort': { S: positionSortKey(seq) },
+                ':now': { N: String(Date.now()) },
+                ':stream': { S: this.options.streamName },
+                ...(leased ? { ':me': { S: this.options.workerId } } : {}),
+                ...(keyed ? { ':ver': { S: keyed.version }, ':buckets': { S: JSON.stringify(keyed.manifest) } } : {}),
+              },
+              ...(keyed ? { ReturnValues: 'UPDATED_OLD' as const } : {}),
+            }),
+          ),
+        ),
+      );
+      const replaced = parseManifest(r.Attributes?.stateBuckets);
+      return { written: true, lost: false, ...(replaced ? { replaced } : {}) };
+    } catch (error) {
+      if (!(error instanceof SluiceError && error.code === 'ConditionalCheckFailedException')) throw error;
+      // Lost the lease, or the checkpoint is already further on: tell which.
+      const r = await retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: shardId } }, ConsistentRead: true }))));
+      return { written: false, lost: leased && r.Item?.leaseOwner?.S !== this.options.workerId };
+    }
+  }
+
+  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[]; refused: string[] }> {
     const version = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const writtenAt = { N: String(Date.now()) };
+    const writer = { S: this.options.workerId };
+    let writes: WriteRequest[] = [];
+    // BatchWriteItem takes 16 MB: 10 chunks a call. Chunks are sent as they fill, not held.
+    const flush = async (all: boolean) => {
+      while (writes.length >= 10 || (all && writes.length > 0)) {
+        await batchWriteAll(this.db, this.tableName, writes.slice(0, 10), { retries: 12 });
+        writes = writes.slice(10);
+      }
+    };
+    // 1. The new version's chunks, beside the current ones: whole-state holders, then per shard its keys.
     const ops: Record<string, number> = {};
-    const writes: WriteRequest[] = [];
     for (const [name, value] of state) {
       const bytes = gzipSync(Buffer.from(JSON.stringify(value) ?? 'null', 'utf8'));
       let n = 0;
@@ -184,54 +240,138 @@ export class DynamoCheckpointStore implements CheckpointStore {
               version: { S: version },
               snapshotChunk: { BOOL: true },
               streamName: { S: this.options.streamName },
+              writer,
+              writtenAt,
             },
           },
         });
+        await flush(false);
       }
       ops[name] = n;
     }
-    // 1. The new version's chunks, beside the current ones (BatchWriteItem takes 16 MB: 10 chunks a call).
-    for (let i = 0; i < writes.length; i += 10) await batchWriteAll(this.db, this.tableName, writes.slice(i, i + 10), { retries: 12 });
-    crashPoint('snapshot-chunks');
-    // 2. One write makes it current, with the positions it covers: the commit point.
-    await retry(() =>
-      awsCall('PutItem', () =>
-        this.db.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: {
-              leaseKey: { S: SNAPSHOT_KEY },
-              version: { S: version },
-              ops: { S: JSON.stringify(ops) },
-              positions: { S: JSON.stringify(Object.fromEntries(positions)) },
-              streamName: { S: this.options.streamName },
-              updatedAt: { N: String(Date.now()) },
-              writer: { S: this.options.workerId },
+    // Per shard, the changed buckets' chunks under the new version; the others stay as they are.
+    const keyed = new Map<string, { version: string; manifest: Manifest }>();
+    for (const [shardId, buckets] of shards ?? []) {
+      const manifest: Manifest = { ...this.manifests.get(shardId) };
+      for (const [bucket, holders] of buckets) {
+        let n = 0;
+        for (const data of encodeKeyedChunks(entriesOf(holders))) {
+          writes.push({
+            PutRequest: {
+              Item: {
+                leaseKey: { S: keyedChunkKey(version, shardId, bucket, n++) },
+                data: { B: data },
+                version: { S: version },
+                shard: { S: shardId },
+                bucket: { N: String(bucket) },
+                snapshotChunk: { BOOL: true },
+                streamName: { S: this.options.streamName },
+                writer,
+                writtenAt,
+              },
             },
-          }),
-        ),
-      ),
-    );
-    crashPoint('snapshot-head');
-    // 3. The per-shard checkpoints, for leases, other workers and `sluice status`.
-    const result = await this.save(positions);
-    crashPoint('snapshot-checkpoints');
-    // 4. The previous version's chunks.
-    const previous = this.current;
-    this.current = { version, ops };
-    if (previous && previous.version !== version) {
-      await this.deleteKeys(Object.entries(previous.ops).flatMap(([name, n]) => Array.from({ length: n }, (_, i) => `state#${name}#${previous.version}#${i}`)));
+          });
+          await flush(false);
+        }
+        if (n > 0) manifest[bucket] = { v: version, n };
+        else delete manifest[bucket];
+      }
+      keyed.set(shardId, { version, manifest });
     }
+    await flush(true);
+    crashPoint('snapshot-chunks');
+    // 2. With whole-state holders: one write makes their state current, with the positions it
+    // covers and the keyed state that goes with them (the commit point of the whole state).
+    const previousHead = this.headShards;
+    if (state.size > 0) {
+      const headShards: Record<string, HeadShard> = {};
+      for (const [shardId, h] of Object.entries(previousHead)) if (positions.get(shardId) === h.checkpoint) headShards[shardId] = h;
+      for (const [shardId, ref] of keyed) {
+        const checkpoint = positions.get(shardId);
+        if (checkpoint !== undefined) headShards[shardId] = { checkpoint, buckets: ref.manifest };
+      }
+      await retry(() =>
+        awsCall('PutItem', () =>
+          this.db.send(
+            new PutItemCommand({
+              TableName: this.tableName,
+              Item: {
+                leaseKey: { S: SNAPSHOT_KEY },
+                version: { S: version },
+                ops: { S: JSON.stringify(ops) },
+                positions: { S: JSON.stringify(Object.fromEntries(positions)) },
+                shards: { S: JSON.stringify(headShards) },
+                streamName: { S: this.options.streamName },
+                updatedAt: { N: String(Date.now()) },
+                writer,
+              },
+            }),
+          ),
+        ),
+      );
+      this.headShards = headShards;
+      crashPoint('snapshot-head');
+    }
+    // 3. Per shard, one conditional write (lease and order) of its checkpoint naming its keyed
+    // state: the commit point of that shard. The first alone, so a test can stop between shards.
+    const lost: string[] = [];
+    const refused: string[] = [];
+    const stale: string[] = [];
+    /** Deletes a shard's chunk sets that neither its item nor the head names any more. */
+    const drop = (shardId: string, candidates: Manifest[], keep: Manifest[]) => {
+      const kept = new Set(keep.flatMap((m) => [...refsOf(m)]));
+      const seen = new Set<string>();
+      for (const m of candidates) {
+        for (const [bucket, r] of Object.entries(m)) {
+          const ref = `${bucket}#${r.v}`;
+          if (kept.has(ref) || seen.has(ref)) continue;
+          seen.add(ref);
+          for (let i = 0; i < r.n; i++) stale.push(keyedChunkKey(r.v, shardId, bucket, i));
+        }
+      }
+    };
+    const commit = async ([shardId, seq]: [string, string]) => {
+      const ref = keyed.get(shardId);
+      const r = await this.commitShard(shardId, seq, ref);
+      if (r.lost) lost.push(shardId);
+      if (!ref) return;
+      const inNewHead = state.size > 0 ? this.headShards[shardId]?.buckets : undefined;
+      if (!r.written) {
+        // Refused (lease lost, or the checkpoint is further on): this version never became current
+        // for the shard's item (the new head may still name it; it is then cleared once unnamed).
+        refused.push(shardId);
+        const fresh = Object.fromEntries(Object.entries(ref.manifest).filter(([, m]) => m.v === ref.version));
+        return drop(shardId, [fresh], [inNewHead ?? {}]);
+      }
+      this.manifests.set(shardId, ref.manifest);
+      // Replaced: what the item named before, and what the previous head named, unless still named.
+      drop(shardId, [r.replaced ?? {}, previousHead[shardId]?.buckets ?? {}], [ref.manifest, inNewHead ?? this.headShards[shardId]?.buckets ?? {}]);
+    };
+    // With keyed state, a shard's item moves only with its state: a shard not in this snapshot
+    // keeps its item (its position is in the head when the head is ahead of it).
+    const order = (shards ? [...positions].filter(([s]) => keyed.has(s)) : [...positions]).sort(([a], [b]) => Number(!keyed.has(a)) - Number(!keyed.has(b)) || a.localeCompare(b));
+    if (order.length > 0) {
+      await commit(order[0]!);
+      if (keyed.size > 0) crashPoint('snapshot-shard');
+      await Promise.all(order.slice(1).map(commit));
+    }
+    crashPoint('snapshot-checkpoints');
+    // 4. What no longer is current: the previous versions' chunks, and the chunks of refused shards.
+    const previous = this.current;
+    if (state.size > 0) this.current = { version, ops };
+    if (state.size > 0 && previous && previous.version !== version) {
+      stale.push(...Object.entries(previous.ops).flatMap(([name, n]) => Array.from({ length: n }, (_, i) => `state#${name}#${previous.version}#${i}`)));
+    }
+    if (stale.length > 0) await this.deleteKeys(stale);
     crashPoint('snapshot-cleanup');
-    return result;
+    return { lost, refused };
   }
 
   async loadSnapshot(): Promise<Snapshot | undefined> {
     const head = await retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: SNAPSHOT_KEY } }, ConsistentRead: true }))));
     if (!head.Item) return undefined;
-    const version = head.Item.version!.S!;
-    const ops = JSON.parse(head.Item.ops!.S!) as Record<string, number>;
-    this.current = { version, ops };
+    this.readHead(head.Item);
+    const { version, ops } = this.current!;
     const state = new Map<string, unknown>();
     for (const [name, n] of Object.entries(ops)) {
       const parts: Uint8Array[] = [];
@@ -247,6 +387,53 @@ export class DynamoCheckpointStore implements CheckpointStore {
       state.set(name, JSON.parse(gunzipSync(Buffer.concat(parts)).toString('utf8')));
     }
     return { version, positions: new Map(Object.entries(JSON.parse(head.Item.positions!.S!) as Record<string, string>)), state };
+  }
+
+  async loadShardState(shardId: string): Promise<ShardSnapshot | undefined> {
+    const get = (key: string) => retry(() => awsCall('GetItem', () => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { leaseKey: { S: key } }, ConsistentRead: true }))));
+    const [item, head] = await Promise.all([get(shardId), get(SNAPSHOT_KEY)]);
+    const cp = item.Item?.checkpoint?.S;
+    let chosen: HeadShard | undefined = cp ? { checkpoint: cp, buckets: parseManifest(item.Item?.stateBuckets) ?? {} } : undefined;
+    const inHead = head.Item?.shards?.S ? (JSON.parse(head.Item.shards.S) as Record<string, HeadShard>)[shardId] : undefined;
+    // The later of the two commit points names the state.
+    if (inHead && (!cp || later(inHead.checkpoint, cp))) chosen = inHead;
+    if (!chosen) {
+      this.manifests.delete(shardId);
+      return undefined;
+    }
+    // Every chunk of every bucket, 32 reads in flight; then each bucket decoded one key at a time.
+    const wanted = Object.entries(chosen.buckets).flatMap(([bucket, r]) => Array.from({ length: r.n }, (_, i) => ({ bucket, v: r.v, i })));
+    const data = new Array<Uint8Array>(wanted.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(32, wanted.length) }, async () => {
+        while (next < wanted.length) {
+          const k = next++;
+          const w = wanted[k]!;
+          const c = await get(keyedChunkKey(w.v, shardId, w.bucket, w.i));
+          if (!c.Item?.data?.B) {
+            throw new SluiceError(`state ${w.v} of shard ${shardId} (bucket ${w.bucket}) in ${this.tableName} lacks chunk ${w.i}; the table was changed by hand or by another tool`, {
+              domain: 'external',
+              code: 'TornState',
+            });
+          }
+          data[k] = c.Item.data.B;
+        }
+      }),
+    );
+    const state = new Map<string, [string, unknown][]>();
+    let at = 0;
+    for (const [bucket, r] of Object.entries(chosen.buckets)) {
+      const parts = data.slice(at, at + r.n);
+      at += r.n;
+      for (const [holder, key, value] of decodeKeyedChunks(parts, `${r.v} of shard ${shardId} bucket ${bucket}`)) {
+        let list = state.get(holder);
+        if (!list) state.set(holder, (list = []));
+        list.push([key, value]);
+      }
+    }
+    this.manifests.set(shardId, chosen.buckets);
+    return { checkpoint: chosen.checkpoint, refs: [...refsOf(chosen.buckets)], state };
   }
 
   async loadState(name: string): Promise<unknown> {
@@ -319,4 +506,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   close(): void {
     /* the client belongs to the caller */
   }
+}
+
+function* entriesOf(holders: KeyedState): Generator<KeyedEntry> {
+  for (const [holder, entries] of holders) for (const [key, value] of entries) yield [holder, key, value];
 }

@@ -34,6 +34,15 @@ export interface Operator {
   /** Serializable state to store with the checkpoint; given back to `restore` after a restart. */
   onCheckpoint?(): unknown | Promise<unknown>;
   restore?(state: unknown): void | Promise<void>;
+  /**
+   * Partitioned state (optional, instead of `onCheckpoint`/`restore` in the engine): state kept
+   * per partition (shard) and per key within it, snapshotted and moved with the partition's
+   * lease. See {@link PartitionedStateHolder}.
+   */
+  snapshotPartition?(partition: string, select?: (key: string) => boolean): Iterable<readonly [key: string, state: unknown]>;
+  restorePartition?(partition: string, entries: Iterable<readonly [key: string, state: unknown]>): void;
+  dropPartition?(partition: string): void;
+  takeChanged?(partition: string): Iterable<string> | undefined;
   /** Called once per batch interval even when no records arrived. */
   onTick?(now: Date): void | Promise<void>;
   onClose?(): void | Promise<void>;
@@ -50,7 +59,47 @@ export interface StateHolder {
   restore(state: unknown): void | Promise<void>;
 }
 
-/** The operators that keep state, as state holders. */
+/**
+ * A state holder whose state is partitioned by shard and by key within a shard: the state of a
+ * partition comes only from the records of that partition. The engine commits each partition's
+ * state with that partition's checkpoint (one conditional write, the lease's), serialized one key
+ * at a time; when the lease moves, the new owner restores the partition as of that checkpoint
+ * before reading it and the old owner drops it. A child shard of a split or merge starts from its
+ * parents' entries (see `docs/guarantees.md`).
+ */
+export interface PartitionedStateHolder {
+  readonly name: string;
+  /**
+   * The partition's state, one JSON-safe entry per key (only the keys `select` accepts), each
+   * serialized as it is iterated. Entries are restored in any order: an entry must carry what
+   * the holder needs to rebuild its order (the anomaly operator: a last-use tick per key).
+   */
+  snapshotPartition(partition: string, select?: (key: string) => boolean): Iterable<readonly [key: string, state: unknown]>;
+  /** Replaces the partition's state with these entries (none: a fresh partition). */
+  restorePartition(partition: string, entries: Iterable<readonly [key: string, state: unknown]>): void;
+  /**
+   * Optional, for incremental snapshots: the keys of the partition whose state changed (updated,
+   * added, evicted) since the last call or restore, and forgets them. Without it, every key of a
+   * partition with new records is written at each snapshot.
+   */
+  takeChanged?(partition: string): Iterable<string> | undefined;
+  /** Forgets the partition: its lease moved to another worker, or it ended and was committed. */
+  dropPartition(partition: string): void;
+}
+
+/** The operators whose state is partitioned by shard and key. */
+export function partitionedOperators(operators: readonly Operator[]): PartitionedStateHolder[] {
+  return operators.filter(
+    (o): o is Operator & PartitionedStateHolder => typeof o.snapshotPartition === 'function' && typeof o.restorePartition === 'function' && typeof o.dropPartition === 'function',
+  );
+}
+
+/**
+ * The operators that keep their state whole (one value, one model for the stream), as state
+ * holders. Operators with partitioned state are not among them, even if they also offer
+ * `onCheckpoint` (for embedding).
+ */
 export function statefulOperators(operators: readonly Operator[]): StateHolder[] {
-  return operators.filter((o): o is Operator & StateHolder => typeof o.onCheckpoint === 'function' && typeof o.restore === 'function');
+  const partitioned = new Set<Operator>(partitionedOperators(operators) as Operator[]);
+  return operators.filter((o): o is Operator & StateHolder => !partitioned.has(o) && typeof o.onCheckpoint === 'function' && typeof o.restore === 'function');
 }

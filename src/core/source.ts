@@ -42,6 +42,11 @@ export interface Source {
    * worker wrote. Sources without leases read every partition and need not implement it.
    */
   assign?(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * The partitions a partition was split or merged from (Kinesis: `ParentShardId`, then
+   * `AdjacentParentShardId`), so its keyed state can start from theirs. Optional: none by default.
+   */
+  parentsOf?(partitionId: string): string[];
   /** Takes up to `max` buffered records, in order per partition. */
   poll(max: number): SourceRecord[];
   /** Records buffered and not yet polled, across partitions (how far behind the engine is). */

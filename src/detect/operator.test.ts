@@ -35,7 +35,7 @@ describe('anomaly operator', () => {
     const op = createAnomalyOperator({ detector: 'threshold', value: 'currentTemp', key: 'id', maxKeys: 2 });
     op.processBatch({ rows: [sensor('a', 0, 1), sensor('b', 0, 1), sensor('a', 1, 1), sensor('c', 1, 1)] }, ctx());
     expect(op.keys).toBe(2);
-    const keys = op.onCheckpoint().models.map(([k]) => k);
+    const keys = [...op.snapshotPartition('')].map(([k]) => k);
     expect(keys).toEqual(['a', 'c']);
   });
 
@@ -107,5 +107,47 @@ describe('anomaly operator explanation', () => {
     expect(lo).toBeGreaterThan(50);
     expect(hi).toBeLessThan(90);
     expect(20).toBeLessThan(lo);
+  });
+});
+
+describe('anomaly operator state per shard and key', () => {
+  const row = (shard: string, id: string, t: number, temp: number): Row => ({ id, currentTemp: temp, _shard: shard, _seq: String(t) });
+  const series = (shard: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => row(shard, i % 2 ? 'x' : 'y', from + i, 20 + 3 * Math.sin((from + i) / 7) + (shard === 'b' ? 50 : 0)));
+
+  it('keeps a model per (shard, key): the same key on two shards learns two series', async () => {
+    const op = createAnomalyOperator({ detector: 'ewma', value: 'currentTemp', key: 'id', params: { alpha: 0.05 } });
+    await op.processBatch({ rows: [...series('a', 0, 300), ...series('b', 0, 300)] }, ctx());
+    expect(op.keys).toBe(4);
+    expect([...op.snapshotPartition('a')].map(([k]) => k).sort()).toEqual(['x', 'y']);
+    // 70 is normal on shard b, an anomaly on shard a
+    const out = (await op.processBatch({ rows: [row('a', 'x', 300, 70), row('b', 'x', 300, 70)] }, ctx())).rows;
+    expect(out[0]!.anomaly_score).toBeGreaterThan(0.8);
+    expect(out[1]!.anomaly_score).toBeLessThan(0.5);
+  });
+
+  it('a partition snapshotted key by key and restored elsewhere continues exactly; dropping it forgets only it', async () => {
+    const opts: AnomalyOperatorOptions = { detector: 'rcf', value: 'currentTemp', key: 'id', params: { numberOfTrees: 10, sampleSize: 64 } };
+    const a = createAnomalyOperator(opts);
+    await a.processBatch({ rows: [...series('a', 0, 400), ...series('b', 0, 400)] }, ctx());
+    const b = createAnomalyOperator(opts);
+    b.restorePartition('b', JSON.parse(JSON.stringify([...a.snapshotPartition('b')])) as [string, unknown][]);
+    expect(b.keys).toBe(2);
+    const next = series('b', 400, 600);
+    const ra = (await a.processBatch({ rows: next }, ctx())).rows.map((r) => r.anomaly_score);
+    const rb = (await b.processBatch({ rows: next }, ctx())).rows.map((r) => r.anomaly_score);
+    expect(rb).toEqual(ra);
+    a.dropPartition('b');
+    expect(a.keys).toBe(2);
+    expect([...a.snapshotPartition('b')]).toEqual([]);
+    expect([...a.snapshotPartition('a')]).toHaveLength(2);
+  });
+
+  it('maxKeys bounds each shard; a restored partition larger than it keeps the most recent keys', () => {
+    const op = createAnomalyOperator({ detector: 'threshold', value: 'currentTemp', key: 'id', maxKeys: 2 });
+    op.processBatch({ rows: [row('a', 'p', 0, 1), row('a', 'q', 0, 1), row('a', 'r', 0, 1), row('b', 'p', 0, 1), row('b', 'q', 0, 1)] }, ctx());
+    expect(op.keys).toBe(4);
+    const entries = [...op.snapshotPartition('a'), ...op.snapshotPartition('b')].map(([k, s], i) => [`${k}${i}`, s] as [string, unknown]);
+    op.restorePartition('c', entries);
+    expect([...op.snapshotPartition('c')].map(([k]) => k)).toEqual(['p2', 'q3']);
   });
 });

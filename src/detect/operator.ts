@@ -4,10 +4,16 @@
  * can route rows (`WHERE anomaly_score >= 0.4`). The operator form of
  * `anomaly_score('rcf', currentTemp) OVER (PARTITION BY id)`.
  *
+ * Models are per (shard, key): a key's model learns only from the records of the shard they
+ * arrived on (`_shard`; rows without one share the partition ''), so a shard's models move with its
+ * lease and a crash, a lease move or a restart on another worker scores exactly as one worker would.
+ *
  * Memory: each detector's state has a fixed size set by its parameters (RCF: trees x sampleSize
- * points; likelihood: historicWindow numbers), and at most `maxKeys` detectors live at once: the
- * least recently seen key is evicted (it starts learning afresh if it comes back).
- * State: `onCheckpoint()` returns every live model (JSON-safe); `restore()` continues exactly.
+ * points; likelihood: historicWindow numbers), and at most `maxKeys` detectors live per shard: the
+ * least recently seen key of that shard is evicted (it starts learning afresh if it comes back).
+ * State: partitioned (`snapshotPartition` one entry per key, `restorePartition`, `dropPartition`),
+ * which the engine commits with each shard's checkpoint; `onCheckpoint()`/`restore()` give every
+ * shard's models at once for embedding. Either way a restored model continues exactly.
  */
 import { parseOptions as parseWithSchema } from '../validation.js';
 import { z } from 'zod';
@@ -31,7 +37,7 @@ export const anomalyOperatorOptionsSchema = z
     detector: z.enum(DETECTOR_NAMES).default(DEFAULT_DETECTOR),
     /** The numeric column(s) to score, e.g. `'currentTemp'` or `['cpu', 'memory']`. */
     value: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    /** Partition column: one model per distinct value. Without it, one model for the stream. */
+    /** Key column: one model per distinct value per shard. Without it, one model per shard. */
     key: z.string().min(1).optional(),
     /** Column holding the event time (epoch ms, ISO string or Date); else the batch time. */
     time: z.string().min(1).optional(),
@@ -41,22 +47,33 @@ export const anomalyOperatorOptionsSchema = z
     explanationColumn: z.string().min(1).default('anomaly_explanation'),
     /** Scores at or above `high` are graded `high`; at or above `medium`, `medium`; else `low`. */
     grades: z.object({ high: z.number().min(0).max(1), medium: z.number().min(0).max(1) }).strict().optional(),
+    /** Live models per shard at most; the least recently seen key of the shard is evicted. */
     maxKeys: z.number().int().min(1).default(1_000),
   })
   .strict();
 export type AnomalyOperatorOptions = z.input<typeof anomalyOperatorOptionsSchema>;
 
-interface AnomalyOperatorState {
-  readonly version: 1;
-  /** Least recently used first. */
-  readonly models: [string, DetectorState][];
+/** A key's entry in a snapshot: its model and when it was last used (its place in the shard's LRU order). */
+export interface KeyedModel {
+  readonly model: DetectorState;
+  readonly used: number;
+}
+
+export interface AnomalyOperatorState {
+  readonly version: 2;
+  /** Per shard, its models, least recently used first. */
+  readonly shards: [shard: string, models: [key: string, model: KeyedModel][]][];
 }
 
 export interface AnomalyOperator extends Operator {
-  /** How many keyed models are live. */
+  /** How many keyed models are live, over all shards. */
   readonly keys: number;
   onCheckpoint(): AnomalyOperatorState;
   restore(state: unknown): void;
+  snapshotPartition(shard: string, select?: (key: string) => boolean): Iterable<[key: string, model: KeyedModel]>;
+  restorePartition(shard: string, entries: Iterable<readonly [key: string, model: unknown]>): void;
+  dropPartition(shard: string): void;
+  takeChanged(shard: string): Iterable<string>;
 }
 
 function parseOptions(options: AnomalyOperatorOptions) {
@@ -80,7 +97,12 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
   const grades = o.grades ?? { high: alert, medium: alert * 0.75 };
   // validate the detector parameters now, not on the first row
   createDetector(o.detector, o.params);
-  let models = new Map<string, Detector>();
+  /** Per shard, its models in least-recently-used order (Map order), each with its last-use tick. */
+  let shards = new Map<string, Map<string, { detector: Detector; used: number }>>();
+  /** Per shard, the keys changed since the last snapshot of it (incremental snapshots). */
+  const changed = new Map<string, Set<string>>();
+  let live = 0;
+  let tick = 0;
   const values = new Float64Array(columns.length);
 
   /**
@@ -109,16 +131,61 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
     return { detector: s.detector ?? o.detector, ...(driver !== undefined ? { driver } : {}), columns: cols };
   }
 
-  function modelFor(key: string): Detector {
+  function modelFor(shard: string, key: string): Detector {
+    let models = shards.get(shard);
+    if (!models) shards.set(shard, (models = new Map()));
+    let dirty = changed.get(shard);
+    if (!dirty) changed.set(shard, (dirty = new Set()));
     let m = models.get(key);
     if (m !== undefined) {
       models.delete(key); // re-insert: Map order is our LRU order
+      m.used = ++tick;
     } else {
-      m = createDetector(o.detector, o.params);
-      if (models.size >= o.maxKeys) models.delete(models.keys().next().value!);
+      m = { detector: createDetector(o.detector, o.params), used: ++tick };
+      if (models.size >= o.maxKeys) {
+        const evicted = models.keys().next().value!;
+        models.delete(evicted);
+        dirty.add(evicted);
+      } else live++;
     }
     models.set(key, m);
-    return m;
+    dirty.add(key);
+    return m.detector;
+  }
+
+  /** A shard's models from snapshot entries, in LRU order (by last-use tick), at most maxKeys. */
+  function restoreModels(shard: string, entries: Iterable<readonly [string, unknown]>): Map<string, { detector: Detector; used: number }> {
+    const list: [string, KeyedModel][] = [];
+    for (const [key, st] of entries) {
+      const e = st as KeyedModel | null;
+      if (typeof key !== 'string' || typeof e !== 'object' || e === null || typeof e.used !== 'number' || typeof e.model !== 'object' || e.model === null) {
+        throw new SluiceError(`anomaly operator '${o.name}': the checkpointed model of shard ${JSON.stringify(shard)} key ${JSON.stringify(key)} is not { model, used }.`, {
+          domain: 'internal',
+          code: 'BadOperatorState',
+        });
+      }
+      list.push([key, e]);
+    }
+    // Stable: entries with the same tick (parents of a merge) keep the order they came in.
+    list.sort((a, b) => a[1].used - b[1].used);
+    const models = new Map<string, { detector: Detector; used: number }>();
+    // At most maxKeys per shard (a merge's union may hold more): the most recently used are kept.
+    for (const [key, e] of list.slice(Math.max(0, list.length - o.maxKeys))) {
+      models.set(key, { detector: restoreDetector(e.model), used: e.used });
+      if (e.used > tick) tick = e.used;
+    }
+    return models;
+  }
+
+  function setShard(shard: string, models: Map<string, { detector: Detector; used: number }> | undefined): void {
+    changed.delete(shard);
+    live -= shards.get(shard)?.size ?? 0;
+    if (models && models.size > 0) {
+      shards.set(shard, models);
+      live += models.size;
+    } else {
+      shards.delete(shard);
+    }
   }
 
   return {
@@ -129,7 +196,7 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
       { name: o.explanationColumn, type: 'string' },
     ],
     get keys() {
-      return models.size;
+      return live;
     },
     processBatch(batch: Batch, ctx: OperatorContext): Batch {
       const out: Row[] = [];
@@ -150,7 +217,7 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
         }
         const key = o.key === undefined ? '' : String(row[o.key] ?? '');
         const t = timeOf(o.time === undefined ? row._arrival : row[o.time], ctx.batchTime.getTime());
-        const s = modelFor(key).update(values, t);
+        const s = modelFor(String(row._shard ?? ''), key).update(values, t);
         out.push({
           ...row,
           [o.scoreColumn]: s.score,
@@ -161,17 +228,37 @@ export function createAnomalyOperator(options: AnomalyOperatorOptions): AnomalyO
       return { rows: out };
     },
     onCheckpoint(): AnomalyOperatorState {
-      return { version: 1, models: [...models].map(([k, m]) => [k, m.toState()]) };
+      return { version: 2, shards: [...shards].map(([shard, models]) => [shard, [...models].map(([k, m]) => [k, { model: m.detector.toState(), used: m.used }])]) };
     },
     restore(state: unknown): void {
       const s = state as AnomalyOperatorState | undefined;
-      if (s?.version !== 1 || !Array.isArray(s.models)) {
-        throw new SluiceError(`anomaly operator '${o.name}': checkpoint state is not a version 1 anomaly state.`, {
+      if (s?.version !== 2 || !Array.isArray(s.shards)) {
+        throw new SluiceError(`anomaly operator '${o.name}': checkpoint state is not a version 2 anomaly state (models per shard and key).`, {
           domain: 'internal',
           code: 'BadOperatorState',
         });
       }
-      models = new Map(s.models.map(([k, st]) => [k, restoreDetector(st)]));
+      const next = new Map(s.shards.map(([shard, models]) => [shard, restoreModels(shard, models)] as const));
+      shards = new Map();
+      live = 0;
+      for (const [shard, models] of next) setShard(shard, models);
+    },
+    *snapshotPartition(shard: string, select?: (key: string) => boolean): Generator<[string, KeyedModel]> {
+      const models = shards.get(shard);
+      if (!models) return;
+      // Each model serialized as it is written, never all of them at once.
+      for (const [k, m] of models) if (!select || select(k)) yield [k, { model: m.detector.toState(), used: m.used }];
+    },
+    takeChanged(shard: string): Iterable<string> {
+      const keys = changed.get(shard) ?? new Set<string>();
+      changed.delete(shard);
+      return keys;
+    },
+    restorePartition(shard: string, entries: Iterable<readonly [string, unknown]>): void {
+      setShard(shard, restoreModels(shard, entries));
+    },
+    dropPartition(shard: string): void {
+      setShard(shard, undefined);
     },
   };
 }

@@ -1,4 +1,5 @@
-import { SHARD_END, type CheckpointStore } from '../checkpoint/store.js';
+import type { PartitionStates } from '../checkpoint/partition-states.js';
+import { SHARD_END, type CheckpointStore, type ShardState } from '../checkpoint/store.js';
 import type { StateHolder } from '../core/operator.js';
 import type { Source, SourceRecord } from '../core/source.js';
 import { compareSequence } from '../kinesis/position.js';
@@ -10,7 +11,9 @@ import { compareSequence } from '../kinesis/position.js';
  * With state holders (stateful operators, event-time windows), positions are committed only with
  * their state, as one snapshot (every `stateInterval`, and on a clean stop): after a crash the
  * state is exactly as of the committed positions, and the records after them are replayed into it once. Between
- * snapshots the sinks keep writing; a replay rewrites the same items.
+ * snapshots the sinks keep writing; a replay rewrites the same items. Partitioned holders' state
+ * is committed per shard with that shard's checkpoint (only shards with new records are written);
+ * whole-state holders' state with the positions of every shard, once per application.
  */
 export class Checkpointer {
   /** Last position per partition taken in but not yet committed. */
@@ -26,6 +29,7 @@ export class Checkpointer {
     private readonly holders: readonly StateHolder[],
     private readonly stateIntervalMs: number,
     loaded: ReadonlyMap<string, string> = new Map(),
+    private readonly partitions?: PartitionStates,
   ) {
     for (const [k, v] of loaded) if (v) this.committed.set(k, v);
   }
@@ -36,7 +40,7 @@ export class Checkpointer {
   }
 
   private get stateful(): boolean {
-    return this.holders.length > 0;
+    return this.holders.length > 0 || (this.partitions?.active ?? false);
   }
 
   /** Notes a batch's records and the partitions it read to their end. */
@@ -68,7 +72,15 @@ export class Checkpointer {
       const state = new Map<string, unknown>();
       for (const h of this.holders) state.set(h.name, await h.onCheckpoint());
       const positions = new Map([...this.committed, ...saved]);
-      ({ lost } = await this.store.saveSnapshot(positions, state));
+      let shards: Map<string, ShardState> | undefined;
+      if (this.partitions?.active) {
+        // Every shard committed now gets its keyed state (loaded first if no record of it reached an operator).
+        await this.partitions.ensure(saved.keys());
+        shards = new Map([...saved.keys()].map((s) => [s, this.partitions!.snapshot(s)]));
+      }
+      const r = await this.store.saveSnapshot(positions, state, shards);
+      lost = r.lost;
+      this.partitions?.uncommitted(r.refused ?? []);
       this.lastSnapshot = batchTimeMs;
     } else {
       ({ lost } = await this.store.save(saved));
@@ -80,6 +92,8 @@ export class Checkpointer {
       saved.delete(id);
       this.committed.delete(id);
     }
+    // Lost shards' state belongs to their new owner; ended shards' state is committed (their children load it from there).
+    this.partitions?.drop([...lost, ...[...saved].filter(([, seq]) => seq === SHARD_END).map(([s]) => s)]);
     await this.source.onCommitted(saved);
     return { saved, lost, durationMs: performance.now() - t0 };
   }

@@ -1,4 +1,5 @@
 import type { LeaseCoordinator } from '../checkpoint/leases.js';
+import type { PartitionStates } from '../checkpoint/partition-states.js';
 import { SHARD_END } from '../checkpoint/store.js';
 import { compareSequence } from '../kinesis/position.js';
 import type { Source } from '../core/source.js';
@@ -8,7 +9,9 @@ import type { EngineEventBus } from './events.js';
  * Keeps this worker's leases: renews, takes and steals them every third of the failover time,
  * then points the source at the partitions held. A round never overlaps the previous one. When
  * no round has succeeded for a whole failover time, others may own our partitions: stop reading
- * them all (self-fencing).
+ * them all (self-fencing). With partitioned state, a gained partition's state is loaded as of its
+ * checkpoint before the source reads it (and reading resumes after that same checkpoint); a lost
+ * partition's state is dropped.
  */
 export class LeaseDriver {
   private timer: NodeJS.Timeout | undefined;
@@ -16,6 +19,9 @@ export class LeaseDriver {
   private lastRound = Date.now();
   /** Positions known to be durable at start (a snapshot's may be ahead of the lease items'). */
   private floor = new Map<string, string>();
+  private partitions: PartitionStates | undefined;
+  /** Partitions whose leases the last round held. */
+  private held = new Set<string>();
 
   constructor(
     private readonly leases: LeaseCoordinator,
@@ -26,8 +32,9 @@ export class LeaseDriver {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  async start(floor: ReadonlyMap<string, string> = new Map()): Promise<void> {
+  async start(floor: ReadonlyMap<string, string> = new Map(), partitions?: PartitionStates): Promise<void> {
     this.floor = new Map(floor);
+    this.partitions = partitions;
     await this.round();
     this.timer = setInterval(() => void this.round(), Math.max(200, Math.floor(this.failoverMs / 3)));
     this.timer.unref();
@@ -42,12 +49,23 @@ export class LeaseDriver {
       try {
         const owned = await this.leases.round(this.source.partitionIds());
         const cps = new Map(this.leases.all().map((l) => [l.shardId, latest(l.checkpoint ?? '', this.floor.get(l.shardId) ?? '')]));
+        if (this.partitions?.active) {
+          this.partitions.drop([...this.held].filter((s) => !owned.has(s)));
+          // Gained: state as of the checkpoint it was committed with, and reading resumes right after it.
+          const loaded = await this.partitions.ensure([...owned].filter((s) => !this.held.has(s)));
+          for (const [s, cp] of loaded) if (cp) cps.set(s, cp);
+        }
+        this.held = new Set(owned);
         await this.source.assign?.(owned, cps);
         this.lastRound = Date.now();
         this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort() });
       } catch (error) {
         this.onError(error);
-        if (Date.now() - this.lastRound > this.failoverMs) await this.source.assign?.(new Set(), new Map()).catch(() => undefined);
+        if (Date.now() - this.lastRound > this.failoverMs) {
+          await this.source.assign?.(new Set(), new Map()).catch(() => undefined);
+          this.partitions?.drop(this.held);
+          this.held = new Set();
+        }
       } finally {
         this.running = undefined;
       }

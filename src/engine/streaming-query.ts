@@ -5,7 +5,8 @@ import { DynamoCheckpointStore } from '../checkpoint/dynamodb-store.js';
 import type { CheckpointStore } from '../checkpoint/store.js';
 import { LeaseCoordinator } from '../checkpoint/leases.js';
 import type { Field } from '../core/batch.js';
-import { statefulOperators, type Operator } from '../core/operator.js';
+import { partitionedOperators, statefulOperators, type Operator } from '../core/operator.js';
+import { PartitionStates } from '../checkpoint/partition-states.js';
 import type { Sink } from '../core/sink.js';
 import type { PartitionLag, Source } from '../core/source.js';
 import { resolveStartingPositions } from '../checkpoint/starting-position.js';
@@ -181,6 +182,8 @@ export class StreamingQuery {
       const state = snapshot ? snapshot.state.get(h.name) : await this.checkpoints.loadState(h.name);
       if (state !== undefined) await h.restore(state);
     }
+    // Partitioned state (per shard and key) is loaded per shard as it is gained or first read.
+    const partitions = new PartitionStates(this.checkpoints, partitionedOperators(this.operators), (p) => this.source.parentsOf?.(p) ?? []);
     // A counter adds each record once per key and shard, so its output must emit every record's
     // row exactly once, without gaps: an incremental plan (a projection or filter of the view).
     const volatile = new Set((await this.sql.query("SELECT DISTINCT lower(function_name) AS f FROM duckdb_functions() WHERE stability <> 'CONSISTENT'")).map((r) => String(r.f)));
@@ -210,11 +213,12 @@ export class StreamingQuery {
       holders,
       parseDuration(this.config.stateInterval, 'stateInterval'),
       new Map([...loaded].map(([k, c]) => [k, c.checkpoint])),
+      partitions,
     ));
     this.batch = new MicroBatch({
       source: this.source,
       decoder: new Decoder(this.config.format),
-      operators: this.operators,
+      operators: partitions.active ? [partitions.loader(), ...this.operators] : this.operators,
       viewFields: this.viewFields,
       executor: this.executor,
       sinks: this.sinks,
@@ -241,7 +245,7 @@ export class StreamingQuery {
     }
     if (this.leaseDriver) {
       await this.source.start(loaded);
-      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])));
+      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])), partitions);
     } else if (this.source instanceof KinesisStreamSource) {
       await this.source.startUnleased(loaded);
     } else {

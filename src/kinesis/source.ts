@@ -103,6 +103,12 @@ export class KinesisSource {
     return this.shards.map((s) => s.ShardId!);
   }
 
+  /** The shards a shard was split or merged from, as last listed (`ParentShardId` first). */
+  parentsOf(shardId: string): string[] {
+    const shard = this.shards.find((s) => s.ShardId === shardId);
+    return [shard?.ParentShardId, shard?.AdjacentParentShardId].filter((p): p is string => !!p);
+  }
+
   /**
    * Restricts reading to the shards whose leases this worker holds, with the checkpoints every
    * worker wrote (so a child starts once another worker finished its parent). Readers of shards

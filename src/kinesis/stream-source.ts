@@ -37,6 +37,10 @@ export class KinesisStreamSource implements Source {
     return this.inner.shardIds();
   }
 
+  parentsOf(partitionId: string): string[] {
+    return this.inner.parentsOf(partitionId);
+  }
+
   assign(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>): Promise<void> {
     return this.inner.assign(owned, checkpoints);
   }

@@ -1,4 +1,4 @@
-import type { CheckpointStore, ShardCheckpoint, Snapshot } from '../checkpoint/store.js';
+import type { CheckpointStore, ShardCheckpoint, ShardSnapshot, ShardState, Snapshot } from '../checkpoint/store.js';
 
 /**
  * The checkpoint store of a Lambda handler. The ESM owns the shard positions, so checkpoints are
@@ -23,13 +23,17 @@ export class LambdaStateStore implements CheckpointStore {
     return { lost: [] };
   }
 
-  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>): Promise<{ lost: string[] }> {
+  async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[] }> {
     if (!this.inner) return { lost: [] };
-    return this.inner.saveSnapshot(positions, state);
+    return this.inner.saveSnapshot(positions, state, shards);
   }
 
   async loadSnapshot(): Promise<Snapshot | undefined> {
     return this.inner?.loadSnapshot();
+  }
+
+  async loadShardState(shardId: string): Promise<ShardSnapshot | undefined> {
+    return this.inner?.loadShardState(shardId);
   }
 
   async loadState(name: string): Promise<unknown> {
