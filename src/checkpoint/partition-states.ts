@@ -99,12 +99,24 @@ export class PartitionStates {
   }
 
   /** Forgets partitions: their leases moved to another worker, or they ended and were committed. */
-  drop(partitions: Iterable<string>): void {
+  drop(partitions: Iterable<string>, ended = false): void {
     for (const p of partitions) {
       if (!this.live.delete(p)) continue;
       this.whole.delete(p);
-      for (const h of this.holders) h.dropPartition(p);
+      for (const h of this.holders) h.dropPartition(p, ended);
     }
+  }
+
+  /** Loaded partitions whose state changed without records of their own (see `dirtyPartitions`). */
+  dirty(): string[] {
+    const out = new Set<string>();
+    for (const h of this.holders) for (const p of h.dirtyPartitions?.() ?? []) if (this.live.has(p)) out.add(p);
+    return [...out];
+  }
+
+  /** Lets holders whose state is read asynchronously gather the partitions' state before {@link snapshot}. */
+  async prepare(partitions: readonly string[]): Promise<void> {
+    for (const h of this.holders) await h.prepareSnapshot?.(partitions);
   }
 
   /**

@@ -83,8 +83,21 @@ export interface PartitionedStateHolder {
    * partition with new records is written at each snapshot.
    */
   takeChanged?(partition: string): Iterable<string> | undefined;
-  /** Forgets the partition: its lease moved to another worker, or it ended and was committed. */
-  dropPartition(partition: string): void;
+  /**
+   * Forgets the partition: its lease moved to another worker, or (`ended`) it was read to its end
+   * and committed, so its children carry on from its state.
+   */
+  dropPartition(partition: string, ended?: boolean): void;
+  /**
+   * Optional: called (and awaited) before the partitions are snapshotted, for holders whose state
+   * lives where it can only be read asynchronously (the event-time windows' partials in DuckDB).
+   */
+  prepareSnapshot?(partitions: readonly string[]): Promise<void>;
+  /**
+   * Optional: partitions whose state changed without records of their own (an event-time window
+   * closed and its partials went): the checkpointer commits them too, at their current position.
+   */
+  dirtyPartitions?(): Iterable<string>;
 }
 
 /** The operators whose state is partitioned by shard and key. */

@@ -66,6 +66,13 @@ export class Checkpointer {
     if (this.pending.size === 0 && this.pendingEnded.size === 0 && !stateful) return undefined;
     const saved = new Map(this.pending);
     for (const s of this.pendingEnded) saved.set(s, SHARD_END);
+    // Shards whose state changed with no record of their own (closed event-time windows): committed again at their position.
+    if (stateful) {
+      for (const p of this.partitions?.dirty() ?? []) {
+        const at = this.committed.get(p);
+        if (!saved.has(p) && at !== undefined && at !== SHARD_END) saved.set(p, at);
+      }
+    }
     const t0 = performance.now();
     let lost: string[];
     if (stateful) {
@@ -76,6 +83,7 @@ export class Checkpointer {
       if (this.partitions?.active) {
         // Every shard committed now gets its keyed state (loaded first if no record of it reached an operator).
         await this.partitions.ensure(saved.keys());
+        await this.partitions.prepare([...saved.keys()]);
         shards = new Map([...saved.keys()].map((s) => [s, this.partitions!.snapshot(s)]));
       }
       const r = await this.store.saveSnapshot(positions, state, shards);
@@ -93,7 +101,8 @@ export class Checkpointer {
       this.committed.delete(id);
     }
     // Lost shards' state belongs to their new owner; ended shards' state is committed (their children load it from there).
-    this.partitions?.drop([...lost, ...[...saved].filter(([, seq]) => seq === SHARD_END).map(([s]) => s)]);
+    this.partitions?.drop(lost);
+    this.partitions?.drop([...saved].filter(([, seq]) => seq === SHARD_END).map(([s]) => s), true);
     await this.source.onCommitted(saved);
     return { saved, lost, durationMs: performance.now() - t0 };
   }

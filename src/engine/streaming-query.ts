@@ -175,15 +175,16 @@ export class StreamingQuery {
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
-    const windowState = this.executor.stateHolder();
-    const holders = [...statefulOperators(this.operators), ...(windowState ? [windowState] : [])];
+    const holders = statefulOperators(this.operators);
     const snapshot = holders.length > 0 ? await this.checkpoints.loadSnapshot() : undefined;
     for (const h of holders) {
       const state = snapshot ? snapshot.state.get(h.name) : await this.checkpoints.loadState(h.name);
       if (state !== undefined) await h.restore(state);
     }
     // Partitioned state (per shard and key) is loaded per shard as it is gained or first read.
-    const partitions = new PartitionStates(this.checkpoints, partitionedOperators(this.operators), (p) => this.source.parentsOf?.(p) ?? []);
+    // The event-time windows' state is per shard too: it moves with the shard's lease.
+    const eventTimeState = this.executor.eventTimeState;
+    const partitions = new PartitionStates(this.checkpoints, [...partitionedOperators(this.operators), ...(eventTimeState ? [eventTimeState] : [])], (p) => this.source.parentsOf?.(p) ?? []);
     // A counter adds each record once per key and shard, so its output must emit every record's
     // row exactly once, without gaps: an incremental plan (a projection or filter of the view).
     const volatile = new Set((await this.sql.query("SELECT DISTINCT lower(function_name) AS f FROM duckdb_functions() WHERE stability <> 'CONSISTENT'")).map((r) => String(r.f)));

@@ -15,8 +15,9 @@ type AggregatePlan = Extract<OutputPlan, { kind: 'aggregate' }>;
  * the user's query runs over them once, and they are dropped. In update mode every batch emits
  * the groups it changed, with their values so far.
  *
- * The state is a DuckDB table; a snapshot holds it per shard as JSON written by DuckDB itself
- * (`to_json`), which restores every value exactly (`from_json` with the table's own types).
+ * The state is a DuckDB table; a snapshot holds it per shard (with that shard's checkpoint) as
+ * JSON written by DuckDB itself (`to_json`), which restores every value exactly (`from_json` with
+ * the table's own types).
  */
 export class EventTimeAggregate {
   private rows = 0;
@@ -77,10 +78,11 @@ export class EventTimeAggregate {
    * What this output emits after a batch, given the watermark: in append mode the windows that
    * closed (once), in update mode the groups this batch changed. Closed windows are dropped.
    */
-  async emit(watermark: number, anyClosed: boolean, changed: boolean): Promise<ColumnBatch | undefined> {
+  async emit(watermark: number, anyClosed: boolean, changed: boolean): Promise<{ out: ColumnBatch | undefined; dropped: string[] }> {
     let out: ColumnBatch | undefined;
+    let dropped: string[] = [];
     if (this.spec.mode === 'append') {
-      if (!anyClosed) return undefined;
+      if (!anyClosed) return { out: undefined, dropped };
       await this.sql.run(`CREATE OR REPLACE VIEW ${this.view} AS ${this.plan.combineSql(`(SELECT * FROM ${this.state} WHERE ${this.closed(watermark)}) AS p`)}`);
       out = await readColumns(this.sql, this.plan.finalSql);
     } else if (changed) {
@@ -90,29 +92,45 @@ export class EventTimeAggregate {
       out = await readColumns(this.sql, this.plan.finalSql);
     }
     if (anyClosed) {
+      // The shards whose partials go: their state changed, so their next snapshot must say so.
+      dropped = (await this.sql.query(`SELECT DISTINCT __part FROM ${this.state} WHERE ${this.closed(watermark)}`)).map((r) => String(r.__part));
       await this.sql.run(`DELETE FROM ${this.state} WHERE ${this.closed(watermark)}`);
       this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
     }
-    return out;
+    return { out, dropped };
   }
 
-  /** The state per shard, as JSON text DuckDB wrote (merged first, so it is as small as it gets). */
-  async snapshot(): Promise<Record<string, string>> {
+  /** The state of some shards, as JSON text DuckDB wrote (merged first, so it is as small as it gets); absent: no partials. */
+  async snapshot(shards: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (shards.length === 0) return out;
     await this.merge();
-    const rows = await this.sql.query(`SELECT __part, CAST(to_json(list(t)) AS VARCHAR) AS j FROM ${this.state} AS t GROUP BY __part ORDER BY __part`);
-    const out: Record<string, string> = {};
-    for (const r of rows) out[String(r.__part)] = String(r.j);
+    const rows = await this.sql.query(
+      `SELECT __part, CAST(to_json(list(t)) AS VARCHAR) AS j FROM ${this.state} AS t WHERE __part IN (${shards.map(literal).join(', ')}) GROUP BY __part`,
+    );
+    for (const r of rows) out.set(String(r.__part), String(r.j));
     return out;
   }
 
-  async restore(byShard: Record<string, string>): Promise<void> {
-    await this.sql.run(`DELETE FROM ${this.state}`);
-    const columns = await this.sql.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${literal(this.state.slice(1, -1))} ORDER BY ordinal_position`);
-    const structure = JSON.stringify([Object.fromEntries(columns.map((c) => [String(c.column_name), String(c.data_type)]))]);
-    for (const json of Object.values(byShard)) {
-      await this.sql.run(`INSERT INTO ${this.state} BY NAME SELECT unnest(from_json(${literal(json)}, ${literal(structure)}), recursive := true)`);
+  /** Replaces a shard's partials with saved ones (none: the shard has none). */
+  async restoreShard(shard: string, json: string | undefined): Promise<void> {
+    await this.sql.run(`DELETE FROM ${this.state} WHERE __part = ${literal(shard)}`);
+    if (json !== undefined) {
+      const columns = await this.sql.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${literal(this.state.slice(1, -1))} ORDER BY ordinal_position`);
+      const structure = JSON.stringify([Object.fromEntries(columns.map((c) => [String(c.column_name), String(c.data_type)]))]);
+      // Only the shard's own rows: entries inherited from a parent shard carry the parent's.
+      await this.sql.run(
+        `INSERT INTO ${this.state} BY NAME SELECT * FROM (SELECT unnest(from_json(${literal(json)}, ${literal(structure)}), recursive := true)) WHERE __part = ${literal(shard)}`,
+      );
     }
     this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
+  }
+
+  /** Ends (epoch ms) of the windows that hold partials. */
+  async windowEnds(): Promise<number[]> {
+    const g = `epoch_ms(__g${this.plan.windowGroup.index})`;
+    const end = this.plan.windowGroup.column === 'window_end' ? g : `${g} + ${this.spec.lengthMs}`;
+    return (await this.sql.query(`SELECT DISTINCT ${end} AS e FROM ${this.state}`)).map((r) => Number(r.e));
   }
 }
 

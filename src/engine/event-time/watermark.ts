@@ -41,12 +41,13 @@ export class Watermarks {
    * Sorts a batch's rows into on-time (kept, in order) and late ones, and moves each shard's
    * maximum over the kept ones. `times` holds each presented row's event time (NaN: none).
    */
-  admit(batch: ColumnBatch, times: Float64Array, nowMs: number): { kept: Int32Array; late: LateRow[]; missing: Int32Array } {
+  admit(batch: ColumnBatch, times: Float64Array, nowMs: number): { kept: Int32Array; late: LateRow[]; missing: Int32Array; touched: Set<string> } {
     const shardCol = batch.fieldIndex('_shard');
     const shardValues = shardCol >= 0 ? (batch.columns[shardCol]!.values as (string | null)[]) : undefined;
     const kept = new Int32Array(batch.length);
     const missing: number[] = [];
     const late: LateRow[] = [];
+    const touched = new Set<string>();
     let n = 0;
     const start = this.watermark;
     let lastShard: string | undefined;
@@ -70,9 +71,10 @@ export class Watermarks {
       }
       if (t > state.max) state.max = t;
       state.lastSeen = nowMs;
+      touched.add(shard);
       kept[n++] = k;
     }
-    return { kept: kept.subarray(0, n), late, missing: Int32Array.from(missing) };
+    return { kept: kept.subarray(0, n), late, missing: Int32Array.from(missing), touched };
   }
 
   /**
@@ -106,17 +108,30 @@ export class Watermarks {
     return this.watermark;
   }
 
-  toJSON(): WatermarkState {
-    const shards: Record<string, number> = {};
-    for (const [id, s] of this.shards) if (Number.isFinite(s.max)) shards[id] = s.max;
-    return { watermark: Number.isFinite(this.watermark) ? this.watermark : null, shards };
+  /** A shard's saved state: its newest event time, and the pipeline's watermark when it was saved. */
+  shardState(shard: string): { max: number; watermark: number | null } | undefined {
+    const s = this.shards.get(shard);
+    if (!s || !Number.isFinite(s.max)) return undefined;
+    return { max: s.max, watermark: Number.isFinite(this.watermark) ? this.watermark : null };
   }
 
-  /** Restores a saved state; restored shards count as just heard from (they hold back until idle). */
-  restore(state: WatermarkState): void {
-    this.shards.clear();
-    for (const [id, max] of Object.entries(state.shards)) this.shards.set(id, { max, lastSeen: Number.NaN });
-    this.watermark = state.watermark ?? -Infinity;
+  /**
+   * Restores one shard (its lease was gained, or the worker started). Before the first batch, the
+   * pipeline's watermark also becomes the largest saved with the restored shards: the watermark of
+   * the last snapshot, under which the windows it closed were emitted.
+   */
+  restoreShard(shard: string, state: { max: number; watermark: number | null } | undefined, started: boolean): void {
+    if (!state) {
+      this.shards.delete(shard);
+      return;
+    }
+    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN });
+    if (!started && state.watermark !== null && state.watermark > this.watermark) this.watermark = state.watermark;
+  }
+
+  /** Forgets a shard (its lease moved to another worker): it no longer holds the watermark back. */
+  dropShard(shard: string): void {
+    this.shards.delete(shard);
   }
 }
 
@@ -127,10 +142,4 @@ export interface LateRow {
   /** The watermark it was compared with. */
   watermark: number;
   shard: string;
-}
-
-export interface WatermarkState {
-  watermark: number | null;
-  /** Largest event time read per shard. */
-  shards: Record<string, number>;
 }

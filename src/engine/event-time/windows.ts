@@ -1,7 +1,7 @@
 import { ColumnBatch, type Field } from '../../core/batch.js';
 import { rowDeadLetter, type DeadLetter } from '../../core/dead-letter.js';
 import { invalidOption } from '../../errors.js';
-import { Watermarks, type WatermarkState } from './watermark.js';
+import { Watermarks } from './watermark.js';
 
 /**
  * Event-time windows (Spark's `window(col, length, slide)` with `withWatermark(col, delay)`): a
@@ -61,6 +61,10 @@ export class EventTimeWindows {
   readonly watermarks: Watermarks;
   /** Ends (epoch ms) of windows that hold rows and have not closed. */
   private readonly open = new Set<number>();
+  /** Shards whose state changed since their last snapshot (records taken in, windows closed). */
+  readonly dirty = new Set<string>();
+  /** Whether a batch has been taken in (restored watermarks no longer move the pipeline's). */
+  started = false;
 
   constructor(readonly spec: EventTimeSpec) {
     this.watermarks = new Watermarks(spec.delayMs, spec.idleMs);
@@ -84,7 +88,9 @@ export class EventTimeWindows {
       const p = batch.physical(k);
       times[k] = column.valid && column.valid[p] === 0 ? Number.NaN : values[p]!;
     }
-    const { kept, late, missing } = this.watermarks.admit(batch, times, nowMs);
+    const { kept, late, missing, touched } = this.watermarks.admit(batch, times, nowMs);
+    this.started = true;
+    for (const shard of touched) this.dirty.add(shard);
     const letters: DeadLetter[] = [];
     const reasons: string[] = [];
     for (const l of late) {
@@ -149,14 +155,9 @@ export class EventTimeWindows {
     return this.open.size;
   }
 
-  toJSON(): { watermarks: WatermarkState; open: number[] } {
-    return { watermarks: this.watermarks.toJSON(), open: [...this.open].sort((a, b) => a - b) };
-  }
-
-  restore(state: { watermarks: WatermarkState; open: number[] }): void {
-    this.watermarks.restore(state.watermarks);
-    this.open.clear();
-    for (const e of state.open) this.open.add(e);
+  /** Notes windows that hold rows again (restored state). */
+  reopen(ends: Iterable<number>): void {
+    for (const e of ends) this.open.add(e);
   }
 }
 

@@ -3,8 +3,8 @@ import { appendBatch, logicalSelect, physicalColumns, readColumns, readRowIndexe
 import type { SqlEngine } from '../../sql/engine.js';
 import { aggregateFunctions, deparseSql, describeSql, parseSql } from '../../sql/parse.js';
 import { quoteIdent, sqlTypeOf } from '../../sql/types.js';
-import type { StateHolder } from '../../core/operator.js';
-import { SluiceError, invalidOption } from '../../errors.js';
+import { invalidOption } from '../../errors.js';
+import { EventTimeState } from '../event-time/state.js';
 import { EventTimeAggregate } from '../event-time/aggregate.js';
 import type { EventTimeWindows } from '../event-time/windows.js';
 import { closedPane, paneOf, type WindowPlan } from '../window.js';
@@ -68,6 +68,7 @@ export class OutputExecutor {
 
   /** Event-time aggregate outputs by output index. */
   private readonly eventAggregates = new Map<number, EventTimeAggregate>();
+  private etState: EventTimeState | undefined;
 
   static async create(
     sql: SqlEngine,
@@ -217,6 +218,8 @@ export class OutputExecutor {
     input: { reading?: readonly string[]; endOfInput?: boolean } = {},
   ): Promise<{ results: OutputResult[]; fired: boolean }> {
     const results: OutputResult[] = [];
+    // Shards restored or dropped since the last batch (lease moves): their partials first.
+    await this.etState?.apply();
     const hasBatchScope = this.retain || this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
     if (this.batchNeeds.length > 0 || hasBatchScope) {
       await this.sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(this.batchNeeds.map((n) => this.field(n)))].filter(Boolean).join(', ')})`);
@@ -254,7 +257,8 @@ export class OutputExecutor {
       this.eventTime.advance(batchTimeMs, input.reading ?? [], input.endOfInput ?? false);
       const closed = this.eventTime.hasClosed();
       for (const [i, agg] of this.eventAggregates) {
-        const out = await agg.emit(this.eventTime.watermarks.current, closed, batch.length > 0);
+        const { out, dropped } = await agg.emit(this.eventTime.watermarks.current, closed, batch.length > 0);
+        this.eventTimeState?.changed(dropped);
         if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false });
       }
       if (closed) this.eventTime.forgetClosed();
@@ -353,29 +357,14 @@ export class OutputExecutor {
   }
 
   /**
-   * The event-time state for the snapshot: watermarks, open windows, and each aggregate output's
-   * partials per shard. Undefined without event-time windows.
+   * The event-time state (watermarks and aggregate partials per shard) as a partitioned state
+   * holder: committed with each shard's checkpoint, moved with its lease. Undefined without
+   * event-time windows.
    */
-  stateHolder(): StateHolder | undefined {
-    const et = this.eventTime;
-    if (!et) return undefined;
-    const aggregates = this.eventAggregates;
-    return {
-      name: '__event_time',
-      async onCheckpoint() {
-        const outputs: Record<string, Record<string, string>> = {};
-        for (const agg of aggregates.values()) outputs[agg.name] = await agg.snapshot();
-        return { windows: et.toJSON(), outputs };
-      },
-      async restore(state: unknown) {
-        const s = state as { windows: Parameters<EventTimeWindows['restore']>[0]; outputs: Record<string, Record<string, string>> };
-        if (!s || typeof s !== 'object' || !s.windows || !s.outputs) {
-          throw new SluiceError('the snapshot\'s event-time state is not in the expected shape; it was written by another version or changed by hand', { domain: 'external', code: 'BadEventTimeState' });
-        }
-        et.restore(s.windows);
-        for (const agg of aggregates.values()) await agg.restore(s.outputs[agg.name] ?? {});
-      },
-    };
+  get eventTimeState(): EventTimeState | undefined {
+    if (!this.eventTime) return undefined;
+    this.etState ??= new EventTimeState(this.eventTime, [...this.eventAggregates.values()]);
+    return this.etState;
   }
 
   /** Rows currently in the window (or in the current batch without a window), for status and tests. */
