@@ -67,7 +67,7 @@ class WarmQuery {
 
   static async create(config: PipelineConfig, clients: AwsClients, options: HandlerOptions, combines: Map<string, readonly Combine[]>): Promise<WarmQuery> {
     const operators = options.operators ? options.operators() : await createOperators(config.operators);
-    const stateful = operators.some((op) => op.onCheckpoint);
+    const stateful = operators.some((op) => op.onCheckpoint ?? op.snapshotPartition);
     const store = new LambdaStateStore(
       stateful ? new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: config.app, streamName: config.source.stream, workerId: 'lambda', leased: false }) : undefined,
     );
