@@ -89,8 +89,8 @@ function reference(sent: readonly Sent[]) {
   return { counts, late, closed };
 }
 
-function start(file: string): { child: ChildProcess; exited: Promise<[number | null, NodeJS.Signals | null]>; out: () => string } {
-  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', 'w1'], {
+function start(file: string, workerId = 'w1'): { child: ChildProcess; exited: Promise<[number | null, NodeJS.Signals | null]>; out: () => string } {
+  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', workerId], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -162,5 +162,42 @@ describe('event-time windows on the embedded stack (examples/snowplow-counts.yam
     const dead = await scanAll(env.clients.dynamodb, `dead-${id}`);
     expect(dead.length).toBe(ref.late);
     expect(dead.every((d) => String(d.reason).startsWith('late:'))).toBe(true);
+  }, 300_000);
+
+  it('two worker processes, one SIGKILLed mid-stream: its shard and that shard\'s watermark move to the other, and the counts still equal the reference', async () => {
+    const id = uniqueName('et2');
+    const stream = `ks-${id}`;
+    await ensureStream(env.clients.kinesis, stream, 2);
+    const all = events(N);
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-et2-'));
+    const file = join(dir, 'pipeline.json');
+    writeFileSync(file, JSON.stringify(pipeline(stream, id)));
+    const counted = async () => (await scanAll(env.clients.dynamodb, `counts-${id}`).catch(() => [])).reduce((s, i) => s + Number(i.count), 0);
+    const dead = async () => countItems(env.clients.dynamodb, `dead-${id}`).catch(() => 0);
+
+    const sent = await putAll(env.clients.kinesis, stream, all.slice(0, 700));
+    const a = start(file, 'wa');
+    await waitFor(async () => (await counted()) >= 300, 60_000, `worker A counts; it said: ${a.out()}`);
+    // Worker B joins and takes one of A's two shards (with its state, as of its checkpoint).
+    const b = start(file, 'wb');
+    const owners = async () => (await scanAll(env.clients.dynamodb, `et-${id}`)).filter((i) => String(i.leaseKey).startsWith('shardId-')).map((i) => String(i.leaseOwner));
+    await waitFor(async () => (await owners()).filter((o) => o === 'wb').length === 1, 30_000, `worker B takes a shard; it said: ${b.out()}`);
+    sent.push(...(await putAll(env.clients.kinesis, stream, all.slice(700))));
+    const before = await counted();
+    await waitFor(async () => (await counted()) >= before + 100, 60_000, 'progress after the second half');
+    // A dies without a word; after the failover time B takes its shard, loading that shard's
+    // newest event time and partials as of A's last checkpoint, and replays what came after it.
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await waitFor(async () => (await owners()).every((o) => o === 'wb'), 30_000, `worker B takes over A's shard; it said: ${b.out()}`);
+    await waitFor(async () => (await counted()) + (await dead()) >= N, 90_000, 'every record counted or dead-lettered').catch(() => undefined);
+    b.child.kill('SIGTERM');
+    const [code] = await b.exited;
+    expect(code, b.out()).toBe(0);
+
+    const ref = reference(sent);
+    const counts = new Map((await scanAll(env.clients.dynamodb, `counts-${id}`)).map((i) => [String(i.bucket_key), Number(i.count)]));
+    expect(counts).toEqual(ref.counts);
+    expect(await dead()).toBe(ref.late);
   }, 300_000);
 });

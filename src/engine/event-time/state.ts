@@ -1,5 +1,6 @@
 import type { PartitionedStateHolder } from '../../core/operator.js';
 import type { EventTimeAggregate } from './aggregate.js';
+import type { SavedShard } from './watermark.js';
 import type { EventTimeWindows } from './windows.js';
 
 const WATERMARK_KEY = 'watermark';
@@ -64,7 +65,7 @@ export class EventTimeState implements PartitionedStateHolder {
 
   restorePartition(partition: string, entries: Iterable<readonly [string, unknown]>): void {
     const saved = new Map(entries);
-    this.windows.watermarks.restoreShard(partition, saved.get(WATERMARK_KEY) as { max: number; watermark: number | null } | undefined, this.windows.started);
+    this.windows.watermarks.restoreShard(partition, saved.get(WATERMARK_KEY) as SavedShard | undefined, this.windows.started);
     this.windows.dirty.delete(partition);
     for (const agg of this.aggregates) {
       const json = saved.get(outputKey(agg.name));

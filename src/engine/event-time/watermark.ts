@@ -13,12 +13,18 @@ import type { ColumnBatch } from '../../core/batch.js';
  *
  * A record is late when its event time is before its own shard's watermark as it stood just
  * before the record, or before the pipeline's watermark at the start of its batch (the second
- * only bites when a shard comes back from idle behind the others). The first test depends only
+ * only bites when a shard comes back from idle behind the others, and does not apply to a shard
+ * gained while running: its lease moved here, or it is a child of a reshard). The first test depends only
  * on the order of records within the shard, which a replay after a crash repeats exactly, so
  * which records are late does not depend on how batches were cut.
  */
 export class Watermarks {
-  private readonly shards = new Map<string, { max: number; lastSeen: number }>();
+  /**
+   * Per shard: newest event time, when it was last heard from, and whether it was gained while
+   * running (a lease moved here, a child shard): such a shard is judged by its own watermark only,
+   * the pipeline's having been moved by shards it was not among.
+   */
+  private readonly shards = new Map<string, { max: number; lastSeen: number; gained?: boolean }>();
   private watermark = -Infinity;
 
   constructor(
@@ -51,7 +57,7 @@ export class Watermarks {
     let n = 0;
     const start = this.watermark;
     let lastShard: string | undefined;
-    let state: { max: number; lastSeen: number } | undefined;
+    let state: { max: number; lastSeen: number; gained?: boolean } | undefined;
     for (let k = 0; k < batch.length; k++) {
       const t = times[k]!;
       if (Number.isNaN(t)) {
@@ -64,7 +70,7 @@ export class Watermarks {
         state = this.shards.get(shard);
         if (!state) this.shards.set(shard, (state = { max: -Infinity, lastSeen: nowMs }));
       }
-      const bound = Math.max(start, state.max - this.delayMs);
+      const bound = state.gained ? state.max - this.delayMs : Math.max(start, state.max - this.delayMs);
       if (t < bound) {
         late.push({ row: k, eventTime: t, watermark: bound, shard });
         continue;
@@ -109,10 +115,10 @@ export class Watermarks {
   }
 
   /** A shard's saved state: its newest event time, and the pipeline's watermark when it was saved. */
-  shardState(shard: string): { max: number; watermark: number | null } | undefined {
+  shardState(shard: string): SavedShard | undefined {
     const s = this.shards.get(shard);
     if (!s || !Number.isFinite(s.max)) return undefined;
-    return { max: s.max, watermark: Number.isFinite(this.watermark) ? this.watermark : null };
+    return { max: s.max, watermark: Number.isFinite(this.watermark) ? this.watermark : null, ...(s.gained ? { gained: true } : {}) };
   }
 
   /**
@@ -120,13 +126,14 @@ export class Watermarks {
    * pipeline's watermark also becomes the largest saved with the restored shards: the watermark of
    * the last snapshot, under which the windows it closed were emitted.
    */
-  restoreShard(shard: string, state: { max: number; watermark: number | null } | undefined, started: boolean): void {
+  restoreShard(shard: string, state: SavedShard | undefined, started: boolean): void {
     if (!state) {
-      this.shards.delete(shard);
+      if (started) this.shards.set(shard, { max: -Infinity, lastSeen: Number.NaN, gained: true });
+      else this.shards.delete(shard);
       return;
     }
-    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN });
-    if (!started && state.watermark !== null && state.watermark > this.watermark) this.watermark = state.watermark;
+    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN, ...(started || state.gained ? { gained: true } : {}) });
+    if (!started && !state.gained && state.watermark !== null && state.watermark > this.watermark) this.watermark = state.watermark;
   }
 
   /** Forgets a shard (its lease moved to another worker): it no longer holds the watermark back. */
@@ -142,4 +149,13 @@ export interface LateRow {
   /** The watermark it was compared with. */
   watermark: number;
   shard: string;
+}
+
+/** What a snapshot keeps of a shard's watermark. */
+export interface SavedShard {
+  max: number;
+  /** The pipeline's watermark when it was saved. */
+  watermark: number | null;
+  /** Gained while running: judged by its own watermark only (kept across restarts, so a replay judges alike). */
+  gained?: boolean;
 }

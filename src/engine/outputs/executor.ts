@@ -69,6 +69,8 @@ export class OutputExecutor {
   /** Event-time aggregate outputs by output index. */
   private readonly eventAggregates = new Map<number, EventTimeAggregate>();
   private etState: EventTimeState | undefined;
+  /** The watermark the event-time aggregates' input view filters on. */
+  private windowInputAt = -Infinity;
 
   static async create(
     sql: SqlEngine,
@@ -241,6 +243,11 @@ export class OutputExecutor {
         if (batch.length === 0) continue;
         const et = this.eventAggregates.get(i);
         if (et) {
+          const w = this.eventTime!.watermarks.current;
+          if (w !== this.windowInputAt) {
+            await this.sql.run(windowInputSql(this.window.eventTime!, w));
+            this.windowInputAt = w;
+          }
           await et.add();
           continue;
         }
@@ -390,15 +397,7 @@ async function defineTables(sql: SqlEngine, fields: readonly Field[], view: stri
   const windowed = window.windowed && !window.eventTime;
   await sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(stored)].filter(Boolean).join(', ')})`);
   await sql.run(`CREATE OR REPLACE VIEW ${BATCH_VIEW} AS SELECT "__row", ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
-  if (window.eventTime) {
-    const e = window.eventTime;
-    const n = e.lengthMs / e.slideMs;
-    await sql.run(
-      n === 1
-        ? `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM ${BATCH_VIEW}`
-        : `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * EXCLUDE ("__k") REPLACE (window_start - to_milliseconds("__k" * ${e.slideMs}) AS window_start, window_end - to_milliseconds("__k" * ${e.slideMs}) AS window_end) FROM ${BATCH_VIEW}, range(0, ${n}) AS "__r"("__k")`,
-    );
-  }
+  if (window.eventTime) await sql.run(windowInputSql(window.eventTime, -Infinity));
   if (view.toLowerCase() !== 'current_batch') {
     await sql.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
   }
@@ -409,6 +408,21 @@ async function defineTables(sql: SqlEngine, fields: readonly Field[], view: stri
   const kept = fields.filter((f) => windowNeeds.has(f.name));
   await sql.run(`CREATE OR REPLACE TABLE ${WINDOW_EMPTY} (${physicalColumns(kept) || '"__none" INTEGER'})`);
   await sql.run(`CREATE OR REPLACE VIEW ${quoteIdent(view)} AS SELECT ${viewColumns(fields, windowNeeds)} FROM ${WINDOW_EMPTY}`);
+}
+
+/**
+ * The view event-time aggregates read: the batch with one row per window a record falls in (one
+ * per record for tumbling windows), without the windows the watermark has already closed. A record
+ * on time for its shard can still fall in such a window when its shard moved here from another
+ * worker (its own watermark is behind this worker's): projections see it, aggregates do not, so a
+ * window already emitted is never emitted again with only part of its rows.
+ */
+function windowInputSql(e: NonNullable<WindowPlan['eventTime']>, watermark: number): string {
+  const n = e.lengthMs / e.slideMs;
+  const open = Number.isFinite(watermark) ? ` WHERE epoch_ms(window_end) > ${Math.floor(watermark)}` : '';
+  return n === 1
+    ? `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM ${BATCH_VIEW}${open}`
+    : `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM (SELECT * EXCLUDE ("__k") REPLACE (window_start - to_milliseconds("__k" * ${e.slideMs}) AS window_start, window_end - to_milliseconds("__k" * ${e.slideMs}) AS window_end) FROM ${BATCH_VIEW}, range(0, ${n}) AS "__r"("__k"))${open}`;
 }
 
 /**

@@ -130,7 +130,8 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
     if (!parts) return fallback(scope);
     const finalNode = { ...parts.finalNode, from_table: { ...from, table_name: ctx.tables.aggregates(ctx.index), alias } };
     const needs = fieldsIn(parts.inputs);
-    if (ctx.eventTime) needs.add('_shard');
+    // Event time: partials are kept per shard, and the input leaves out windows already closed (by window_end).
+    if (ctx.eventTime) for (const f of ['_shard', 'window_end']) needs.add(f);
     const windowIndex = ((node.group_expressions as Node[]) ?? []).findIndex((g) => g.class === 'COLUMN_REF' && ['window_start', 'window_end'].includes(String((g.column_names as string[]).at(-1)).toLowerCase()));
     const windowGroup = windowIndex >= 0 ? { index: windowIndex, column: String(((node.group_expressions as Node[])[windowIndex]!.column_names as string[]).at(-1)).toLowerCase() as 'window_start' | 'window_end' } : undefined;
     return {
