@@ -303,6 +303,16 @@ const likelihoodOf = (inner: DetectorSpec, extra: Record<string, unknown> = {}):
   params: { averagingWindow: 10, learningPeriod: 300, ...extra, inner },
 });
 const RCF_TOD = { timeDecay: 1e-4, normalize: true, timeOfDay: true };
+/** The RCF sizes the leave-one-group-out procedure chooses among (besides v1's 50 x 256). */
+const RCF_SIZES: readonly (readonly [number, number])[] = [
+  [10, 64],
+  [20, 64],
+  [40, 64],
+  [20, 128],
+  [30, 128],
+  [15, 256],
+  [25, 256],
+];
 
 const entries: Entry[] = args.detector
   ? [{ label: 'null' }, { label: args.detector, spec: { detector: args.detector, ...(args.params ? { params: JSON.parse(args.params) as Record<string, unknown> } : {}) } }]
@@ -364,8 +374,12 @@ if (!args['no-logo'] && !args.detector) {
   /** The candidate members: a coarse grid per family (each is cached once). */
   const MEMBERS: { label: string; spec: DetectorSpec; v1?: boolean }[] = [
     { label: 'L(rcf 50x256 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 50, ...RCF_TOD } }) },
-    { label: 'L(rcf 20x128 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 20, sampleSize: 128, ...RCF_TOD } }, { historicWindow: 2016 }) },
-    { label: 'L(rcf 10x64 tod)', v1: true, spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: 10, sampleSize: 64, ...RCF_TOD } }, { historicWindow: 2016 }) },
+    // forest sizes (trees x sample size) from the smallest to beyond 200 KB per key
+    ...RCF_SIZES.map(([trees, samples]) => ({
+      label: `L(rcf ${trees}x${samples} tod)`,
+      v1: true,
+      spec: likelihoodOf({ detector: 'rcf', params: { numberOfTrees: trees, sampleSize: samples, ...RCF_TOD } }, { historicWindow: 2016 }),
+    })),
     { label: 'threshold 0.02', v1: true, spec: { detector: 'threshold', params: { learn: true, tolerance: 0.02 } } },
     { label: 'threshold 0.05', v1: true, spec: { detector: 'threshold', params: { learn: true, tolerance: 0.05 } } },
     { label: 'L(ewma)', v1: true, spec: likelihoodOf({ detector: 'ewma' }, { historicWindow: 2016 }) },
