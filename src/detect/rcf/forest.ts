@@ -41,6 +41,8 @@ export const rcfParamsSchema = z
 export type RcfParams = z.output<typeof rcfParamsSchema>;
 
 const DAY = 86_400_000;
+/** A cut's dimension is stored in one byte. */
+const MAX_DIMENSIONS = 255;
 
 /** Checkpoint layout 2: every tree and sampler in flat arrays (layout 1 had one object per tree). */
 interface RcfData {
@@ -76,6 +78,12 @@ export class RandomCutForest implements Detector {
     const columns = inputs + (this.params.timeOfDay ? 2 : 0);
     this.columns = columns;
     const dims = columns * shingleSize;
+    if (dims > MAX_DIMENSIONS) {
+      throw new SluiceError(
+        `Invalid rcf input: ${inputs} column(s)${this.params.timeOfDay ? ' + 2 time-of-day' : ''} x shingleSize ${shingleSize} = ${dims} dimensions; at most ${MAX_DIMENSIONS}. Fix: score fewer columns per model or use a smaller shingleSize.`,
+        { domain: 'user', code: 'InvalidOption' },
+      );
+    }
     this.shingle = new Float64Array(dims);
     this.point = new Float64Array(dims);
     this.scale = new Float64Array(2 * columns); // per column: EW mean of |x|, count

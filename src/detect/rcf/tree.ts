@@ -81,7 +81,7 @@ export class RandomCutTrees {
 
   constructor(count: number, capacity: number, dims: number, boxCacheFraction = 0) {
     if (capacity * 2 > 0xffff || dims > 0xff) {
-      throw new SluiceError(`RandomCutTrees: capacity ${capacity} x dims ${dims} exceeds the uint16/uint8 layout (internal bug: params schema allows it)`, {
+      throw new SluiceError(`RandomCutTrees: capacity ${capacity} x dims ${dims} exceeds the uint16/uint8 layout (internal bug: the forest checks both)`, {
         domain: 'internal',
         code: 'RcfLayout',
       });
@@ -470,10 +470,43 @@ export class RandomCutTrees {
       right: encodeTyped(this.right),
       cutDim: encodeTyped(this.cutDim),
       cutVal: encodeTyped(this.cutVal),
-      freeLeaves: encodeTyped(this.freeLeaves),
-      freeInternal: encodeTyped(this.freeInternal),
+      freeLeaves: encodeTyped(this.liveStacks(this.freeLeaves, 0)),
+      freeInternal: encodeTyped(this.liveStacks(this.freeInternal, 1)),
       freeCount: encodeTyped(this.freeCount),
     };
+  }
+
+  /**
+   * The live entries of every tree's free stacks, in order (the checkpoint keeps only these):
+   * `kind` 0 the leaf stack; 1 the two internal stacks (kept boxes from the bottom, others from the top).
+   */
+  private liveStacks(a: Uint16Array, kind: 0 | 1): Uint16Array {
+    const out: number[] = [];
+    const cap = this.capacity;
+    for (let t = 0; t < this.count; t++) {
+      const b = t * cap;
+      const c = this.freeCount;
+      if (kind === 0) for (let i = 0; i < c[3 * t]!; i++) out.push(a[b + i]!);
+      else {
+        for (let i = 0; i < c[3 * t + 1]!; i++) out.push(a[b + i]!);
+        for (let i = cap - c[3 * t + 2]!; i < cap; i++) out.push(a[b + i]!);
+      }
+    }
+    return Uint16Array.from(out);
+  }
+
+  private setLiveStacks(a: Uint16Array, kind: 0 | 1, live: Uint16Array): void {
+    const cap = this.capacity;
+    let k = 0;
+    for (let t = 0; t < this.count; t++) {
+      const b = t * cap;
+      const c = this.freeCount;
+      if (kind === 0) for (let i = 0; i < c[3 * t]!; i++) a[b + i] = live[k++]!;
+      else {
+        for (let i = 0; i < c[3 * t + 1]!; i++) a[b + i] = live[k++]!;
+        for (let i = cap - c[3 * t + 2]!; i < cap; i++) a[b + i] = live[k++]!;
+      }
+    }
   }
 
   static fromState(count: number, capacity: number, dims: number, boxCacheFraction: number, s: TreesState): RandomCutTrees {
@@ -486,9 +519,9 @@ export class RandomCutTrees {
     decodeTyped(s.right, t.right, 'trees.right');
     decodeTyped(s.cutDim, t.cutDim, 'trees.cutDim');
     decodeTyped(s.cutVal, t.cutVal, 'trees.cutVal');
-    decodeTyped(s.freeLeaves, t.freeLeaves, 'trees.freeLeaves');
-    decodeTyped(s.freeInternal, t.freeInternal, 'trees.freeInternal');
     decodeTyped(s.freeCount, t.freeCount, 'trees.freeCount');
+    t.setLiveStacks(t.freeLeaves, 0, decodeTyped(s.freeLeaves, new Uint16Array(t.liveStacks(t.freeLeaves, 0).length), 'trees.freeLeaves'));
+    t.setLiveStacks(t.freeInternal, 1, decodeTyped(s.freeInternal, new Uint16Array(t.liveStacks(t.freeInternal, 1).length), 'trees.freeInternal'));
     for (let i = 0; i < count; i++) if (t.root[i]! >= 0) t.rebuildBoxes(i, t.root[i]!);
     return t;
   }
