@@ -9,15 +9,18 @@
  * Deletion splices the sibling into the parent.
  *
  * What makes it small (the open RCF library's ideas, our own code; see docs/detect.md):
- * - no stored bounding boxes (the library's `boundingBoxCacheFraction` 0): a box is the union of
- *   the leaf points below a node, computed when needed. Scoring walks up from the leaf only until
- *   the point is inside the box; an insertion computes the boxes on its path bottom-up in one
- *   pass over the tree. Boxes are exact min/max, so scores are what stored boxes would give.
+ * - bounding boxes kept only for a share of the internal-node slots (`boxCacheFraction`, the
+ *   library's `boundingBoxCacheFraction`), handed to the shallowest new nodes first; any other box
+ *   is the union of the leaf points below the node, computed when needed. Scoring walks up from
+ *   the leaf only until the point is inside the box, reading a kept box where there is one and
+ *   otherwise widening the box by the sibling subtree; an insertion computes the boxes on its path
+ *   bottom-up the same way; a deletion shrinks the kept boxes above it until one is unchanged.
+ *   Boxes are exact min/max, so scores do not depend on the share kept.
  * - no parents and no internal masses: deletion finds the leaf's path by descending with its
  *   point; scoring needs only the leaf's and the whole tree's mass.
- * - points and cuts as float32 (as the library stores them), node ids as uint16.
- * About 37 bytes per sample point with three dimensions, sampler included, against about 140
- * before.
+ * - points, cuts and kept boxes as float32 (as the library stores points), node ids as uint16.
+ * About 37 bytes per sample point with three dimensions, sampler included, plus 24 per kept box,
+ * against about 140 before.
  *
  * Node ids are per tree: leaves `0..capacity-1`, internal nodes `capacity..2*capacity-2`;
  * tree `t`'s slot for node `id` is `t * capacity + id` (internal: `t * capacity + id - capacity`).
