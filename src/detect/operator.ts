@@ -1,7 +1,7 @@
 /**
  * The keyed anomaly operator: one detector per key (sensor id, partition key, ...), scoring one or
  * more numeric columns of each row and adding score, grade and explanation columns, so pipeline SQL
- * can route rows (`WHERE anomaly_score >= 0.4`). The operator form of
+ * can route rows (`WHERE anomaly_score >= 0.45`). The operator form of
  * `anomaly_score('rcf', currentTemp) OVER (PARTITION BY id)`.
  *
  * Models are per (shard, key): a key's model learns only from the records of the shard they

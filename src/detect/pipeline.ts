@@ -9,7 +9,7 @@
  *     key: id
  * outputs:
  *   - name: data_anomaly
- *     sql: SELECT * FROM events WHERE anomaly_score >= 0.4
+ *     sql: SELECT * FROM events WHERE anomaly_score >= 0.45
  *     sink: { kind: dynamodb, table: data_anomaly }
  * ```
  */

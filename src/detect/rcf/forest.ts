@@ -7,8 +7,9 @@
 import { z } from 'zod';
 import { Rng } from '../random.js';
 import type { Detector, DetectorState, Scored } from '../types.js';
-import { DecayedSampler, type SamplerState } from './sampler.js';
-import { RandomCutTree, type TreeState } from './tree.js';
+import { SluiceError } from '../../errors.js';
+import { DecayedSamplers, type SamplersState } from './sampler.js';
+import { RandomCutTrees, type TreesState } from './tree.js';
 
 export const rcfParamsSchema = z
   .object({
@@ -17,6 +18,12 @@ export const rcfParamsSchema = z
     /** Decay per point of the sample's weights; about `1 / timeDecay` points of memory. */
     timeDecay: z.number().min(0).max(1).default(1 / 2560),
     shingleSize: z.number().int().min(1).max(64).default(1),
+    /**
+     * Share of each tree's internal nodes that keep their bounding box (the open RCF library's
+     * `boundingBoxCacheFraction`): 0 recomputes every box from the points below (least memory),
+     * 1 keeps them all (fastest). Scores are identical either way.
+     */
+    boxCache: z.number().min(0).max(1).default(0.3),
     /** Points seen before the forest reports anything but 0. */
     outputAfter: z.number().int().min(1).optional(),
     /** Divide each column by its running scale before shingling, so columns weigh alike. */
@@ -34,13 +41,17 @@ export const rcfParamsSchema = z
 export type RcfParams = z.output<typeof rcfParamsSchema>;
 
 const DAY = 86_400_000;
+/** A cut's dimension is stored in one byte. */
+const MAX_DIMENSIONS = 255;
 
+/** Checkpoint layout 2: every tree and sampler in flat arrays (layout 1 had one object per tree). */
 interface RcfData {
+  layout: 2;
   rng: number;
   seen: number;
   shingle: number[];
-  trees: TreeState[];
-  samplers: SamplerState[];
+  trees: TreesState;
+  samplers: SamplersState;
   scale: number[];
 }
 
@@ -51,15 +62,15 @@ export class RandomCutForest implements Detector {
   private seen = 0;
   private columns = -1;
   private shingle: Float64Array = new Float64Array(0);
-  private trees: RandomCutTree[] = [];
-  private samplers: DecayedSampler[] = [];
+  private trees!: RandomCutTrees;
+  private samplers!: DecayedSamplers;
   private scale: Float64Array = new Float64Array(0);
-  private readonly path: Int32Array;
+  /** The shingle as the trees hold it (float32 values). */
+  private point: Float64Array = new Float64Array(0);
 
   constructor(params: Partial<RcfParams> = {}) {
     this.params = rcfParamsSchema.parse(params);
     this.rng = new Rng(this.params.seed);
-    this.path = new Int32Array(2 * this.params.sampleSize + 2);
   }
 
   private init(inputs: number): void {
@@ -67,10 +78,17 @@ export class RandomCutForest implements Detector {
     const columns = inputs + (this.params.timeOfDay ? 2 : 0);
     this.columns = columns;
     const dims = columns * shingleSize;
+    if (dims > MAX_DIMENSIONS) {
+      throw new SluiceError(
+        `Invalid rcf input: ${inputs} column(s)${this.params.timeOfDay ? ' + 2 time-of-day' : ''} x shingleSize ${shingleSize} = ${dims} dimensions; at most ${MAX_DIMENSIONS}. Fix: score fewer columns per model or use a smaller shingleSize.`,
+        { domain: 'user', code: 'InvalidOption' },
+      );
+    }
     this.shingle = new Float64Array(dims);
+    this.point = new Float64Array(dims);
     this.scale = new Float64Array(2 * columns); // per column: EW mean of |x|, count
-    this.trees = Array.from({ length: numberOfTrees }, () => new RandomCutTree(sampleSize, dims));
-    this.samplers = Array.from({ length: numberOfTrees }, () => new DecayedSampler(sampleSize));
+    this.trees = new RandomCutTrees(numberOfTrees, sampleSize, dims, this.params.boxCache);
+    this.samplers = new DecayedSamplers(numberOfTrees, sampleSize);
   }
 
   get dimensions(): number {
@@ -93,25 +111,27 @@ export class RandomCutForest implements Detector {
     }
     this.seen++;
     if (this.seen < shingleSize) return { score: 0, raw: 0 };
-    const p = this.shingle;
+    const p = this.point;
+    for (let d = 0; d < p.length; d++) p[d] = Math.fround(this.shingle[d]!);
     const outputAfter = this.params.outputAfter ?? Math.max(1, sampleSize >> 2);
     const ready = this.seen - shingleSize + 1 > outputAfter;
     let raw = 0;
     const explain = this.params.explain ?? inputs > 1;
     const attr = explain && ready ? new Float64Array(2 * p.length) : undefined;
+    const trees = this.trees;
+    const samplers = this.samplers;
+    const T = trees.count;
     if (ready) {
-      for (const t of this.trees) raw += t.score(p, this.path, attr);
-      raw /= this.trees.length;
+      for (let i = 0; i < T; i++) raw += trees.score(i, p, attr);
+      raw /= T;
     }
     const t = this.seen;
-    for (let i = 0; i < this.trees.length; i++) {
-      const sampler = this.samplers[i]!;
+    for (let i = 0; i < T; i++) {
       const w = -timeDecay * t + Math.log(-Math.log(this.rng.nextOpen()));
-      if (!sampler.accepts(w)) continue;
-      const tree = this.trees[i]!;
-      const out = sampler.evictionCandidate();
-      if (out >= 0) tree.remove(out);
-      sampler.add(w, tree.insert(p, this.rng));
+      if (!samplers.accepts(i, w)) continue;
+      const out = samplers.evictionCandidate(i);
+      if (out >= 0) trees.remove(i, out);
+      samplers.add(i, w, trees.insert(i, p, this.rng));
     }
     const score = raw / (raw + 1);
     if (attr === undefined) return inputs === 1 && ready ? { score, raw, attribution: [raw] } : { score, raw };
@@ -121,8 +141,8 @@ export class RandomCutForest implements Detector {
     const high = new Array<number>(inputs).fill(0);
     for (let d = 0; d < D; d++) {
       if (d % c >= inputs) continue;
-      low[d % c]! += attr[d]! / this.trees.length;
-      high[d % c]! += attr[D + d]! / this.trees.length;
+      low[d % c]! += attr[d]! / T;
+      high[d % c]! += attr[D + d]! / T;
     }
     return {
       score,
@@ -144,30 +164,39 @@ export class RandomCutForest implements Detector {
   }
 
   toState(): DetectorState {
+    if (this.columns < 0) return { kind: this.kind, params: this.params, data: null };
     const data: RcfData = {
+      layout: 2,
       rng: this.rng.state,
       seen: this.seen,
       shingle: Array.from(this.shingle),
-      trees: this.trees.map((t) => t.toState()),
-      samplers: this.samplers.map((s) => s.toState()),
+      trees: this.trees.toState(),
+      samplers: this.samplers.toState(),
       scale: Array.from(this.scale),
     };
-    return { kind: this.kind, params: this.params, data: this.columns < 0 ? null : data };
+    return { kind: this.kind, params: this.params, data };
   }
 
   static fromState(state: DetectorState): RandomCutForest {
     const f = new RandomCutForest(state.params as Partial<RcfParams>);
     const data = state.data as RcfData | null;
     if (data === null) return f;
-    const { sampleSize, shingleSize } = f.params;
+    if (data.layout !== 2) {
+      throw new SluiceError(
+        'Invalid rcf state: written by an older Sluice (one object per tree; the forest now keeps float32 points in flat arrays, so it cannot continue exactly). Fix: start this model afresh (delete its checkpoint).',
+        { domain: 'user', code: 'InvalidDetectorState' },
+      );
+    }
+    const { numberOfTrees, sampleSize, shingleSize } = f.params;
     const dims = data.shingle.length;
     f.columns = dims / shingleSize;
     f.rng = new Rng(data.rng);
     f.seen = data.seen;
     f.shingle = Float64Array.from(data.shingle);
+    f.point = new Float64Array(dims);
     f.scale = Float64Array.from(data.scale);
-    f.trees = data.trees.map((t) => RandomCutTree.fromState(sampleSize, dims, t));
-    f.samplers = data.samplers.map((s) => DecayedSampler.fromState(sampleSize, s));
+    f.trees = RandomCutTrees.fromState(numberOfTrees, sampleSize, dims, f.params.boxCache, data.trees);
+    f.samplers = DecayedSamplers.fromState(numberOfTrees, sampleSize, data.samplers);
     return f;
   }
 }

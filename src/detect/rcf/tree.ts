@@ -1,259 +1,417 @@
 /**
- * One Robust Random Cut Tree (Guha et al., ICML 2016) on typed arrays.
+ * The Robust Random Cut Trees of one forest (Guha et al., ICML 2016), stored together in flat
+ * typed arrays: no JS object per node, and none per tree.
  *
- * Leaves hold distinct points (duplicates raise a leaf's mass); internal nodes hold a cut
- * (dimension, value: left when `x[dim] <= value`) and the bounding box of their subtree.
- * Insertion follows the paper: draw a random cut in the box of (subtree + new point), with the
- * dimension chosen in proportion to its range; if it separates the point, the point becomes a new
- * leaf there, else descend along the existing cut. Deletion splices the sibling into the parent.
- * Node ids: leaves `0..capacity-1`, internal nodes `capacity..2*capacity-2`.
+ * Leaves hold distinct points (a duplicate raises a leaf's mass); internal nodes hold a cut
+ * (dimension, value: left when `x[dim] <= value`). Insertion follows the paper: draw a random cut
+ * in the box of (subtree + new point), with the dimension chosen in proportion to its range; if it
+ * separates the point, the point becomes a new leaf there, else descend along the existing cut.
+ * Deletion splices the sibling into the parent.
+ *
+ * What makes it small (the open RCF library's ideas, our own code; see docs/detect.md):
+ * - bounding boxes kept only for a share of the internal-node slots (`boxCacheFraction`, the
+ *   library's `boundingBoxCacheFraction`), handed to the shallowest new nodes first; any other box
+ *   is the union of the leaf points below the node, computed when needed. Scoring walks up from
+ *   the leaf only until the point is inside the box, reading a kept box where there is one and
+ *   otherwise widening the box by the sibling subtree; an insertion computes the boxes on its path
+ *   bottom-up the same way; a deletion shrinks the kept boxes above it until one is unchanged.
+ *   Boxes are exact min/max, so scores do not depend on the share kept.
+ * - no parents and no internal masses: deletion finds the leaf's path by descending with its
+ *   point; scoring needs only the leaf's and the whole tree's mass.
+ * - points, cuts and kept boxes as float32 (as the library stores points), node ids as uint16.
+ * About 37 bytes per sample point with three dimensions, sampler included, plus 24 per kept box,
+ * against about 140 before.
+ *
+ * Node ids are per tree: leaves `0..capacity-1`, internal nodes `capacity..2*capacity-2`;
+ * tree `t`'s slot for node `id` is `t * capacity + id` (internal: `t * capacity + id - capacity`).
  */
-import { decodeF64, decodeI32, encodeF64, encodeI32 } from '../codec.js';
+import { SluiceError } from '../../errors.js';
+import { decodeTyped, encodeTyped } from '../codec.js';
 import type { Rng } from '../random.js';
 
-/**
- * A tree's checkpoint: the structure (children, cuts, masses, leaf points) as base64 typed arrays.
- * Parents and boxes are derived on restore (boxes are exact min/max of leaf points, so identical).
- */
-export interface TreeState {
-  readonly root: number;
+/** The trees' checkpoint: every array as base64 of its bytes (exact). */
+export interface TreesState {
+  readonly root: string;
+  readonly total: string;
+  readonly points: string;
+  readonly leafMass: string;
   readonly left: string;
   readonly right: string;
   readonly cutDim: string;
   readonly cutVal: string;
-  readonly mass: string;
-  readonly points: string;
-  readonly freeLeaves: number[];
-  readonly freeInternal: number[];
+  readonly freeLeaves: string;
+  readonly freeInternal: string;
+  readonly freeCount: string;
 }
 
-export class RandomCutTree {
+/** Scratch shared by every forest (JavaScript runs one update at a time), grown on demand. */
+let stack = new Int32Array(64);
+let path = new Int32Array(64);
+let pathBoxes = new Float64Array(64);
+function scratch(nodes: number, boxDoubles: number): void {
+  if (stack.length < nodes) stack = new Int32Array(nodes);
+  if (path.length < nodes) path = new Int32Array(nodes);
+  if (pathBoxes.length < boxDoubles) pathBoxes = new Float64Array(boxDoubles);
+}
+
+export class RandomCutTrees {
+  readonly count: number;
   readonly capacity: number;
   readonly dims: number;
-  root = -1;
-  readonly parent: Int32Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly cutDim: Int32Array;
-  readonly cutVal: Float64Array;
-  readonly mass: Int32Array;
-  /** Internal boxes at `(id - capacity) * dims`. */
-  readonly boxMin: Float64Array;
-  readonly boxMax: Float64Array;
-  /** Leaf points at `id * dims`. */
-  readonly points: Float64Array;
-  private freeLeaves: number[];
-  private freeInternal: number[];
+  /** Per tree: root node id (-1 when empty) and total mass. */
+  readonly root: Int32Array;
+  readonly total: Int32Array;
+  /** Leaf points at `(t * capacity + leaf) * dims`. */
+  readonly points: Float32Array;
+  readonly leafMass: Uint16Array;
+  /** Internal nodes: children and cut. */
+  readonly left: Uint16Array;
+  readonly right: Uint16Array;
+  readonly cutDim: Uint8Array;
+  readonly cutVal: Float32Array;
+  /**
+   * Per tree, stacks of free ids: leaves; internal nodes with a kept box (from the bottom of the
+   * tree's region) and without (from the top). `freeCount[3t..3t+2]`: their sizes.
+   */
+  readonly freeLeaves: Uint16Array;
+  readonly freeInternal: Uint16Array;
+  readonly freeCount: Int32Array;
+  /** Internal nodes `capacity..capacity+cached-1` of each tree keep their bounding box (min then max). */
+  readonly cached: number;
+  readonly boxes: Float32Array;
+  /** New internal nodes shallower than this take a slot with a kept box while one is free. */
+  private readonly cacheDepth: number;
 
-  constructor(capacity: number, dims: number) {
+  constructor(count: number, capacity: number, dims: number, boxCacheFraction = 0) {
+    if (capacity * 2 > 0xffff || dims > 0xff) {
+      throw new SluiceError(`RandomCutTrees: capacity ${capacity} x dims ${dims} exceeds the uint16/uint8 layout (internal bug: the forest checks both)`, {
+        domain: 'internal',
+        code: 'RcfLayout',
+      });
+    }
+    this.count = count;
     this.capacity = capacity;
     this.dims = dims;
-    const nodes = 2 * capacity;
-    this.parent = new Int32Array(nodes).fill(-1);
-    this.left = new Int32Array(nodes).fill(-1);
-    this.right = new Int32Array(nodes).fill(-1);
-    this.cutDim = new Int32Array(nodes);
-    this.cutVal = new Float64Array(nodes);
-    this.mass = new Int32Array(nodes);
-    this.boxMin = new Float64Array(capacity * dims);
-    this.boxMax = new Float64Array(capacity * dims);
-    this.points = new Float64Array(capacity * dims);
-    this.freeLeaves = Array.from({ length: capacity }, (_, i) => capacity - 1 - i);
-    this.freeInternal = Array.from({ length: capacity - 1 }, (_, i) => 2 * capacity - 2 - i);
+    const n = count * capacity;
+    this.root = new Int32Array(count).fill(-1);
+    this.total = new Int32Array(count);
+    this.points = new Float32Array(n * dims);
+    this.leafMass = new Uint16Array(n);
+    this.left = new Uint16Array(n);
+    this.right = new Uint16Array(n);
+    this.cutDim = new Uint8Array(n);
+    this.cutVal = new Float32Array(n);
+    this.freeLeaves = new Uint16Array(n);
+    this.freeInternal = new Uint16Array(n);
+    this.freeCount = new Int32Array(3 * count);
+    const cached = Math.round(boxCacheFraction * (capacity - 1));
+    this.cached = cached;
+    this.cacheDepth = Math.ceil(Math.log2(cached + 1));
+    this.boxes = new Float32Array(count * cached * 2 * dims);
+    for (let t = 0; t < count; t++) {
+      const b = t * capacity;
+      for (let i = 0; i < capacity; i++) this.freeLeaves[b + i] = capacity - 1 - i;
+      for (let i = 0; i < cached; i++) this.freeInternal[b + i] = capacity + cached - 1 - i;
+      for (let i = 0; i < capacity - 1 - cached; i++) this.freeInternal[b + capacity - 1 - i] = 2 * capacity - 2 - i;
+      this.freeCount[3 * t] = capacity;
+      this.freeCount[3 * t + 1] = cached;
+      this.freeCount[3 * t + 2] = capacity - 1 - cached;
+    }
   }
 
-  get totalMass(): number {
-    return this.root < 0 ? 0 : this.mass[this.root]!;
+  /** Descends from the root along the cuts; fills `path` (root first), returns the leaf's depth. */
+  private descend(t: number, p: ArrayLike<number>, off = 0): number {
+    scratch(this.capacity + 1, 0);
+    let node = this.root[t]!;
+    let depth = 0;
+    path[0] = node;
+    const cap = this.capacity;
+    const base = t * cap - cap;
+    while (node >= cap) {
+      const i = base + node;
+      node = p[off + this.cutDim[i]!]! <= this.cutVal[i]! ? this.left[i]! : this.right[i]!;
+      path[++depth] = node;
+    }
+    return depth;
   }
 
-  isLeaf(id: number): boolean {
-    return id < this.capacity;
-  }
-
-  private equalsLeaf(leaf: number, p: ArrayLike<number>): boolean {
-    const off = leaf * this.dims;
+  private equalsLeaf(t: number, leaf: number, p: ArrayLike<number>): boolean {
+    const off = (t * this.capacity + leaf) * this.dims;
     for (let d = 0; d < this.dims; d++) if (this.points[off + d] !== p[d]) return false;
     return true;
   }
 
-  /** Inserts a point; returns the leaf that holds it (an existing leaf for a duplicate). */
-  insert(p: ArrayLike<number>, rng: Rng): number {
+  /** Widens `box` (min at `o`, max at `o + dims`) by every leaf point below `node`. */
+  private unionSubtree(t: number, node: number, box: Float64Array, o: number): void {
     const D = this.dims;
-    if (this.root < 0) {
-      const leaf = this.newLeaf(p);
-      this.root = leaf;
+    const cap = this.capacity;
+    const base = t * cap;
+    const pts = this.points;
+    let top = 0;
+    stack[top++] = node;
+    while (top > 0) {
+      const n = stack[--top]!;
+      if (n < cap) {
+        const off = (base + n) * D;
+        for (let d = 0; d < D; d++) {
+          const v = pts[off + d]!;
+          if (v < box[o + d]!) box[o + d] = v;
+          if (v > box[o + D + d]!) box[o + D + d] = v;
+        }
+      } else if (n - cap < this.cached) {
+        const bo = this.boxAt(t, n);
+        for (let d = 0; d < D; d++) {
+          if (this.boxes[bo + d]! < box[o + d]!) box[o + d] = this.boxes[bo + d]!;
+          if (this.boxes[bo + D + d]! > box[o + D + d]!) box[o + D + d] = this.boxes[bo + D + d]!;
+        }
+      } else {
+        stack[top++] = this.left[base + n - cap]!;
+        stack[top++] = this.right[base + n - cap]!;
+      }
+    }
+  }
+
+  /** Offset of a cached internal node's box in `boxes`. */
+  private boxAt(t: number, node: number): number {
+    return (t * this.cached + node - this.capacity) * 2 * this.dims;
+  }
+
+  private isCached(node: number): boolean {
+    return node >= this.capacity && node - this.capacity < this.cached;
+  }
+
+  /** `box[o..]` := the box of `node` (which may be a leaf), in a cleared or any state. */
+  private boxOf(t: number, node: number, box: Float64Array, o: number): void {
+    const D = this.dims;
+    if (this.isCached(node)) {
+      const bo = this.boxAt(t, node);
+      for (let d = 0; d < 2 * D; d++) box[o + d] = this.boxes[bo + d]!;
+      return;
+    }
+    for (let d = 0; d < D; d++) {
+      box[o + d] = Number.POSITIVE_INFINITY;
+      box[o + D + d] = Number.NEGATIVE_INFINITY;
+    }
+    this.unionSubtree(t, node, box, o);
+  }
+
+  private sibling(t: number, parent: number, child: number): number {
+    const i = t * this.capacity + parent - this.capacity;
+    return this.left[i] === child ? this.right[i]! : this.left[i]!;
+  }
+
+  /**
+   * Inserts a point (already rounded to float32 by the caller) into tree `t`; returns the leaf
+   * that holds it (an existing leaf for a duplicate).
+   */
+  insert(t: number, p: ArrayLike<number>, rng: Rng): number {
+    const D = this.dims;
+    const cap = this.capacity;
+    if (this.root[t]! < 0) {
+      const leaf = this.newLeaf(t, p);
+      this.root[t] = leaf;
+      this.total[t] = 1;
       return leaf;
     }
-    let node = this.root;
-    for (;;) {
-      if (node < this.capacity && this.equalsLeaf(node, p)) {
-        this.mass[node]!++; // its ancestors were counted on the way down
+    const depth = this.descend(t, p);
+    // The boxes of the path's nodes, bottom-up: each is its child's box plus the sibling subtree.
+    scratch(cap + 1, (depth + 1) * 2 * D);
+    const box = pathBoxes;
+    const leafOff = (t * cap + path[depth]!) * D;
+    for (let d = 0; d < D; d++) box[depth * 2 * D + d] = box[depth * 2 * D + D + d] = this.points[leafOff + d]!;
+    for (let k = depth - 1; k >= 0; k--) {
+      const o = k * 2 * D;
+      if (this.isCached(path[k]!)) this.boxOf(t, path[k]!, box, o);
+      else {
+        box.copyWithin(o, o + 2 * D, o + 4 * D);
+        this.unionSubtree(t, this.sibling(t, path[k]!, path[k + 1]!), box, o);
+      }
+    }
+    this.total[t]!++;
+    for (let k = 0; ; k++) {
+      const node = path[k]!;
+      if (k === depth && this.equalsLeaf(t, node, p)) {
+        this.leafMass[t * cap + node]!++;
         return node;
       }
-      const leafNode = node < this.capacity;
-      const arr = leafNode ? this.points : this.boxMin;
-      const hiArr = leafNode ? this.points : this.boxMax;
-      const off = (leafNode ? node : node - this.capacity) * D;
+      const o = k * 2 * D;
       let total = 0;
-      for (let d = 0; d < D; d++) {
-        const lo = Math.min(arr[off + d]!, p[d]!);
-        const hi = Math.max(hiArr[off + d]!, p[d]!);
-        total += hi - lo;
-      }
+      for (let d = 0; d < D; d++) total += Math.max(box[o + D + d]!, p[d]!) - Math.min(box[o + d]!, p[d]!);
       let r = rng.next() * total;
       let dim = 0;
       let cut = 0;
       for (let d = 0; d < D; d++) {
-        const lo = Math.min(arr[off + d]!, p[d]!);
-        const range = Math.max(hiArr[off + d]!, p[d]!) - lo;
+        const lo = Math.min(box[o + d]!, p[d]!);
+        const range = Math.max(box[o + D + d]!, p[d]!) - lo;
         if (r < range || d === D - 1) {
           dim = d;
-          cut = lo + Math.min(r, range);
-          if (range > 0 && cut >= lo + range) cut = lo; // guard against rounding at the top edge
+          cut = Math.fround(lo + Math.min(r, range));
+          if (range > 0 && cut >= lo + range) cut = lo; // rounding reached the top edge: cut at the bottom
           break;
         }
         r -= range;
       }
-      const bmin = arr[off + dim]!;
-      const bmax = hiArr[off + dim]!;
+      const bmin = box[o + dim]!;
+      const bmax = box[o + D + dim]!;
       const pd = p[dim]!;
-      const separates = (pd <= cut && cut < bmin) || (pd > cut && cut >= bmax) || node < this.capacity;
-      if (separates) {
-        const leaf = this.newLeaf(p);
-        const m = this.freeInternal.pop()!;
-        const par = this.parent[node]!;
-        this.cutDim[m] = dim;
-        this.cutVal[m] = cut;
-        if (pd <= cut) {
-          this.left[m] = leaf;
-          this.right[m] = node;
-        } else {
-          this.left[m] = node;
-          this.right[m] = leaf;
+      const separates = (pd <= cut && cut < bmin) || (pd > cut && cut >= bmax) || k === depth;
+      if (!separates) {
+        // the cut falls inside this node's box: the point joins its subtree
+        if (this.isCached(node)) {
+          const bo = this.boxAt(t, node);
+          for (let d = 0; d < D; d++) {
+            if (p[d]! < this.boxes[bo + d]!) this.boxes[bo + d] = p[d]!;
+            if (p[d]! > this.boxes[bo + D + d]!) this.boxes[bo + D + d] = p[d]!;
+          }
         }
-        this.parent[leaf] = m;
-        this.parent[node] = m;
-        this.parent[m] = par;
-        this.mass[m] = this.mass[node]! + 1;
-        const mo = (m - this.capacity) * D;
+        continue;
+      }
+      const leaf = this.newLeaf(t, p);
+      const m = this.allocInternal(t, k);
+      const mi = t * cap + m - cap;
+      this.cutDim[mi] = dim;
+      this.cutVal[mi] = cut;
+      this.left[mi] = pd <= cut ? leaf : node;
+      this.right[mi] = pd <= cut ? node : leaf;
+      if (this.isCached(m)) {
+        const bo = this.boxAt(t, m);
         for (let d = 0; d < D; d++) {
-          this.boxMin[mo + d] = Math.min(arr[off + d]!, p[d]!);
-          this.boxMax[mo + d] = Math.max(hiArr[off + d]!, p[d]!);
+          this.boxes[bo + d] = Math.min(box[o + d]!, p[d]!);
+          this.boxes[bo + D + d] = Math.max(box[o + D + d]!, p[d]!);
         }
-        if (par < 0) this.root = m;
-        else if (this.left[par] === node) this.left[par] = m;
-        else this.right[par] = m;
-        return leaf;
       }
-      // The cut falls inside this (internal) node's box: the point joins its subtree.
-      this.mass[node]!++;
-      for (let d = 0; d < D; d++) {
-        if (p[d]! < arr[off + d]!) arr[off + d] = p[d]!;
-        if (p[d]! > hiArr[off + d]!) hiArr[off + d] = p[d]!;
+      if (k === 0) this.root[t] = m;
+      else {
+        const pi = t * cap + path[k - 1]! - cap;
+        if (this.left[pi] === node) this.left[pi] = m;
+        else this.right[pi] = m;
       }
-      node = p[this.cutDim[node]!]! <= this.cutVal[node]! ? this.left[node]! : this.right[node]!;
+      return leaf;
     }
   }
 
-  /** Removes one unit of mass from a leaf (the leaf goes when its mass reaches zero). */
-  remove(leaf: number): void {
-    if (this.mass[leaf]! > 1) {
-      for (let a = leaf; a >= 0; a = this.parent[a]!) this.mass[a]!--;
-      return;
-    }
-    const par = this.parent[leaf]!;
-    this.mass[leaf] = 0;
-    this.parent[leaf] = -1;
-    this.freeLeaves.push(leaf);
-    if (par < 0) {
-      this.root = -1;
-      return;
-    }
-    const sib = this.left[par] === leaf ? this.right[par]! : this.left[par]!;
-    const grand = this.parent[par]!;
-    this.parent[sib] = grand;
-    if (grand < 0) this.root = sib;
-    else if (this.left[grand] === par) this.left[grand] = sib;
-    else this.right[grand] = sib;
-    this.parent[par] = -1;
-    this.left[par] = -1;
-    this.right[par] = -1;
-    this.freeInternal.push(par);
-    const D = this.dims;
+  /** Removes one unit of mass from a leaf of tree `t` (the leaf goes when its mass reaches zero). */
+  remove(t: number, leaf: number): void {
     const cap = this.capacity;
-    let boxesDone = false;
-    for (let a = grand; a >= 0; a = this.parent[a]!) {
-      this.mass[a]!--;
-      if (boxesDone) continue;
-      const ao = (a - cap) * D;
-      const l = this.left[a]!;
-      const r = this.right[a]!;
-      const lLo = l < cap ? this.points : this.boxMin;
-      const lHi = l < cap ? this.points : this.boxMax;
-      const lo = (l < cap ? l : l - cap) * D;
-      const rLo = r < cap ? this.points : this.boxMin;
-      const rHi = r < cap ? this.points : this.boxMax;
-      const ro = (r < cap ? r : r - cap) * D;
-      let changed = false;
-      for (let d = 0; d < D; d++) {
-        const mn = Math.min(lLo[lo + d]!, rLo[ro + d]!);
-        const mx = Math.max(lHi[lo + d]!, rHi[ro + d]!);
-        if (mn !== this.boxMin[ao + d] || mx !== this.boxMax[ao + d]) {
-          changed = true;
-          this.boxMin[ao + d] = mn;
-          this.boxMax[ao + d] = mx;
+    const slot = t * cap + leaf;
+    const depth = this.descend(t, this.points, slot * this.dims);
+    if (path[depth] !== leaf) throw new SluiceError(`RandomCutTrees: leaf ${leaf} of tree ${t} is not where its point leads (internal bug)`, { domain: 'internal', code: 'RcfTreeCorrupt' });
+    this.total[t]!--;
+    if (this.leafMass[slot]! > 1) {
+      this.leafMass[slot]!--;
+      return;
+    }
+    this.leafMass[slot] = 0;
+    this.freeLeaves[t * cap + this.freeCount[3 * t]!++] = leaf;
+    if (depth === 0) {
+      this.root[t] = -1;
+      return;
+    }
+    const par = path[depth - 1]!;
+    const sib = this.sibling(t, par, leaf);
+    if (depth === 1) this.root[t] = sib;
+    else {
+      const gi = t * cap + path[depth - 2]! - cap;
+      if (this.left[gi] === par) this.left[gi] = sib;
+      else this.right[gi] = sib;
+    }
+    this.freeInternalId(t, par);
+    if (this.cached > 0 && depth >= 2) this.shrinkBoxes(t, depth - 2, sib);
+  }
+
+  /**
+   * After a deletion under `path[k]` (whose child is now `child`), recomputes the cached boxes of
+   * `path[k]` and above; stops at the first cached box that does not change.
+   */
+  private shrinkBoxes(t: number, k: number, child: number): void {
+    const D = this.dims;
+    scratch(this.capacity + 1, 2 * D);
+    const box = pathBoxes;
+    this.boxOf(t, child, box, 0);
+    for (; k >= 0; k--) {
+      const a = path[k]!;
+      this.unionSubtree(t, this.sibling(t, a, child), box, 0);
+      child = a;
+      if (!this.isCached(a)) continue;
+      const bo = this.boxAt(t, a);
+      let same = true;
+      for (let d = 0; d < 2 * D; d++) {
+        if (this.boxes[bo + d] !== box[d]) {
+          same = false;
+          this.boxes[bo + d] = box[d]!;
         }
       }
-      // an unchanged box leaves every box above it unchanged too
-      if (!changed) boxesDone = true;
+      if (same) return; // every box above is unchanged too
     }
   }
 
-  private newLeaf(p: ArrayLike<number>): number {
-    const leaf = this.freeLeaves.pop();
-    if (leaf === undefined) throw new Error('RandomCutTree: capacity exceeded (internal bug: sampler overfilled)');
-    const off = leaf * this.dims;
+  /** Recomputes every cached box of tree `t` (after a restore): post-order from the root. */
+  private rebuildBoxes(t: number, node: number): void {
+    if (node < this.capacity) return;
+    const i = t * this.capacity + node - this.capacity;
+    this.rebuildBoxes(t, this.left[i]!);
+    this.rebuildBoxes(t, this.right[i]!);
+    if (!this.isCached(node)) return;
+    scratch(this.capacity + 1, 2 * this.dims);
+    const box = pathBoxes;
+    this.boxOf(t, this.left[i]!, box, 0);
+    this.unionSubtree(t, this.right[i]!, box, 0);
+    const bo = this.boxAt(t, node);
+    for (let d = 0; d < 2 * this.dims; d++) this.boxes[bo + d] = box[d]!;
+  }
+
+  /**
+   * An internal id for a new node at `depth`: boxes are worth keeping near the root (a score's walk
+   * up stops at the first kept box), so shallow nodes take the kept-box slots first.
+   */
+  private allocInternal(t: number, depth: number): number {
+    const b = t * this.capacity;
+    const c = this.freeCount;
+    if ((depth < this.cacheDepth && c[3 * t + 1]! > 0) || c[3 * t + 2] === 0) return this.freeInternal[b + --c[3 * t + 1]!]!;
+    return this.freeInternal[b + this.capacity - 1 - --c[3 * t + 2]!]!;
+  }
+
+  private freeInternalId(t: number, id: number): void {
+    const b = t * this.capacity;
+    if (this.isCached(id)) this.freeInternal[b + this.freeCount[3 * t + 1]!++] = id;
+    else this.freeInternal[b + this.capacity - 1 - this.freeCount[3 * t + 2]!++] = id;
+  }
+
+  private newLeaf(t: number, p: ArrayLike<number>): number {
+    if (this.freeCount[3 * t] === 0) throw new SluiceError('RandomCutTrees: capacity exceeded (internal bug: sampler overfilled)', { domain: 'internal', code: 'RcfTreeCorrupt' });
+    const leaf = this.freeLeaves[t * this.capacity + --this.freeCount[3 * t]!]!;
+    const off = (t * this.capacity + leaf) * this.dims;
     for (let d = 0; d < this.dims; d++) this.points[off + d] = p[d]!;
-    this.mass[leaf] = 1;
-    this.parent[leaf] = -1;
+    this.leafMass[t * this.capacity + leaf] = 1;
     return leaf;
   }
 
   /**
-   * RCF's anomaly score of `p` in this tree (the open RCF library's scalar visitor):
+   * RCF's anomaly score of `p` in tree `t` (the open RCF library's scalar visitor):
    * at the leaf reached, `1 / (depth + 1)` (unseen) or a damped `1 / (depth + log2(mass + 1))`
    * (seen); then up the path, mix in `1 / (depth + 1)` with the probability that a random cut
    * separates `p` from the node's box. Normalised by `log2(treeMass + 1)`.
    * When `attr` (length 2 * dims: low then high) is given, adds this tree's per-dimension share.
    */
-  score(p: ArrayLike<number>, path: Int32Array, attr?: Float64Array): number {
-    if (this.root < 0) return 0;
+  score(t: number, p: ArrayLike<number>, attr?: Float64Array): number {
+    if (this.root[t]! < 0) return 0;
     const D = this.dims;
-    let depth = 0;
-    let node = this.root;
-    path[0] = node;
     const cap = this.capacity;
-    const cutDim = this.cutDim;
-    const cutVal = this.cutVal;
-    const left = this.left;
-    const right = this.right;
-    while (node >= cap) {
-      node = p[cutDim[node]!]! <= cutVal[node]! ? left[node]! : right[node]!;
-      path[++depth] = node;
-    }
-    const treeMass = this.mass[this.root]!;
-    const leafMass = this.mass[node]!;
+    const depth = this.descend(t, p);
+    const node = path[depth]!;
+    const treeMass = this.total[t]!;
+    const leafMass = this.leafMass[t * cap + node]!;
     let score: number;
     const local = attr === undefined ? undefined : new Float64Array(2 * D);
-    if (this.equalsLeaf(node, p)) {
+    if (this.equalsLeaf(t, node, p)) {
       score = (1 - leafMass / (2 * treeMass)) / (depth + Math.log2(leafMass + 1));
       if (local !== undefined) for (let d = 0; d < D; d++) local[d] = local[D + d] = score / (2 * D);
       return this.finish(score, treeMass, local, attr);
     }
     score = 1 / (depth + 1);
+    const off = (t * cap + node) * D;
     if (local !== undefined) {
       let gap = 0;
-      const off = node * D;
       for (let d = 0; d < D; d++) gap += Math.abs(p[d]! - this.points[off + d]!);
       for (let d = 0; d < D; d++) {
         const g = p[d]! - this.points[off + d]!;
@@ -261,16 +419,18 @@ export class RandomCutTree {
         else local[D + d] = (score * g) / gap;
       }
     }
-    const boxMin = this.boxMin;
-    const boxMax = this.boxMax;
+    // the box of the node at each level, grown from the leaf by each sibling subtree on the way up
+    scratch(cap + 1, 2 * D);
+    const box = pathBoxes;
+    for (let d = 0; d < D; d++) box[d] = box[D + d] = this.points[off + d]!;
     for (let k = depth - 1; k >= 0; k--) {
-      const id = path[k]!;
-      const bo = (id - cap) * D;
+      if (this.isCached(path[k]!)) this.boxOf(t, path[k]!, box, 0);
+      else this.unionSubtree(t, this.sibling(t, path[k]!, path[k + 1]!), box, 0);
       let sep = 0;
       let range = 0;
       for (let d = 0; d < D; d++) {
-        const lo = boxMin[bo + d]!;
-        const hi = boxMax[bo + d]!;
+        const lo = box[d]!;
+        const hi = box[D + d]!;
         const x = p[d]!;
         if (x < lo) {
           sep += lo - x;
@@ -286,8 +446,8 @@ export class RandomCutTree {
       score = prob * unseen + (1 - prob) * score;
       if (local !== undefined) {
         for (let d = 0; d < D; d++) {
-          const lo = this.boxMin[bo + d]!;
-          const hi = this.boxMax[bo + d]!;
+          const lo = box[d]!;
+          const hi = box[D + d]!;
           const x = p[d]!;
           local[d] = (1 - prob) * local[d]! + (x < lo ? ((lo - x) / range) * unseen : 0);
           local[D + d] = (1 - prob) * local[D + d]! + (x > hi ? ((x - hi) / range) * unseen : 0);
@@ -303,51 +463,69 @@ export class RandomCutTree {
     return score * norm;
   }
 
-  toState(): TreeState {
+  toState(): TreesState {
     return {
-      root: this.root,
-      left: encodeI32(this.left),
-      right: encodeI32(this.right),
-      cutDim: encodeI32(this.cutDim),
-      cutVal: encodeF64(this.cutVal),
-      mass: encodeI32(this.mass),
-      points: encodeF64(this.points),
-      freeLeaves: [...this.freeLeaves],
-      freeInternal: [...this.freeInternal],
+      root: encodeTyped(this.root),
+      total: encodeTyped(this.total),
+      points: encodeTyped(this.points),
+      leafMass: encodeTyped(this.leafMass),
+      left: encodeTyped(this.left),
+      right: encodeTyped(this.right),
+      cutDim: encodeTyped(this.cutDim),
+      cutVal: encodeTyped(this.cutVal),
+      freeLeaves: encodeTyped(this.liveStacks(this.freeLeaves, 0)),
+      freeInternal: encodeTyped(this.liveStacks(this.freeInternal, 1)),
+      freeCount: encodeTyped(this.freeCount),
     };
   }
 
-  static fromState(capacity: number, dims: number, s: TreeState): RandomCutTree {
-    const t = new RandomCutTree(capacity, dims);
-    t.root = s.root;
-    t.left.set(decodeI32(s.left));
-    t.right.set(decodeI32(s.right));
-    t.cutDim.set(decodeI32(s.cutDim));
-    t.cutVal.set(decodeF64(s.cutVal));
-    t.mass.set(decodeI32(s.mass));
-    t.points.set(decodeF64(s.points));
-    t.freeLeaves = [...s.freeLeaves];
-    t.freeInternal = [...s.freeInternal];
-    if (t.root >= 0) t.rebuild(t.root, -1);
-    return t;
+  /**
+   * The live entries of every tree's free stacks, in order (the checkpoint keeps only these):
+   * `kind` 0 the leaf stack; 1 the two internal stacks (kept boxes from the bottom, others from the top).
+   */
+  private liveStacks(a: Uint16Array, kind: 0 | 1): Uint16Array {
+    const out: number[] = [];
+    const cap = this.capacity;
+    for (let t = 0; t < this.count; t++) {
+      const b = t * cap;
+      const c = this.freeCount;
+      if (kind === 0) for (let i = 0; i < c[3 * t]!; i++) out.push(a[b + i]!);
+      else {
+        for (let i = 0; i < c[3 * t + 1]!; i++) out.push(a[b + i]!);
+        for (let i = cap - c[3 * t + 2]!; i < cap; i++) out.push(a[b + i]!);
+      }
+    }
+    return Uint16Array.from(out);
   }
 
-  /** Sets parents and recomputes boxes below `id` (post-order). */
-  private rebuild(id: number, parent: number): void {
-    this.parent[id] = parent;
-    if (id < this.capacity) return;
-    const l = this.left[id]!;
-    const r = this.right[id]!;
-    this.rebuild(l, id);
-    this.rebuild(r, id);
-    const D = this.dims;
+  private setLiveStacks(a: Uint16Array, kind: 0 | 1, live: Uint16Array): void {
     const cap = this.capacity;
-    const o = (id - cap) * D;
-    const lo = (l < cap ? l : l - cap) * D;
-    const ro = (r < cap ? r : r - cap) * D;
-    for (let d = 0; d < D; d++) {
-      this.boxMin[o + d] = Math.min((l < cap ? this.points : this.boxMin)[lo + d]!, (r < cap ? this.points : this.boxMin)[ro + d]!);
-      this.boxMax[o + d] = Math.max((l < cap ? this.points : this.boxMax)[lo + d]!, (r < cap ? this.points : this.boxMax)[ro + d]!);
+    let k = 0;
+    for (let t = 0; t < this.count; t++) {
+      const b = t * cap;
+      const c = this.freeCount;
+      if (kind === 0) for (let i = 0; i < c[3 * t]!; i++) a[b + i] = live[k++]!;
+      else {
+        for (let i = 0; i < c[3 * t + 1]!; i++) a[b + i] = live[k++]!;
+        for (let i = cap - c[3 * t + 2]!; i < cap; i++) a[b + i] = live[k++]!;
+      }
     }
+  }
+
+  static fromState(count: number, capacity: number, dims: number, boxCacheFraction: number, s: TreesState): RandomCutTrees {
+    const t = new RandomCutTrees(count, capacity, dims, boxCacheFraction);
+    decodeTyped(s.root, t.root, 'trees.root');
+    decodeTyped(s.total, t.total, 'trees.total');
+    decodeTyped(s.points, t.points, 'trees.points');
+    decodeTyped(s.leafMass, t.leafMass, 'trees.leafMass');
+    decodeTyped(s.left, t.left, 'trees.left');
+    decodeTyped(s.right, t.right, 'trees.right');
+    decodeTyped(s.cutDim, t.cutDim, 'trees.cutDim');
+    decodeTyped(s.cutVal, t.cutVal, 'trees.cutVal');
+    decodeTyped(s.freeCount, t.freeCount, 'trees.freeCount');
+    t.setLiveStacks(t.freeLeaves, 0, decodeTyped(s.freeLeaves, new Uint16Array(t.liveStacks(t.freeLeaves, 0).length), 'trees.freeLeaves'));
+    t.setLiveStacks(t.freeInternal, 1, decodeTyped(s.freeInternal, new Uint16Array(t.liveStacks(t.freeInternal, 1).length), 'trees.freeInternal'));
+    for (let i = 0; i < count; i++) if (t.root[i]! >= 0) t.rebuildBoxes(i, t.root[i]!);
+    return t;
   }
 }
