@@ -14,10 +14,21 @@ export class MemorySource implements Source {
   private readonly next = new Map<string, bigint>();
   private readonly ended = new Set<string>();
   private readonly skipThrough = new Map<string, bigint | 'end'>();
+  private readonly parents = new Map<string, readonly string[]>();
 
   constructor(partitions: readonly string[], name = 'memory') {
     this.name = name;
     for (const p of partitions) this.addPartition(p);
+  }
+
+  /** Declares a partition the child of others (a reshard, as Kinesis' ParentShardId): its state starts from theirs. */
+  setParents(partition: string, parents: readonly string[]): void {
+    this.addPartition(partition);
+    this.parents.set(partition, parents);
+  }
+
+  parentsOf(partition: string): string[] {
+    return [...(this.parents.get(partition) ?? [])];
   }
 
   addPartition(id: string): void {

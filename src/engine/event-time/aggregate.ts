@@ -112,9 +112,26 @@ export class EventTimeAggregate {
     return out;
   }
 
-  /** Replaces a shard's partials with saved ones (none: the shard has none). */
-  async restoreShard(shard: string, json: string | undefined): Promise<void> {
+  /**
+   * Replaces a shard's partials with saved ones (none: the shard has none). Saved entries of other
+   * shards are a parent's (a child of a reshard inherits them): the parent's partials this worker
+   * still holds (it read the parent to its end) pass to the first child restored here, so they are
+   * in that child's snapshots from now on; a second child of a split finds none left, so nothing
+   * counts twice. Returns whether partials passed to the shard.
+   */
+  async restoreShard(shard: string, json: string | undefined): Promise<boolean> {
     await this.sql.run(`DELETE FROM ${this.state} WHERE __part = ${literal(shard)}`);
+    let inherited = false;
+    if (json !== undefined) {
+      const parents = (await this.sql.query(`SELECT DISTINCT p.__part AS p FROM (SELECT unnest(from_json(${literal(json)}, '[{"__part":"VARCHAR"}]'), recursive := true)) AS p WHERE p.__part <> ${literal(shard)}`)).map((r) => String(r.p));
+      if (parents.length > 0) {
+        const held = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state} WHERE __part IN (${parents.map(literal).join(', ')})`))[0]?.n ?? 0);
+        if (held > 0) {
+          await this.sql.run(`UPDATE ${this.state} SET __part = ${literal(shard)} WHERE __part IN (${parents.map(literal).join(', ')})`);
+          inherited = true;
+        }
+      }
+    }
     if (json !== undefined) {
       const columns = await this.sql.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${literal(this.state.slice(1, -1))} ORDER BY ordinal_position`);
       const structure = JSON.stringify([Object.fromEntries(columns.map((c) => [String(c.column_name), String(c.data_type)]))]);
@@ -124,6 +141,7 @@ export class EventTimeAggregate {
       );
     }
     this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
+    return inherited;
   }
 
   /** Ends (epoch ms) of the windows that hold partials. */

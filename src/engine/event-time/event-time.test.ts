@@ -186,6 +186,38 @@ describe('event-time windows with a watermark (golden input, expected outputs wo
     expect(b.letters).toHaveLength(0);
   });
 
+  it('across a split: the first child takes over the parent\'s partials, so a window spanning the reshard survives a restart whole, and nothing counts twice', async () => {
+    const store = new MemoryCheckpointStore();
+    const c = config({ stateInterval: '1ms', outputs: [{ name: 'counts', sql: 'SELECT window_start, type, count(*) AS n FROM events GROUP BY window_start, type', sink: { kind: 'console' } }] });
+    const first = new MemorySource(['p0']);
+    first.setParents('c1', ['p0']);
+    first.setParents('c2', ['p0']);
+    const a = start(c, first, store);
+    await a.query.start();
+    first.push('p0', [ev('00:05', 'A', 1), ev('00:20', 'A', 2)], T0);
+    first.end('p0');
+    await a.query.step(new Date(T0));
+    await a.query.step(new Date(T0 + 1000)); // p0 read to its end: committed with SHARD_END and its partials
+    first.push('c1', [ev('00:30', 'A', 3)], T0 + 2000);
+    first.push('c2', [ev('00:40', 'A', 4)], T0 + 2000);
+    await a.query.step(new Date(T0 + 2000));
+    await a.query.step(new Date(T0 + 3000));
+    await a.query.stop();
+    expect(a.sinks.counts!.rows).toHaveLength(0); // the window is still open
+
+    // A restart: the children restore their own state, which now holds the parent's partials.
+    const second = new MemorySource(['p0']);
+    second.setParents('c1', ['p0']);
+    second.setParents('c2', ['p0']);
+    const b = start(c, second, store);
+    await b.query.start();
+    second.end('p0');
+    second.push('c1', [ev('00:30', 'A', 3), ev('02:00', 'A', 5)], T0 + 4000);
+    second.push('c2', [ev('00:40', 'A', 4), ev('02:00', 'A', 6)], T0 + 4000);
+    await b.query.step(new Date(T0 + 4000));
+    expect(plain(b.sinks.counts!.rows).map(({ window_start, type, n }) => ({ window_start, type, n }))).toEqual([{ window_start: '10:00:00', type: 'A', n: 4 }]);
+  });
+
   it('an idle shard stops holding the watermark back after the idle timeout', async () => {
     const source = new MemorySource(['p0', 'p1']);
     const { query, sinks } = start(config({ window: { kind: 'tumbling', length: '1m', eventTime: { column: 'ts', watermark: '0s', idleTimeout: '5s' } } }), source);

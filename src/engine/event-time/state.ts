@@ -10,7 +10,8 @@ const outputKey = (name: string) => `output:${name}`;
  * The event-time state of one shard, committed with that shard's checkpoint like keyed operator
  * state (so it moves with the shard's lease): its newest event time (with the pipeline's
  * watermark when it was saved), and each aggregate output's partials of that shard. A child of a
- * split or merge inherits its parents' newest event time, not their partials (see `dropPartition`).
+ * split or merge inherits its parents' newest event time, and the first child restored on the
+ * worker that read a parent to its end takes over that parent's partials (see `restoreShard`).
  *
  * Partials live in DuckDB, read and written asynchronously, while the holder contract is
  * synchronous: a snapshot reads them first (`prepareSnapshot`), and restores and drops are queued
@@ -69,21 +70,23 @@ export class EventTimeState implements PartitionedStateHolder {
     this.windows.dirty.delete(partition);
     for (const agg of this.aggregates) {
       const json = saved.get(outputKey(agg.name));
-      this.queue.push(() => agg.restoreShard(partition, typeof json === 'string' ? json : undefined));
+      this.queue.push(async () => {
+        // A parent's partials passed to this child: its next snapshot must hold them.
+        if (await agg.restoreShard(partition, typeof json === 'string' ? json : undefined)) this.windows.dirty.add(partition);
+      });
     }
     this.reopen = true;
   }
 
   /**
    * A lost shard's partials go (its new owner restores them). An ended shard's stay until their
-   * windows close: its children do not inherit them (a split's two children would count them
-   * twice), they inherit only its newest event time.
+   * windows close or its first child restored here takes them over.
    */
   dropPartition(partition: string, ended = false): void {
     this.windows.watermarks.dropShard(partition);
     this.windows.dirty.delete(partition);
     if (ended) return;
-    for (const agg of this.aggregates) this.queue.push(() => agg.restoreShard(partition, undefined));
+    for (const agg of this.aggregates) this.queue.push(async () => void (await agg.restoreShard(partition, undefined)));
   }
 
   /** Applies queued restores and drops, in order (before a batch's partials, and before a snapshot). */
