@@ -215,7 +215,7 @@ describe('event-time windows with a watermark (golden input, expected outputs wo
     second.push('c1', [ev('00:30', 'A', 3), ev('02:00', 'A', 5)], T0 + 4000);
     second.push('c2', [ev('00:40', 'A', 4), ev('02:00', 'A', 6)], T0 + 4000);
     await b.query.step(new Date(T0 + 4000));
-    expect(plain(b.sinks.counts!.rows).map(({ window_start, type, n }) => ({ window_start, type, n }))).toEqual([{ window_start: '10:00:00', type: 'A', n: 4 }]);
+    expect(plain(b.sinks.counts!.rows).map((r) => ({ window_start: r.window_start, type: (r as Row).type, n: (r as Row).n }))).toEqual([{ window_start: '10:00:00', type: 'A', n: 4 }]);
   });
 
   it('an idle shard stops holding the watermark back after the idle timeout', async () => {
