@@ -144,6 +144,17 @@ export class EventTimeAggregate {
     return inherited;
   }
 
+  /**
+   * Drops, without emitting, the partials of windows the watermark has passed: after a restore
+   * they are stale (such a window was emitted whole before its watermark was saved; a shard
+   * committed earlier than another still holds its part).
+   */
+  async dropClosed(watermark: number): Promise<void> {
+    if (!Number.isFinite(watermark) || watermark === -Infinity) return;
+    await this.sql.run(`DELETE FROM ${this.state} WHERE ${this.closed(watermark)}`);
+    this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
+  }
+
   /** Ends (epoch ms) of the windows that hold partials. */
   async windowEnds(): Promise<number[]> {
     const g = `epoch_ms(__g${this.plan.windowGroup.index})`;

@@ -3,6 +3,7 @@ import type { Row } from '../../core/batch.js';
 import { CaptureSink } from '../../../test/helpers/capture-sink.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
 import { MemoryCheckpointStore } from '../../checkpoint/memory-store.js';
+import type { ShardState } from '../../checkpoint/store.js';
 import type { PipelineConfigInput } from '../../pipeline/config.js';
 import { parsePipelineConfig } from '../../pipeline/validate.js';
 import { MemorySource } from '../../sources/memory.js';
@@ -216,6 +217,40 @@ describe('event-time windows with a watermark (golden input, expected outputs wo
     second.push('c2', [ev('00:40', 'A', 4), ev('02:00', 'A', 6)], T0 + 4000);
     await b.query.step(new Date(T0 + 4000));
     expect(plain(b.sinks.counts!.rows).map((r) => ({ window_start: r.window_start, type: (r as Row).type, n: (r as Row).n }))).toEqual([{ window_start: '10:00:00', type: 'A', n: 4 }]);
+  });
+
+  it('a crash between two shards\' commits does not re-emit a closed window with one shard\'s part', async () => {
+    // The second snapshot commits shard p0 and dies before p1 (the store keeps p1 as of the first).
+    class CrashAfterFirstShard extends MemoryCheckpointStore {
+      calls = 0;
+      override async saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>) {
+        if (++this.calls !== 2 || !shards) return super.saveSnapshot(positions, state, shards);
+        const first = [...shards.keys()].sort()[0]!;
+        return super.saveSnapshot(new Map([...positions].filter(([p]) => p === first)), state, new Map([...shards].filter(([p]) => p === first)));
+      }
+    }
+    const store = new CrashAfterFirstShard();
+    const c = config({ stateInterval: '1ms', outputs: [{ name: 'counts', sql: 'SELECT window_start, type, count(*) AS n FROM events GROUP BY window_start, type', sink: { kind: 'console' } }] });
+    const first = new MemorySource(['p0', 'p1']);
+    const a = start(c, first, store);
+    await a.query.start();
+    first.push('p0', [ev('00:05', 'A', 1)], T0);
+    first.push('p1', [ev('00:10', 'A', 2)], T0);
+    await a.query.step(new Date(T0));
+    await a.query.step(new Date(T0 + 10)); // snapshot 1: both shards, window 10:00 open
+    first.push('p0', [ev('01:20', 'A', 3)], T0 + 1000);
+    first.push('p1', [ev('01:15', 'A', 4)], T0 + 1000);
+    await a.query.step(new Date(T0 + 1000)); // watermark 01:05: window 10:00 emitted whole; snapshot 2 commits p0 only
+    expect(plain(a.sinks.counts!.rows).map((r) => ({ window_start: r.window_start, n: (r as Row).n }))).toEqual([{ window_start: '10:00:00', n: 2 }]);
+
+    // Restart: p0 as of snapshot 2 (its saved watermark passed 10:01), p1 as of snapshot 1 (still holding its part of 10:00).
+    const second = new MemorySource(['p0', 'p1']);
+    const b = start(c, second, store);
+    await b.query.start();
+    second.push('p0', [ev('00:05', 'A', 1), ev('01:20', 'A', 3), ev('01:21', 'A', 5)], T0 + 2000);
+    second.push('p1', [ev('00:10', 'A', 2), ev('01:15', 'A', 4)], T0 + 2000);
+    await b.query.step(new Date(T0 + 2000));
+    expect(b.sinks.counts!.rows).toEqual([]);
   });
 
   it('an idle shard stops holding the watermark back after the idle timeout', async () => {

@@ -94,7 +94,12 @@ export class EventTimeState implements PartitionedStateHolder {
     while (this.queue.length > 0) await this.queue.shift()!();
     if (this.reopen) {
       this.reopen = false;
-      for (const agg of this.aggregates) this.windows.reopen(await agg.windowEnds());
+      for (const agg of this.aggregates) {
+        // Shards are committed one by one: one restored from an earlier snapshot than another may
+        // hold partials of a window the later one's watermark shows was already emitted whole.
+        await agg.dropClosed(this.windows.watermarks.current);
+        this.windows.reopen(await agg.windowEnds());
+      }
     }
   }
 }
