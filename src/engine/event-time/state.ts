@@ -97,7 +97,7 @@ export class EventTimeState implements PartitionedStateHolder {
       for (const agg of this.aggregates) {
         // Shards are committed one by one: one restored from an earlier snapshot than another may
         // hold partials of a window the later one's watermark shows was already emitted whole.
-        await agg.dropClosed(this.windows.watermarks.current);
+        await agg.dropClosed(this.windows.watermarks.emittedUpTo);
         this.windows.reopen(await agg.windowEnds());
       }
     }

@@ -26,6 +26,12 @@ export class Watermarks {
    */
   private readonly shards = new Map<string, { max: number; lastSeen: number; gained?: boolean }>();
   private watermark = -Infinity;
+  /**
+   * The highest watermark under which windows have been emitted, on this worker or by the
+   * snapshots it restored: windows ending at or before it are done (their partials are dropped on
+   * restore, and later rows of them reach projections only). At least the watermark.
+   */
+  private emitted = -Infinity;
 
   constructor(
     readonly delayMs: number,
@@ -35,6 +41,11 @@ export class Watermarks {
   /** The pipeline's watermark in epoch ms (-Infinity before any record). */
   get current(): number {
     return this.watermark;
+  }
+
+  /** Windows ending at or before this have been emitted (see `emitted`). */
+  get emittedUpTo(): number {
+    return Math.max(this.emitted, this.watermark);
   }
 
   /** A shard's watermark, or -Infinity when nothing was read from it. */
@@ -105,12 +116,13 @@ export class Watermarks {
     }
     const next = anyActive ? active : any;
     if (next > this.watermark) this.watermark = next;
+    if (this.watermark > this.emitted) this.emitted = this.watermark;
     return this.watermark;
   }
 
   /** Ends the input (a file read to its end): every window closes. */
   finish(): number {
-    this.watermark = Infinity;
+    this.watermark = this.emitted = Infinity;
     return this.watermark;
   }
 
@@ -118,13 +130,13 @@ export class Watermarks {
   shardState(shard: string): SavedShard | undefined {
     const s = this.shards.get(shard);
     if (!s || !Number.isFinite(s.max)) return undefined;
-    return { max: s.max, watermark: Number.isFinite(this.watermark) ? this.watermark : null, ...(s.gained ? { gained: true } : {}) };
+    const emitted = this.emittedUpTo;
+    return { max: s.max, watermark: Number.isFinite(emitted) ? emitted : null, ...(s.gained ? { gained: true } : {}) };
   }
 
   /**
-   * Restores one shard (its lease was gained, or the worker started). Before the first batch, the
-   * pipeline's watermark also becomes the largest saved with the restored shards: the watermark of
-   * the last snapshot, under which the windows it closed were emitted.
+   * Restores one shard (its lease was gained, or the worker started); at start, raises
+   * `emittedUpTo` to the watermark saved with it.
    */
   restoreShard(shard: string, state: SavedShard | undefined, started: boolean): void {
     if (!state) {
@@ -133,7 +145,11 @@ export class Watermarks {
       return;
     }
     this.shards.set(shard, { max: state.max, lastSeen: Number.NaN, ...(started || state.gained ? { gained: true } : {}) });
-    if (!started && !state.gained && state.watermark !== null && state.watermark > this.watermark) this.watermark = state.watermark;
+    // What was emitted stays emitted. The watermark itself is recomputed from the shards' restored
+    // newest times: shards are committed one by one, so one may be restored from an earlier
+    // snapshot than another, and its replayed records must be judged as they were then.
+    // Not for a shard gained while running: another worker's emissions are not this one's.
+    if (!started && !state.gained && state.watermark !== null && state.watermark > this.emitted) this.emitted = state.watermark;
   }
 
   /** Forgets a shard (its lease moved to another worker): it no longer holds the watermark back. */
@@ -154,7 +170,7 @@ export interface LateRow {
 /** What a snapshot keeps of a shard's watermark. */
 export interface SavedShard {
   max: number;
-  /** The pipeline's watermark when it was saved. */
+  /** The highest watermark under which windows had been emitted when it was saved. */
   watermark: number | null;
   /** Gained while running: judged by its own watermark only (kept across restarts, so a replay judges alike). */
   gained?: boolean;

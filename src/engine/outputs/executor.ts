@@ -243,7 +243,7 @@ export class OutputExecutor {
         if (batch.length === 0) continue;
         const et = this.eventAggregates.get(i);
         if (et) {
-          const w = this.eventTime!.watermarks.current;
+          const w = this.eventTime!.watermarks.emittedUpTo;
           if (w !== this.windowInputAt) {
             await this.sql.run(windowInputSql(this.window.eventTime!, w));
             this.windowInputAt = w;
