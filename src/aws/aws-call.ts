@@ -34,8 +34,9 @@ export function setCallOf(error: object, info: AwsCallInfo): void {
   calls.set(error, info);
 }
 
-type Handler = (args: { input?: unknown }) => Promise<unknown>;
-interface MiddlewareStack {
+/** The slice of the SDK's middleware stack Sluice uses (call recording here, fault injection in faults.ts). */
+export type Handler = (args: { input?: unknown }) => Promise<unknown>;
+export interface MiddlewareStack {
   add(
     middleware: (next: Handler, context: { commandName?: string }) => Handler,
     options: { step: 'initialize'; name: string; priority?: 'high' | 'normal' | 'low'; override?: boolean },

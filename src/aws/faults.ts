@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidOption } from '../errors.js';
 import { sleep } from '../retry.js';
+import type { MiddlewareStack } from './aws-call.js';
 
 /**
  * Fault injection for rehearsals: none of the local emulators throttles, so this SDK middleware
@@ -133,13 +134,6 @@ function awsError(code: string, message: string, status: number): Error {
   return Object.assign(new Error(message), { name: code, $fault: 'client', $metadata: { httpStatusCode: status } });
 }
 
-type Handler = (args: { input?: unknown }) => Promise<unknown>;
-interface MiddlewareStack {
-  add(
-    middleware: (next: Handler, context: { commandName?: string }) => Handler,
-    options: { step: 'initialize'; name: string; priority?: 'high' | 'normal' | 'low'; override?: boolean },
-  ): void;
-}
 
 const installed = new WeakMap<object, readonly FaultRule[]>();
 
