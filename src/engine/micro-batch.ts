@@ -10,7 +10,7 @@ import type { EngineEventBus } from './events.js';
 import type { EventTimeWindows } from './event-time/windows.js';
 import type { OutputExecutor } from './outputs/executor.js';
 
-/** The name late records' writes carry in events (`sink.flush`, `output.rows`). */
+/** The sink late records go to when the pipeline names one (`window.eventTime.lateSink`): its name in `sinks` and in events. */
 export const LATE_SINK = '__late';
 
 /** Where dead letters go: the dead-letter table, or a test's list. */
@@ -33,8 +33,6 @@ export interface MicroBatchDeps {
   windowMs: number;
   /** Event-time windows: late records leave here for the dead letters; the others get their window. */
   eventTime?: EventTimeWindows;
-  /** Where late records go instead of the dead letters (`window.eventTime.lateSink`). */
-  lateSink?: Sink;
   /** Partitions whose leases were lost while committing: another worker re-reads them. */
   onLost?: (partitions: string[]) => void;
 }
@@ -82,7 +80,7 @@ export class MicroBatch {
     let late = 0;
     let lateBatch: ColumnBatch | undefined;
     if (d.eventTime) {
-      const admitted = d.eventTime.admit(batch, batchTime.getTime(), d.lateSink ? 'batch' : 'letters');
+      const admitted = d.eventTime.admit(batch, batchTime.getTime(), d.sinks.has(LATE_SINK) ? 'batch' : 'letters');
       batch = admitted.batch;
       late = admitted.late;
       letters.push(...admitted.letters);
@@ -97,7 +95,7 @@ export class MicroBatch {
     const written: Record<string, number> = {};
     // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
     // Late records bound for a sink of their own travel with the outputs: durable before the checkpoint.
-    const writes = lateBatch && d.lateSink ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }] : results;
+    const writes = lateBatch ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }] : results;
     const settled = await Promise.allSettled(
       writes.map(async (r) => {
         outputs[r.name] = r.batch.length;
@@ -105,7 +103,7 @@ export class MicroBatch {
           const shown = r.batch.length > 100 ? r.batch.select(Int32Array.from({ length: 100 }, (_, i) => i)) : r.batch;
           d.events.emit('output.rows', { output: r.name, batchId, rows: shown.rows, columns: r.batch.fields.map((f) => f.name), total: r.batch.length });
         }
-        const sink = r.name === LATE_SINK ? d.lateSink! : d.sinks.get(r.name)!;
+        const sink = d.sinks.get(r.name)!;
         const t0 = performance.now();
         const w: SinkWriteResult = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
         written[r.name] = w.written;

@@ -87,7 +87,6 @@ export class StreamingQuery {
   private readonly leaseDriver: LeaseDriver | undefined;
   private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
   private readonly sinks = new Map<string, Sink>();
-  private lateSink: Sink | undefined;
   private readonly viewFields: Field[];
   private readonly eventTime: EventTimeWindows | undefined;
   private sql: SqlEngine | undefined;
@@ -162,11 +161,12 @@ export class StreamingQuery {
     for (const o of this.config.outputs) {
       this.sinks.set(o.name, this.options.sinks?.[o.name] ?? (await createSink(o.sink, { clients: this.options.clients, name: o.name, ...(this.options.out ? { out: this.options.out } : {}) })));
     }
+    // Late records' own sink, if named, is one more sink: written with the outputs, before the checkpoint.
     const lateSink = this.config.window.kind !== 'none' ? this.config.window.eventTime?.lateSink : undefined;
     if (lateSink) {
-      this.lateSink = this.options.sinks?.[LATE_SINK] ?? (await createSink(lateSink, { clients: this.options.clients, name: LATE_SINK, ...(this.options.out ? { out: this.options.out } : {}) }));
+      this.sinks.set(LATE_SINK, this.options.sinks?.[LATE_SINK] ?? (await createSink(lateSink, { clients: this.options.clients, name: LATE_SINK, ...(this.options.out ? { out: this.options.out } : {}) })));
     }
-    await Promise.all([...[...this.sinks.values(), ...(this.lateSink ? [this.lateSink] : [])].map((s) => s.init()), this.deadLetters?.init?.()]);
+    await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
     this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, {
       retainWindow: this.options.retainWindow ?? false,
@@ -229,7 +229,6 @@ export class StreamingQuery {
       maxRecordsPerBatch: this.config.maxRecordsPerBatch,
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
-      ...(this.lateSink ? { lateSink: this.lateSink } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
@@ -382,7 +381,7 @@ export class StreamingQuery {
       // Hand our leases back at once so other workers need not wait for the failover time.
       if (!failure) await this.leaseDriver?.release();
       for (const op of this.operators) await op.onClose?.();
-      await Promise.all([...this.sinks.values(), ...(this.lateSink ? [this.lateSink] : [])].map((s) => s.close()));
+      await Promise.all([...this.sinks.values()].map((s) => s.close()));
       await this.deadLetters?.close?.();
       this.checkpoints.close();
       await this.sql?.close(); // waits for (and interrupts) the running statement before closing DuckDB
@@ -399,7 +398,7 @@ function windowSpec(config: PipelineConfig): WindowSpec {
   const e = w.eventTime;
   const eventTime: EventTimeOptions | undefined = e && {
     column: e.column,
-    delayMs: /^\s*0+(\.0*)?\s*(ms|s|m|h)?\s*$/.test(String(e.watermark)) ? 0 : parseDuration(e.watermark, 'window.eventTime.watermark'),
+    delayMs: parseDuration(e.watermark, 'window.eventTime.watermark', { allowZero: true }),
     idleMs: parseDuration(e.idleTimeout, 'window.eventTime.idleTimeout'),
     mode: e.outputMode,
   };

@@ -76,10 +76,13 @@ export function closedPane(plan: WindowPlan, batchTimeMs: number, final = false)
   return paneOf(plan, batchTimeMs + plan.batchIntervalMs) - 1;
 }
 
-/** Parses durations written in config: `20s`, `100ms`, `1m`, `1.5s`, or a number of milliseconds. */
-export function parseDuration(value: string | number, field: string): number {
+/**
+ * Parses durations written in config: `20s`, `100ms`, `1m`, `1.5s`, or a number of milliseconds.
+ * Positive, unless `allowZero` (a watermark delay of `0s`: no disorder allowed).
+ */
+export function parseDuration(value: string | number, field: string, { allowZero = false } = {}): number {
   if (typeof value === 'number') {
-    if (Number.isFinite(value) && value > 0) return value;
+    if (Number.isFinite(value) && (value > 0 || (allowZero && value === 0))) return value;
     throw invalidOption(field, value, 'use a positive duration such as 1000 (ms), "100ms", "20s" or "1m"');
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
@@ -87,6 +90,6 @@ export function parseDuration(value: string | number, field: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 'ms';
   const ms = n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
-  if (ms <= 0) throw invalidOption(field, value, 'use a positive duration');
+  if (ms < 0 || (ms === 0 && !allowZero)) throw invalidOption(field, value, 'use a positive duration');
   return Math.round(ms);
 }

@@ -26,6 +26,7 @@ export class EventTimeAggregate {
   private readonly fresh: string;
   private readonly view: string;
   private readonly keys: string[];
+  private rowType: string | undefined;
 
   constructor(
     private readonly sql: SqlEngine,
@@ -133,8 +134,7 @@ export class EventTimeAggregate {
       }
     }
     if (json !== undefined) {
-      const columns = await this.sql.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${literal(this.state.slice(1, -1))} ORDER BY ordinal_position`);
-      const structure = JSON.stringify([Object.fromEntries(columns.map((c) => [String(c.column_name), String(c.data_type)]))]);
+      const structure = await this.structure();
       // Only the shard's own rows: entries inherited from a parent shard carry the parent's.
       await this.sql.run(
         `INSERT INTO ${this.state} BY NAME SELECT * FROM (SELECT unnest(from_json(${literal(json)}, ${literal(structure)}), recursive := true)) WHERE __part = ${literal(shard)}`,
@@ -153,6 +153,15 @@ export class EventTimeAggregate {
     if (!Number.isFinite(watermark) || watermark === -Infinity) return;
     await this.sql.run(`DELETE FROM ${this.state} WHERE ${this.closed(watermark)}`);
     this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
+  }
+
+  /** The state table's row type, for `from_json` (read once: the table's types never change). */
+  private async structure(): Promise<string> {
+    if (this.rowType === undefined) {
+      const columns = await this.sql.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ${literal(this.state.slice(1, -1))} ORDER BY ordinal_position`);
+      this.rowType = JSON.stringify([Object.fromEntries(columns.map((c) => [String(c.column_name), String(c.data_type)]))]);
+    }
+    return this.rowType;
   }
 
   /** Ends (epoch ms) of the windows that hold partials. */

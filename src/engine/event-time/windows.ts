@@ -118,7 +118,7 @@ export class EventTimeWindows {
     const starts = new Float64Array(on.size);
     const ends = new Float64Array(on.size);
     for (let k = 0; k < on.length; k++) {
-      const t = times[kept.length === batch.length ? k : kept[k]!]!;
+      const t = times[kept[k]!]!;
       const p = on.physical(k);
       const start = Math.floor(t / s.slideMs) * s.slideMs;
       starts[p] = start;
