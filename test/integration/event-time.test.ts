@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +10,9 @@ import { seededRandom } from '../../src/random.js';
 import { countItems, putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { startSluice } from '../helpers/sluice-process.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const N = 1500;
 const example = loadPipelineFile(join(import.meta.dirname, '..', '..', 'examples', 'snowplow-counts.yaml'));
 if (example.window.kind !== 'tumbling' || !example.window.eventTime) throw new Error('examples/snowplow-counts.yaml no longer has an event-time window');
@@ -89,15 +87,7 @@ function reference(sent: readonly Sent[]) {
   return { counts, late, closed };
 }
 
-function start(file: string, workerId = 'w1'): { child: ChildProcess; exited: Promise<[number | null, NodeJS.Signals | null]>; out: () => string } {
-  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', workerId], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>, out: () => out };
-}
+const start = (file: string, workerId = 'w1') => startSluice(env.stack, file, { workerId });
 
 describe('event-time windows on the embedded stack (examples/snowplow-counts.yaml: seed 004 with a watermark)', () => {
   it('counts per minute of event time equal an independent reference after SIGKILLs at random points; late records are dead letters', async () => {

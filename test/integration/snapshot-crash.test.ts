@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +9,9 @@ import type { PipelineConfigInput } from '../../src/pipeline/config.js';
 import { countItems, putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { startSluice } from '../helpers/sluice-process.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const N = 900;
 
 /**
@@ -39,22 +37,15 @@ function pipeline(stream: string, id: string, whole = false): PipelineConfigInpu
 }
 
 async function runToEnd(file: string, table: string, crashAt?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
-  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', 'w1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...(crashAt ? { SLUICE_CRASH_AT: crashAt } : {}) },
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const { child, out, exited } = startSluice(env.stack, file, crashAt ? { env: { SLUICE_CRASH_AT: crashAt } } : {});
   if (crashAt) {
     const [code, signal] = await exited;
-    return { code, signal, out };
+    return { code, signal, out: out() };
   }
-  await waitFor(async () => (await countItems(env.clients.dynamodb, table)) >= N, 90_000, `every record scored; the worker said: ${out}`);
+  await waitFor(async () => (await countItems(env.clients.dynamodb, table)) >= N, 90_000, `every record scored; the worker said: ${out()}`);
   child.kill('SIGTERM');
   const [code, signal] = await exited;
-  return { code, signal, out };
+  return { code, signal, out: out() };
 }
 
 describe('snapshots: operator state exactly consistent with every checkpoint', () => {
@@ -142,8 +133,7 @@ describe('snapshots: operator state exactly consistent with every checkpoint', (
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     let kills = 0;
     while (kills < 10) {
-      const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', 'w1'], { stdio: 'ignore' });
-      const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      const { child, exited } = startSluice(env.stack, file);
       const before = await scored();
       // Some progress (or the end), then a random moment: mid-batch, mid-snapshot, or idle.
       await waitFor(async () => (await scored()) >= Math.min(N, before + 40), 60_000, 'progress before a kill');

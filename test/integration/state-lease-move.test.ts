@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +7,9 @@ import type { PipelineConfigInput } from '../../src/pipeline/config.js';
 import { putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const PHASE = 500;
 
 /** A keyed RCF detector: each (shard, sensor) model's scores depend on every record it learned. */
@@ -29,23 +27,9 @@ function pipeline(app: string, stream: string, table: string): PipelineConfigInp
   };
 }
 
-interface Worker {
-  readonly child: ChildProcess;
-  readonly out: () => string;
-  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
-}
+const startWorker = (file: string, workerId: string): SluiceProcess => startSluice(env.stack, file, { workerId });
 
-function startWorker(file: string, workerId: string): Worker {
-  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', workerId], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
-}
-
-async function stop(w: Worker): Promise<void> {
+async function stop(w: SluiceProcess): Promise<void> {
   w.child.kill('SIGTERM');
   const [code] = await w.exited;
   expect(code, w.out()).toBe(0);

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +10,9 @@ import type { PipelineConfigInput } from '../../src/pipeline/config.js';
 import { putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { startSluice } from '../helpers/sluice-process.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
 const PHASE = 240;
 const detector: AnomalyOperatorOptions = { detector: 'rcf', params: { numberOfTrees: 8, sampleSize: 32 }, value: 'currentTemp', key: 'id' };
 
@@ -62,28 +60,24 @@ describe('partitioned state across a reshard', () => {
     const table = `scores-${uniqueName('r')}`;
     const file = join(dir, 'p.json');
     writeFileSync(file, JSON.stringify(pipeline(`reshard-${uniqueName('app')}`, stream, table)));
-    const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status', '--worker-id', 'w1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const { child, out, exited } = startSluice(env.stack, file);
     const count = async () => (await scanAll(env.clients.dynamodb, table).catch(() => [])).length;
     try {
       await putAll(env.clients.kinesis, stream, lines(0, PHASE));
-      await waitFor(async () => (await count()) >= PHASE, 60_000, `parent scored; worker said: ${out}`);
+      await waitFor(async () => (await count()) >= PHASE, 60_000, `parent scored; worker said: ${out()}`);
       const [parent] = await shards(stream);
       const lo = BigInt(parent!.HashKeyRange!.StartingHashKey!);
       const hi = BigInt(parent!.HashKeyRange!.EndingHashKey!);
       await env.clients.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent!.ShardId!, NewStartingHashKey: ((lo + hi) / 2n).toString() }));
       await waitForStream(env.clients.kinesis, stream);
       await putAll(env.clients.kinesis, stream, lines(PHASE, PHASE));
-      await waitFor(async () => (await count()) >= 2 * PHASE, 60_000, `children scored; worker said: ${out}`);
+      await waitFor(async () => (await count()) >= 2 * PHASE, 60_000, `children scored; worker said: ${out()}`);
       const children = (await shards(stream)).filter((s) => s.ParentShardId === parent!.ShardId);
       expect(children).toHaveLength(2);
       await env.clients.kinesis.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: children[0]!.ShardId!, AdjacentShardToMerge: children[1]!.ShardId! }));
       await waitForStream(env.clients.kinesis, stream);
       await putAll(env.clients.kinesis, stream, lines(2 * PHASE, PHASE));
-      await waitFor(async () => (await count()) >= 3 * PHASE, 60_000, `merged shard scored; worker said: ${out}`);
+      await waitFor(async () => (await count()) >= 3 * PHASE, 60_000, `merged shard scored; worker said: ${out()}`);
     } finally {
       child.kill('SIGTERM');
       await exited;
