@@ -13,7 +13,7 @@
  *     sink: { kind: dynamodb, table: data_anomaly }
  * ```
  */
-import type { OperatorFactory } from '../pipeline/operators.js';
+import type { OperatorFactory } from '../pipeline/config.js';
 import { createAnomalyOperator, type AnomalyOperatorOptions } from './operator.js';
 
 export const ANOMALY_OPERATOR_KIND = 'anomaly';

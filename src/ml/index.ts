@@ -25,7 +25,8 @@ export type { RegressionMetrics } from './regression-metrics.js';
 export { studentTTwoSidedP } from './student-t.js';
 export { XORShiftRandom } from './xorshift-random.js';
 export { createLinearRegressionScorer, linearRegressionScorerOptionsSchema } from './linear-regression-scorer.js';
-export { registerMlOperators, ML_OPERATOR_KINDS } from './pipeline-operators.js';
+export { ML_OPERATOR_KINDS } from './pipeline-operators.js';
+export { registerMlOperators } from './register-operators.js';
 export type { LinearRegressionScorerOptions } from './linear-regression-scorer.js';
 export {
   createStreamingLinearRegression,

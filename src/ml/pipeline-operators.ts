@@ -1,12 +1,10 @@
 import { parseOptions } from '../validation.js';
-import { registerOperator } from '../pipeline/operators.js';
-import type { OperatorConfig } from '../pipeline/config.js';
-import type { Operator } from '../engine/operator.js';
+import type { OperatorConfig, OperatorFactory } from '../pipeline/config.js';
 import type { z } from 'zod';
 import { createLinearRegressionScorer, linearRegressionScorerOptionsSchema } from './linear-regression-scorer.js';
 import { createStreamingLinearRegression, streamingLinearRegressionOptionsSchema } from './streaming-linear-regression.js';
 
-/** Operator kinds a pipeline file can name once `registerMlOperators()` has run. */
+/** The ML operator kinds a pipeline file names (`operators[].kind`). */
 export const ML_OPERATOR_KINDS = { score: 'linreg-score', sgd: 'linreg-sgd' } as const;
 
 function parseConfig<S extends z.ZodType>(schema: S, config: OperatorConfig, index: number): z.input<S> {
@@ -16,23 +14,8 @@ function parseConfig<S extends z.ZodType>(schema: S, config: OperatorConfig, ind
   return options as z.input<S>;
 }
 
-/**
- * Registers the ML operators with the pipeline's operator registry (kept out of the core so
- * `sluice/ml` stays optional): call once before building a pipeline whose file uses them.
- *
- * @example
- * registerMlOperators();
- * // operators:
- * //   - kind: linreg-score
- * //     model: models/loan.json
- * //     featureCols: [ApplicantIncome, CoapplicantIncome]
- * //     labelCol: LoanAmount
- * //     residualThreshold: 150
- * // outputs:
- * //   - name: anomalies
- * //     sql: SELECT * FROM events WHERE is_anomaly
- */
-export function registerMlOperators(register: (kind: string, factory: (config: OperatorConfig, index: number) => Operator) => void = registerOperator): void {
-  register(ML_OPERATOR_KINDS.score, (config, index) => createLinearRegressionScorer(parseConfig(linearRegressionScorerOptionsSchema, config, index)));
-  register(ML_OPERATOR_KINDS.sgd, (config, index) => createStreamingLinearRegression(parseConfig(streamingLinearRegressionOptionsSchema, config, index)));
-}
+/** The ML operator kinds' factories, listed by the pipeline's operator registry (src/pipeline/operators.ts). */
+export const mlOperatorFactories: Record<(typeof ML_OPERATOR_KINDS)[keyof typeof ML_OPERATOR_KINDS], OperatorFactory> = {
+  [ML_OPERATOR_KINDS.score]: (config, index) => createLinearRegressionScorer(parseConfig(linearRegressionScorerOptionsSchema, config, index)),
+  [ML_OPERATOR_KINDS.sgd]: (config, index) => createStreamingLinearRegression(parseConfig(streamingLinearRegressionOptionsSchema, config, index)),
+};

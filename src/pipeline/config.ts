@@ -3,6 +3,7 @@ import { sinkSchema } from '../sinks/registry.js';
 import { ColumnTypes } from '../engine/decode/schema.js';
 import { kinesisSourceFields } from '../kinesis/config.js';
 import { faultsSchema } from '../aws/faults.js';
+import type { Operator } from '../core/operator.js';
 
 const duration = z.union([z.number().positive(), z.string().regex(/^\s*\d+(?:\.\d+)?\s*(ms|s|m|h)?\s*$/, 'a duration such as "100ms", "20s", "1m"')]);
 
@@ -116,3 +117,6 @@ export type PipelineConfigInput = z.input<typeof pipelineConfigSchema>;
 export type PipelineConfig = z.output<typeof pipelineConfigSchema>;
 export type SinkConfig = z.output<typeof sinkSchema>;
 export type OperatorConfig = z.output<typeof operatorSchema>;
+
+/** Builds one operator from its pipeline-file entry (`index` names it in errors: `operators[index]`). */
+export type OperatorFactory = (config: OperatorConfig, index: number) => Operator;

@@ -1,8 +1,8 @@
 import type { Operator } from '../core/operator.js';
 import { invalidOption } from '../errors.js';
-import type { OperatorConfig } from './config.js';
+import type { OperatorConfig, OperatorFactory } from './config.js';
 
-export type OperatorFactory = (config: OperatorConfig, index: number) => Operator;
+export type { OperatorFactory } from './config.js';
 
 /**
  * Every operator kind a pipeline file can name, in one place: the built-in kinds below, loaded
@@ -11,16 +11,9 @@ export type OperatorFactory = (config: OperatorConfig, index: number) => Operato
  */
 const builtins: Record<string, () => Promise<OperatorFactory>> = {
   anomaly: async () => (await import('../detect/pipeline.js')).anomalyOperatorFactory,
-  'linreg-score': async () => (await mlFactories()).get('linreg-score')!,
-  'linreg-sgd': async () => (await mlFactories()).get('linreg-sgd')!,
+  'linreg-score': async () => (await import('../ml/pipeline-operators.js')).mlOperatorFactories['linreg-score'],
+  'linreg-sgd': async () => (await import('../ml/pipeline-operators.js')).mlOperatorFactories['linreg-sgd'],
 };
-
-async function mlFactories(): Promise<Map<string, OperatorFactory>> {
-  const { registerMlOperators } = await import('../ml/pipeline-operators.js');
-  const m = new Map<string, OperatorFactory>();
-  registerMlOperators((kind, factory) => m.set(kind, factory));
-  return m;
-}
 
 const registered = new Map<string, OperatorFactory>();
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Sink } from '../core/sink.js';
 import type { SinkDefinition, SinkDeps } from '../core/sink-definition.js';
-import { consoleSink } from './console/config.js';
-import { counterSink } from './counter/config.js';
-import { dynamodbSink } from './dynamodb/config.js';
-import { kinesisSink } from './kinesis/config.js';
+import { consoleSink } from './console/definition.js';
+import { counterSink } from './counter/definition.js';
+import { dynamodbSink } from './dynamodb/definition.js';
+import { kinesisSink } from './kinesis/definition.js';
 
 /**
  * Every sink kind, registered in one place (as arroyo registers its connectors): the pipeline
  * schema's `sink` union and the factory both come from this list. A new sink is a folder
- * (`config.ts` with its schema and definition, the implementation, `index.ts`) and one entry here.
+ * (`config.ts` with its schema, `definition.ts` that builds it lazily, the implementation, `index.ts`) and one entry here.
  */
 export const sinkDefinitions = [dynamodbSink, counterSink, kinesisSink, consoleSink] as const;
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { defineSink } from '../../core/sink-definition.js';
 
 export const consoleSinkConfigSchema = z
   .object({
@@ -11,13 +10,3 @@ export const consoleSinkConfigSchema = z
   .strict();
 
 export type ConsoleSinkConfig = z.infer<typeof consoleSinkConfigSchema>;
-
-/** The `console` sink kind, for the registry. */
-export const consoleSink = defineSink({
-  kind: 'console',
-  schema: consoleSinkConfigSchema,
-  async create(config, deps) {
-    const { ConsoleSink } = await import('./sink.js');
-    return new ConsoleSink(config, deps.name, deps.out);
-  },
-});

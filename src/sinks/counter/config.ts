@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { defineSink, requireClients } from '../../core/sink-definition.js';
 
 export const counterSinkConfigSchema = z
   .object({
@@ -17,13 +16,3 @@ export const counterSinkConfigSchema = z
   .strict();
 
 export type CounterSinkConfig = z.infer<typeof counterSinkConfigSchema>;
-
-/** The `dynamodb-counter` sink kind, for the registry. */
-export const counterSink = defineSink({
-  kind: 'dynamodb-counter',
-  schema: counterSinkConfigSchema,
-  async create(config, deps) {
-    const { CounterSink } = await import('./sink.js');
-    return new CounterSink(requireClients(deps, 'dynamodb-counter').dynamodb, config, deps.name);
-  },
-});

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { defineSink, requireClients } from '../../core/sink-definition.js';
 
 export const dynamoSinkConfigSchema = z
   .object({
@@ -22,13 +21,3 @@ export const dynamoSinkConfigSchema = z
   .strict();
 
 export type DynamoSinkConfig = z.infer<typeof dynamoSinkConfigSchema>;
-
-/** The `dynamodb` sink kind, for the registry. */
-export const dynamodbSink = defineSink({
-  kind: 'dynamodb',
-  schema: dynamoSinkConfigSchema,
-  async create(config, deps) {
-    const { DynamoDbSink } = await import('./sink.js');
-    return new DynamoDbSink(requireClients(deps, 'dynamodb').dynamodb, config, deps.name);
-  },
-});

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { defineSink, requireClients } from '../../core/sink-definition.js';
 
 export const kinesisSinkConfigSchema = z
   .object({
@@ -13,13 +12,3 @@ export const kinesisSinkConfigSchema = z
   .strict();
 
 export type KinesisSinkConfig = z.infer<typeof kinesisSinkConfigSchema>;
-
-/** The `kinesis` sink kind, for the registry. */
-export const kinesisSink = defineSink({
-  kind: 'kinesis',
-  schema: kinesisSinkConfigSchema,
-  async create(config, deps) {
-    const { KinesisSink } = await import('./sink.js');
-    return new KinesisSink(requireClients(deps, 'kinesis').kinesis, config, deps.name);
-  },
-});
