@@ -12,6 +12,7 @@ import { createSink } from '../sinks/registry.js';
 import { SqlEngine } from '../sql/engine.js';
 import { EventSource } from './event-source.js';
 import { toSourceRecords } from './records.js';
+import { planForLambda } from './plan.js';
 import { LambdaStateStore } from './state-store.js';
 import { checkStateSize, combinePlan, TumblingSink, type Combine, type WindowState } from './tumbling.js';
 
@@ -47,14 +48,7 @@ function connectionFromEnv(): AwsConnection {
 }
 
 function resolveConfig(pipeline: PipelineConfig | PipelineConfigInput | string): PipelineConfig {
-  const config = typeof pipeline === 'string' ? loadPipelineFile(pipeline) : parsePipelineConfig(pipeline);
-  if (config.window.kind !== 'none') {
-    throw new SluiceError(
-      `window.kind is ${JSON.stringify(config.window.kind)}, but on Lambda one invocation is one micro-batch and containers come and go, so a window cannot live in memory; fix: remove window and set the event source mapping's TumblingWindowInSeconds (GROUP BY outputs are then combined across the window's invocations), see docs/lambda.md`,
-      { domain: 'user', code: 'LambdaWindow' },
-    );
-  }
-  return config;
+  return typeof pipeline === 'string' ? loadPipelineFile(pipeline) : parsePipelineConfig(pipeline);
 }
 
 /** One warm pipeline per container: built on the first invocation, rebuilt after a failed one. */
@@ -63,10 +57,19 @@ class WarmQuery {
     readonly query: StreamingQuery,
     readonly source: EventSource,
     readonly tumbling: TumblingSink[],
+    /** The pipeline as it runs here: no window, only the outputs that run on Lambda. */
+    readonly config: PipelineConfig,
   ) {}
 
-  static async create(config: PipelineConfig, clients: AwsClients, options: HandlerOptions, combines: Map<string, readonly Combine[]>): Promise<WarmQuery> {
-    const operators = options.operators ? options.operators() : await createOperators(config.operators);
+  static async create(pipeline: PipelineConfig, clients: AwsClients, options: HandlerOptions, combines: Map<string, readonly Combine[]>, err: (text: string) => void): Promise<WarmQuery> {
+    const operators = options.operators ? options.operators() : await createOperators(pipeline.operators);
+    // A pipeline window: its incremental outputs run per invocation, the others are skipped (said once per container).
+    let config = pipeline;
+    if (pipeline.window.kind !== 'none') {
+      const plan = await planForLambda(pipeline, operators);
+      config = plan.config;
+      for (const s of plan.skipped) err(`sluice: output ${s.output} is skipped on Lambda: ${s.reason}\n`);
+    }
     const stateful = operators.some((op) => op.onCheckpoint ?? op.snapshotPartition);
     const store = new LambdaStateStore(
       stateful ? new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: config.app, streamName: config.source.stream, workerId: 'lambda', leased: false }) : undefined,
@@ -82,7 +85,7 @@ class WarmQuery {
     const source = new EventSource();
     const query = new StreamingQuery({ config, clients, operators, source, leases: false, sinks, checkpointStore: store, clock: 'manual', workerId: 'lambda' });
     await query.start();
-    return new WarmQuery(query, source, tumbling);
+    return new WarmQuery(query, source, tumbling, config);
   }
 }
 
@@ -112,12 +115,12 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
   const totals = { invocations: 0, records: 0, failures: 0, coldStarts: 0 };
 
   // How each GROUP BY output combines across a tumbling window's invocations (parsed once, on the first tumbling event).
-  const combinePlans = (): Promise<Map<string, readonly Combine[]>> =>
+  const combinePlans = (running: PipelineConfig): Promise<Map<string, readonly Combine[]>> =>
     (combines ??= (async () => {
       const sql = await SqlEngine.create();
       try {
         const out = new Map<string, readonly Combine[]>();
-        for (const o of config.outputs) {
+        for (const o of running.outputs) {
           const plan = await combinePlan(sql, o.name, o.sql);
           if (plan) out.set(o.name, plan);
         }
@@ -149,7 +152,7 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     if (!warm) {
       totals.coldStarts++;
       clients ??= createAwsClients(connectionFromEnv());
-      warm = WarmQuery.create(config, clients, options, active);
+      warm = WarmQuery.create(config, clients, options, active, err);
     }
     let w: WarmQuery;
     try {
@@ -162,7 +165,7 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     let state: WindowState | undefined;
     active.clear();
     if (tumblingEvent) {
-      for (const [k, v] of await combinePlans()) active.set(k, v);
+      for (const [k, v] of await combinePlans(w.config)) active.set(k, v);
       const given = tumblingEvent.state as Partial<WindowState> | undefined;
       state = given && given.window === tumblingEvent.window.start && given.outputs ? structuredClone(given as WindowState) : { window: tumblingEvent.window.start, outputs: {} };
       for (const t of w.tumbling) t.current = { state, final: tumblingEvent.isFinalInvokeForWindow };
