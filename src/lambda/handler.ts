@@ -12,7 +12,7 @@ import { createSink } from '../sinks/registry.js';
 import { SqlEngine } from '../sql/engine.js';
 import { EventSource } from './event-source.js';
 import { toSourceRecords } from './records.js';
-import { planForLambda } from './plan.js';
+import { planForLambda, type SkippedOutput } from './plan.js';
 import { LambdaStateStore } from './state-store.js';
 import { checkStateSize, combinePlan, TumblingSink, type Combine, type WindowState } from './tumbling.js';
 
@@ -26,6 +26,8 @@ export interface HandlerOptions {
   operators?: () => Operator[];
   /** Where console sinks and errors print. Default: stdout / stderr (CloudWatch Logs). */
   out?: (text: string) => void;
+  /** Outputs `sluice lambda package` left out of the config (they need a window): said at each cold start. */
+  skipped?: readonly SkippedOutput[];
 }
 
 /** A Lambda handler for Kinesis events, plus `close()` to release the warm query (tests, `sluice lambda invoke`). */
@@ -65,11 +67,13 @@ class WarmQuery {
     const operators = options.operators ? options.operators() : await createOperators(pipeline.operators);
     // A pipeline window: its incremental outputs run per invocation, the others are skipped (said once per container).
     let config = pipeline;
+    let skipped = options.skipped ?? [];
     if (pipeline.window.kind !== 'none') {
       const plan = await planForLambda(pipeline, operators);
       config = plan.config;
-      for (const s of plan.skipped) err(`sluice: output ${s.output} is skipped on Lambda: ${s.reason}\n`);
+      skipped = [...skipped, ...plan.skipped];
     }
+    for (const s of skipped) err(`sluice: output ${s.output} is skipped on Lambda: ${s.reason}\n`);
     const stateful = operators.some((op) => op.onCheckpoint ?? op.snapshotPartition);
     const store = new LambdaStateStore(
       stateful ? new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: config.app, streamName: config.source.stream, workerId: 'lambda', leased: false }) : undefined,

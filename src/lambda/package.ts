@@ -99,7 +99,7 @@ export async function packageLambda(options: PackageOptions): Promise<PackageRep
     const entry = join(work, 'entry.mjs');
     writeFileSync(
       entry,
-      `import { createHandler } from ${JSON.stringify(handlerModule())};\nexport const handler = createHandler(${JSON.stringify(config)});\n`,
+      `import { createHandler } from ${JSON.stringify(handlerModule())};\nexport const handler = createHandler(${JSON.stringify(config)}, { skipped: ${JSON.stringify(plan.skipped)} });\n`,
     );
     const outfile = join(work, 'index.mjs');
     const result = await build({
