@@ -122,12 +122,18 @@ describe('the seed pipeline (examples/anomaly-detection.yaml) on Lambda', () => 
   it('packages (hottest, a top 2 of the sliding window, skipped by name), and the packaged index.mjs in a fresh node fills data_dump, data_anomaly and the dead letters through the local ESM', async () => {
     const id = uniqueName('t');
     const names = { app: `app-${id}`, stream: `ks-${id}`, dump: `dump-${id}`, anomaly: `anom-${id}`, dead: `dead-${id}` };
-    const seed = parse(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'anomaly-detection.yaml'), 'utf8')) as Record<string, any>;
+    const seed = parse(readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'anomaly-detection.yaml'), 'utf8')) as {
+      app: string;
+      window: unknown;
+      source: Record<string, unknown>;
+      outputs: { sink: { table?: string } }[];
+      deadLetter: { table: string };
+    };
     expect(seed.window).toMatchObject({ kind: 'sliding' });
     seed.app = names.app;
     seed.source = { ...seed.source, stream: names.stream };
-    seed.outputs[0].sink.table = names.dump;
-    seed.outputs[1].sink.table = names.anomaly;
+    seed.outputs[0]!.sink.table = names.dump;
+    seed.outputs[1]!.sink.table = names.anomaly;
     seed.deadLetter.table = names.dead;
     const work = mkdtempSync(join(tmpdir(), 'sluice-pkg-seed-'));
     try {
