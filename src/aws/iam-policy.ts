@@ -16,8 +16,11 @@ export interface PolicyOptions extends PolicyScope {
   lambda?: boolean;
   /** The Lambda function's name, for its log group. Default: the pipeline's `app`. */
   functionName?: string;
-  /** True when the pipeline has operators with state (the function then keeps it in the app's table). */
-  statefulOperators?: boolean;
+  /**
+   * The pipeline's operator state (the function keeps it in the app's table): `keyed` (per shard
+   * and key, e.g. the anomaly operator) and/or `whole` (one state, e.g. an online learner).
+   */
+  operatorState?: { keyed: boolean; whole: boolean };
 }
 
 export interface PolicyStatement {
@@ -112,17 +115,19 @@ export function iamPolicy(config: PipelineConfig, options: PolicyOptions = {}): 
     // DescribeStreamSummary, the real ESM also DescribeStream).
     grants.push({ sid: 'EventSourceMappingReadsSource', service: 'kinesis', actions: ['DescribeStream', 'DescribeStreamSummary', 'GetRecords', 'GetShardIterator', 'ListShards'], resources: [arn.stream(src.stream)] });
     grants.push({ sid: 'FunctionLogs', service: 'logs', actions: ['CreateLogGroup', 'CreateLogStream', 'PutLogEvents'], resources: [arn.logGroup(`/aws/lambda/${options.functionName ?? config.app}`)] });
-    if (options.statefulOperators) {
-      // LambdaStateStore: the table is created if missing, the snapshot head read and swapped
-      // (GetItem, UpdateItem), its chunks written (BatchWriteItem) and cleared, keyed state per shard read (Query).
-      grants.push({ sid: 'OperatorStateTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem'], resources: [arn.table(config.app)] });
+    const state = options.operatorState;
+    if (state && (state.keyed || state.whole)) {
+      // LambdaStateStore: the table is created if missing and read at the start (Scan, GetItem);
+      // state chunks are written with BatchWriteItem and committed with UpdateItem; whole
+      // state's snapshot head is written with PutItem.
+      grants.push({ sid: 'OperatorStateTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'BatchWriteItem', 'GetItem', 'Scan', 'UpdateItem', ...(state.whole ? ['PutItem'] : [])], resources: [arn.table(config.app)] });
     }
   } else {
     const reads = efo ? ['ListShards', 'DescribeStreamSummary', 'RegisterStreamConsumer'] : ['GetRecords', 'GetShardIterator', 'ListShards'];
     grants.push({ sid: 'ReadSource', service: 'kinesis', actions: [...reads, ...(src.createShards ? CREATE_STREAM : [])], resources: [arn.stream(src.stream)] });
     if (efo) grants.push({ sid: 'EnhancedFanOutConsumer', service: 'kinesis', actions: ['DescribeStreamConsumer', 'SubscribeToShard'], resources: [arn.consumer(src.stream, consumer)] });
     // Leases, checkpoints, the `latest` origin and operator state: one table named by `app`, created at start.
-    grants.push({ sid: 'LeaseAndCheckpointTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'BatchWriteItem', 'GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem'], resources: [arn.table(config.app)] });
+    grants.push({ sid: 'LeaseAndCheckpointTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'BatchWriteItem', 'GetItem', 'PutItem', 'Scan', 'UpdateItem'], resources: [arn.table(config.app)] });
   }
   for (const o of config.outputs) {
     const g = sinkGrant(o.sink, `Output${camel(o.name)}`, arn);

@@ -28,7 +28,7 @@ export function register(program: Command): void {
         ...(opts.account ? { account: opts.account } : {}),
         partition: opts.partition,
         ...(opts.functionName ? { functionName: opts.functionName } : {}),
-        statefulOperators: operators.some((op) => op.onCheckpoint ?? op.snapshotPartition),
+        operatorState: { keyed: operators.some((op) => op.snapshotPartition), whole: operators.some((op) => op.onCheckpoint) },
       });
       process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
     });
