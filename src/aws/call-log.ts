@@ -12,12 +12,15 @@ export interface RecordedCall {
   tables?: string[];
 }
 
-function resourceOf(input: unknown): Pick<RecordedCall, 'resource' | 'tables'> {
+function resourceOf(action: string, input: unknown): Pick<RecordedCall, 'resource' | 'tables'> {
   if (typeof input !== 'object' || input === null) return {};
   const i = input as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const tables = typeof i.RequestItems === 'object' && i.RequestItems !== null ? Object.keys(i.RequestItems) : undefined;
-  const resource = str(i.ConsumerARN) ?? str(i.StreamARN) ?? str(i.StreamName) ?? str(i.TableName) ?? tables?.[0];
+  // A consumer named by stream ARN and name (DescribeStreamConsumer) is authorized on the
+  // consumer's ARN, whose creation-time suffix the call does not know: `:*`. Registering one names only the stream.
+  const consumer = str(i.StreamARN) && str(i.ConsumerName) && action !== 'RegisterStreamConsumer' ? `${str(i.StreamARN)}/consumer/${str(i.ConsumerName)}:*` : undefined;
+  const resource = str(i.ConsumerARN) ?? consumer ?? str(i.StreamARN) ?? str(i.StreamName) ?? str(i.TableName) ?? tables?.[0];
   return { ...(resource ? { resource } : {}), ...(tables ? { tables } : {}) };
 }
 
@@ -29,7 +32,8 @@ function resourceOf(input: unknown): Pick<RecordedCall, 'resource' | 'tables'> {
 export function recordAwsCalls(client: { middlewareStack: unknown }, service: RecordedCall['service'], onCall: (call: RecordedCall) => void): void {
   (client.middlewareStack as MiddlewareStack).add(
     (next, context) => async (args) => {
-      onCall({ service, action: context.commandName?.replace(/Command$/, '') ?? 'Unknown', ...resourceOf(args.input) });
+      const action = context.commandName?.replace(/Command$/, '') ?? 'Unknown';
+      onCall({ service, action, ...resourceOf(action, args.input) });
       return next(args);
     },
     { step: 'initialize', name: 'sluiceCallLog', priority: 'high', override: true },

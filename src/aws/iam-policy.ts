@@ -126,8 +126,14 @@ export function iamPolicy(config: PipelineConfig, options: PolicyOptions = {}): 
     const reads = efo ? ['ListShards', 'DescribeStreamSummary', 'RegisterStreamConsumer'] : ['GetRecords', 'GetShardIterator', 'ListShards'];
     grants.push({ sid: 'ReadSource', service: 'kinesis', actions: [...reads, ...(src.createShards ? CREATE_STREAM : [])], resources: [arn.stream(src.stream)] });
     if (efo) grants.push({ sid: 'EnhancedFanOutConsumer', service: 'kinesis', actions: ['DescribeStreamConsumer', 'SubscribeToShard'], resources: [arn.consumer(src.stream, consumer)] });
-    // Leases, checkpoints, the `latest` origin and operator state: one table named by `app`, created at start.
-    grants.push({ sid: 'LeaseAndCheckpointTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'BatchWriteItem', 'GetItem', 'PutItem', 'Scan', 'UpdateItem'], resources: [arn.table(config.app)] });
+    // Leases, checkpoints, the `latest` origin and operator state: one table named by `app`, created
+    // at start, read whole (Scan), leases taken (PutItem) and renewed, checkpoints written
+    // (UpdateItem). GetItem reads the `latest` origin, operator state, and who holds a lease after
+    // a refused checkpoint (a lease moved): any run may need it. State chunks (and clearing
+    // chunks of snapshots that never became current) are BatchWriteItem: only with operator state.
+    const state = options.operatorState;
+    const chunks = state !== undefined && (state.keyed || state.whole);
+    grants.push({ sid: 'LeaseAndCheckpointTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'GetItem', 'PutItem', 'Scan', 'UpdateItem', ...(chunks ? ['BatchWriteItem'] : [])], resources: [arn.table(config.app)] });
   }
   for (const o of config.outputs) {
     const g = sinkGrant(o.sink, `Output${camel(o.name)}`, arn);
