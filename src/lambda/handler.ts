@@ -102,7 +102,8 @@ class WarmQuery {
  * made durable, the first record of the event, so the ESM retries the event from there (nothing is
  * known durable before it). Records that do not decode go to the dead-letter table and are not
  * failures. With `TumblingWindowInSeconds`, GROUP BY outputs are combined in the event's `state`
- * and written on the window's final invocation.
+ * and written on the window's final invocation. A pipeline `window:` is not kept: outputs planned
+ * incremental run per invocation, the others are skipped and said at the cold start (docs/lambda.md).
  *
  * @example
  * // index.mjs of the function (`sluice lambda package` writes one with the pipeline inlined):
