@@ -8,6 +8,10 @@
  *  - first invocation: building the handler and its first 100-record event (DuckDB, sinks, tables);
  *  - per invocation: events of 100 and 10,000 records, alternating sluice / hand, 5 each; median ms,
  *    overhead (sluice - hand) and ratio.
+ *  - windowed cold start: a new handler's first 100-record event for the same pipeline with a
+ *    sliding window and a top-k output (planned for Lambda at cold start: the top-k skipped) vs
+ *    without them, alternating; what `createHandler('./pipeline.yaml')` of a windowed pipeline
+ *    pays (a `sluice lambda package` bundle is planned at packaging instead).
  *
  * BENCH_QUICK=1 runs 3 repetitions.
  */
@@ -153,6 +157,37 @@ try {
     process.stdout.write(`case=per-invocation records=${n} sluiceMs=${ms.toFixed(1)} handMs=${mh.toFixed(1)} overheadMs=${(ms - mh).toFixed(1)} ratio=${(ms / mh).toFixed(2)} runs=${REPS}\n`);
   }
   await sluice.close();
+
+  const windowed = join(work, 'windowed.yaml');
+  writeFileSync(
+    windowed,
+    [
+      'app: bench-lambda',
+      'source: { stream: bench }',
+      'format: { kind: csv, columns: [{ name: id, type: string }, { name: currentTemp, type: int }, { name: status, type: string }] }',
+      'window: { kind: sliding, length: 20s, slide: 1s }',
+      'outputs:',
+      '  - { name: rows, sql: "SELECT id, currentTemp, status, _shard, _seq FROM events", sink: { kind: dynamodb, table: bench-sluice } }',
+      '  - { name: hottest, sql: "SELECT id, currentTemp FROM events ORDER BY currentTemp DESC LIMIT 2", sink: { kind: console } }',
+      'deadLetter: { table: bench-lambda-dead }',
+    ].join('\n'),
+  );
+  const firstOf = async (file: string) => {
+    const t = performance.now();
+    const h = createHandler(file, { clients, out: () => undefined });
+    const r = await h(event(100));
+    const ms = performance.now() - t;
+    await h.close();
+    if (r.batchItemFailures?.length) throw new Error('a handler reported failures');
+    return ms;
+  };
+  const cw: number[] = [];
+  const cp: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    cw.push(await firstOf(windowed));
+    cp.push(await firstOf(pipeline));
+  }
+  process.stdout.write(`case=windowed-cold-start records=100 windowedMs=${median(cw).toFixed(0)} plainMs=${median(cp).toFixed(0)} ratio=${(median(cw) / median(cp)).toFixed(2)} runs=${REPS}\n`);
   rmSync(dir, { recursive: true, force: true });
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { regionFromEndpoint } from './endpoint.js';
 import { tagAwsCalls } from './aws-call.js';
+import { callLogFromEnv, recordAwsCalls } from './call-log.js';
 import { faultsOf, installFaults, parseFaultsEnv, type FaultRule } from './faults.js';
 
 /**
@@ -87,6 +88,11 @@ export function createAwsClients(conn: AwsConnection): AwsClients {
   const faults = conn.faults ?? parseFaultsEnv(process.env.SLUICE_FAULTS);
   installFaults(kinesis, 'kinesis', faults);
   installFaults(dynamodb, 'dynamodb', faults);
+  const log = callLogFromEnv();
+  if (log) {
+    recordAwsCalls(kinesis, 'kinesis', log);
+    recordAwsCalls(dynamodb, 'dynamodb', log);
+  }
   let closed = false;
   return {
     kinesis,
@@ -118,6 +124,8 @@ export function subscriptionClient(base: KinesisClient): { client: KinesisClient
   });
   tagAwsCalls(client, 'kinesis');
   installFaults(client, 'kinesis', faultsOf(base));
+  const log = callLogFromEnv();
+  if (log) recordAwsCalls(client, 'kinesis', log);
   return { client, owned: true };
 }
 

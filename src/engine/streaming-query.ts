@@ -392,7 +392,8 @@ export class StreamingQuery {
   }
 }
 
-function windowSpec(config: PipelineConfig): WindowSpec {
+/** The window spec of a pipeline config, durations parsed. */
+export function windowSpec(config: PipelineConfig): WindowSpec {
   const w = config.window;
   if (w.kind === 'none') return w;
   const e = w.eventTime;

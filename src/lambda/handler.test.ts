@@ -10,8 +10,45 @@ const config = {
 };
 
 describe('createHandler', () => {
-  it("refuses a pipeline window, pointing at the ESM's tumbling window", () => {
-    expect(() => createHandler({ ...config, window: { kind: 'sliding', length: '20s' } })).toThrow(/window\.kind is "sliding".*TumblingWindowInSeconds/);
+  it("runs a windowed pipeline's incremental outputs per invocation and skips, by name and reason, those that need the window's rows", async () => {
+    const printed: string[] = [];
+    const windowed = {
+      ...config,
+      window: { kind: 'sliding' as const, length: '20s' },
+      outputs: [
+        { name: 'every', sql: 'SELECT id FROM events', sink: { kind: 'console' as const } },
+        { name: 'top', sql: 'SELECT id FROM events ORDER BY id DESC LIMIT 1', sink: { kind: 'console' as const } },
+      ],
+    };
+    const handler = createHandler(windowed, { out: (t) => printed.push(t) });
+    try {
+      const record = (seq: string, text: string) => ({
+        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: seq, data: Buffer.from(text).toString('base64'), approximateArrivalTimestamp: 1764669600.5 },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${seq}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn',
+      });
+      expect(await handler({ Records: [record('1', 'alpha'), record('2', 'beta')] })).toEqual({ batchItemFailures: [] });
+    } finally {
+      await handler.close();
+    }
+    const text = printed.join('');
+    expect(text).toMatch(/output top is skipped on Lambda: planned as topk/);
+    expect(text).toMatch(/alpha[\s\S]*beta|beta[\s\S]*alpha/);
+    expect(text).not.toMatch(/output every is skipped/);
+  });
+
+  it('refuses an event-time window, saying why', async () => {
+    const handler = createHandler({ ...config, window: { kind: 'tumbling', length: '10s', eventTime: { column: '_arrival', watermark: '5s' } } });
+    try {
+      await expect(handler({ Records: [] })).rejects.toThrow(/window\.eventTime is set.*no watermark across invocations/);
+    } finally {
+      await handler.close();
+    }
   });
 
   it('refuses an invalid pipeline with the field-naming error of sluice run', () => {

@@ -12,6 +12,7 @@ import { createSink } from '../sinks/registry.js';
 import { SqlEngine } from '../sql/engine.js';
 import { EventSource } from './event-source.js';
 import { toSourceRecords } from './records.js';
+import { planForLambda, type SkippedOutput } from './plan.js';
 import { LambdaStateStore } from './state-store.js';
 import { checkStateSize, combinePlan, TumblingSink, type Combine, type WindowState } from './tumbling.js';
 
@@ -25,6 +26,8 @@ export interface HandlerOptions {
   operators?: () => Operator[];
   /** Where console sinks and errors print. Default: stdout / stderr (CloudWatch Logs). */
   out?: (text: string) => void;
+  /** Outputs `sluice lambda package` left out of the config (they need a window): said at each cold start. */
+  skipped?: readonly SkippedOutput[];
 }
 
 /** A Lambda handler for Kinesis events, plus `close()` to release the warm query (tests, `sluice lambda invoke`). */
@@ -47,14 +50,7 @@ function connectionFromEnv(): AwsConnection {
 }
 
 function resolveConfig(pipeline: PipelineConfig | PipelineConfigInput | string): PipelineConfig {
-  const config = typeof pipeline === 'string' ? loadPipelineFile(pipeline) : parsePipelineConfig(pipeline);
-  if (config.window.kind !== 'none') {
-    throw new SluiceError(
-      `window.kind is ${JSON.stringify(config.window.kind)}, but on Lambda one invocation is one micro-batch and containers come and go, so a window cannot live in memory; fix: remove window and set the event source mapping's TumblingWindowInSeconds (GROUP BY outputs are then combined across the window's invocations), see docs/lambda.md`,
-      { domain: 'user', code: 'LambdaWindow' },
-    );
-  }
-  return config;
+  return typeof pipeline === 'string' ? loadPipelineFile(pipeline) : parsePipelineConfig(pipeline);
 }
 
 /** One warm pipeline per container: built on the first invocation, rebuilt after a failed one. */
@@ -63,10 +59,21 @@ class WarmQuery {
     readonly query: StreamingQuery,
     readonly source: EventSource,
     readonly tumbling: TumblingSink[],
+    /** The pipeline as it runs here: no window, only the outputs that run on Lambda. */
+    readonly config: PipelineConfig,
   ) {}
 
-  static async create(config: PipelineConfig, clients: AwsClients, options: HandlerOptions, combines: Map<string, readonly Combine[]>): Promise<WarmQuery> {
-    const operators = options.operators ? options.operators() : await createOperators(config.operators);
+  static async create(pipeline: PipelineConfig, clients: AwsClients, options: HandlerOptions, combines: Map<string, readonly Combine[]>, err: (text: string) => void): Promise<WarmQuery> {
+    const operators = options.operators ? options.operators() : await createOperators(pipeline.operators);
+    // A pipeline window: its incremental outputs run per invocation, the others are skipped (said once per container).
+    let config = pipeline;
+    let skipped = options.skipped ?? [];
+    if (pipeline.window.kind !== 'none') {
+      const plan = await planForLambda(pipeline, operators);
+      config = plan.config;
+      skipped = [...skipped, ...plan.skipped];
+    }
+    for (const s of skipped) err(`sluice: output ${s.output} is skipped on Lambda: ${s.reason}\n`);
     const stateful = operators.some((op) => op.onCheckpoint ?? op.snapshotPartition);
     const store = new LambdaStateStore(
       stateful ? new DynamoCheckpointStore({ dynamodb: clients.dynamodb, appName: config.app, streamName: config.source.stream, workerId: 'lambda', leased: false }) : undefined,
@@ -82,7 +89,7 @@ class WarmQuery {
     const source = new EventSource();
     const query = new StreamingQuery({ config, clients, operators, source, leases: false, sinks, checkpointStore: store, clock: 'manual', workerId: 'lambda' });
     await query.start();
-    return new WarmQuery(query, source, tumbling);
+    return new WarmQuery(query, source, tumbling, config);
   }
 }
 
@@ -95,7 +102,8 @@ class WarmQuery {
  * made durable, the first record of the event, so the ESM retries the event from there (nothing is
  * known durable before it). Records that do not decode go to the dead-letter table and are not
  * failures. With `TumblingWindowInSeconds`, GROUP BY outputs are combined in the event's `state`
- * and written on the window's final invocation.
+ * and written on the window's final invocation. A pipeline `window:` is not kept: outputs planned
+ * incremental run per invocation, the others are skipped and said at the cold start (docs/lambda.md).
  *
  * @example
  * // index.mjs of the function (`sluice lambda package` writes one with the pipeline inlined):
@@ -112,12 +120,12 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
   const totals = { invocations: 0, records: 0, failures: 0, coldStarts: 0 };
 
   // How each GROUP BY output combines across a tumbling window's invocations (parsed once, on the first tumbling event).
-  const combinePlans = (): Promise<Map<string, readonly Combine[]>> =>
+  const combinePlans = (running: PipelineConfig): Promise<Map<string, readonly Combine[]>> =>
     (combines ??= (async () => {
       const sql = await SqlEngine.create();
       try {
         const out = new Map<string, readonly Combine[]>();
-        for (const o of config.outputs) {
+        for (const o of running.outputs) {
           const plan = await combinePlan(sql, o.name, o.sql);
           if (plan) out.set(o.name, plan);
         }
@@ -149,7 +157,7 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     if (!warm) {
       totals.coldStarts++;
       clients ??= createAwsClients(connectionFromEnv());
-      warm = WarmQuery.create(config, clients, options, active);
+      warm = WarmQuery.create(config, clients, options, active, err);
     }
     let w: WarmQuery;
     try {
@@ -162,7 +170,7 @@ export function createHandler(pipeline: PipelineConfig | PipelineConfigInput | s
     let state: WindowState | undefined;
     active.clear();
     if (tumblingEvent) {
-      for (const [k, v] of await combinePlans()) active.set(k, v);
+      for (const [k, v] of await combinePlans(w.config)) active.set(k, v);
       const given = tumblingEvent.state as Partial<WindowState> | undefined;
       state = given && given.window === tumblingEvent.window.start && given.outputs ? structuredClone(given as WindowState) : { window: tumblingEvent.window.start, outputs: {} };
       for (const t of w.tumbling) t.current = { state, final: tumblingEvent.isFinalInvokeForWindow };

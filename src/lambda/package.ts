@@ -7,7 +7,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { SluiceError, invalidOption } from '../errors.js';
+import { createOperators } from '../pipeline/operators.js';
 import { loadPipelineFile } from '../pipeline/validate.js';
+import { planForLambda, type SkippedOutput } from './plan.js';
 
 export const LAMBDA_ARCHES = ['x86_64', 'arm64'] as const;
 export type LambdaArch = (typeof LAMBDA_ARCHES)[number];
@@ -27,6 +29,10 @@ export interface PackageReport {
   files: string[];
   /** Time for a fresh `node` to import index.mjs (ms); undefined when the arch is not this machine's. */
   coldImportMs: number | undefined;
+  /** Outputs that need the pipeline window's rows and do not run on Lambda, with the reason. */
+  skipped: SkippedOutput[];
+  /** Outputs the function runs. */
+  outputs: string[];
 }
 
 const require = createRequire(import.meta.url);
@@ -83,13 +89,17 @@ function addDir(zip: Zippable, dir: string, prefix: string): void {
 export async function packageLambda(options: PackageOptions): Promise<PackageReport> {
   const arch = options.arch ?? 'x86_64';
   if (!LAMBDA_ARCHES.includes(arch)) throw invalidOption('--arch', arch, 'use x86_64 or arm64 (the Lambda architectures)');
-  const config = loadPipelineFile(options.pipelineFile);
+  // Validated and planned before bundling: a bad field, a query that does not bind, or a window
+  // no output can run without fails here with the pipeline's own error, not in the function.
+  const pipeline = loadPipelineFile(options.pipelineFile);
+  const plan = await planForLambda(pipeline, await createOperators(pipeline.operators));
+  const config = plan.config;
   const work = mkdtempSync(join(tmpdir(), 'sluice-lambda-'));
   try {
     const entry = join(work, 'entry.mjs');
     writeFileSync(
       entry,
-      `import { createHandler } from ${JSON.stringify(handlerModule())};\nexport const handler = createHandler(${JSON.stringify(config)});\n`,
+      `import { createHandler } from ${JSON.stringify(handlerModule())};\nexport const handler = createHandler(${JSON.stringify(config)}, { skipped: ${JSON.stringify(plan.skipped)} });\n`,
     );
     const outfile = join(work, 'index.mjs');
     const result = await build({
@@ -121,7 +131,7 @@ export async function packageLambda(options: PackageOptions): Promise<PackageRep
     writeFileSync(options.out, bytes);
     const hostArch = process.arch === 'x64' ? 'x86_64' : process.arch;
     const coldImportMs = process.platform === 'linux' && hostArch === arch ? measureColdImport(options.out) : undefined;
-    return { out: options.out, arch, zipBytes: bytes.byteLength, unzippedBytes, files, coldImportMs };
+    return { out: options.out, arch, zipBytes: bytes.byteLength, unzippedBytes, files, coldImportMs, skipped: plan.skipped, outputs: config.outputs.map((o) => o.name) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -141,8 +151,29 @@ export function measureColdImport(zipPath: string): number {
 export function timeImport(dir: string, file: string): number {
   const script = `const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(join(dir, file)).href)}); if (typeof m.handler !== 'function') throw new Error('no handler export'); process.stdout.write(String(performance.now() - t));`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' } });
-  if (r.status !== 0) throw new SluiceError(`${file} does not load in a fresh node: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { domain: 'internal', code: 'PackageDoesNotLoad' });
+  if (r.status !== 0) throw new SluiceError(`${file} does not load in a fresh node: ${loadError(r.stderr)}`, { domain: 'internal', code: 'PackageDoesNotLoad' });
   return Number(r.stdout);
+}
+
+/**
+ * The lines of a failed import's stderr that say what went wrong. Node prints the throwing source
+ * line first (one line of minified bundle), a caret, then `Name: message`, the stack, the error's
+ * own properties and its version; the message is what matters, not the last line (`}`).
+ */
+export function loadError(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trimEnd());
+  const start = lines.findIndex((l) => /^([A-Za-z_$][\w$]*(Error|Exception)|Error \[[A-Z_]+\])\b.*:/.test(l) || /^node:internal|^Error:/.test(l));
+  const from = start >= 0 ? lines.slice(start) : lines;
+  const kept: string[] = [];
+  for (const l of from) {
+    if (l.trim() === '' || /^\s+at /.test(l) || /^Node\.js v/.test(l)) {
+      if (kept.length > 0 && /^\s+at /.test(l)) break;
+      continue;
+    }
+    kept.push(l.length > 400 ? `${l.slice(0, 400)}...` : l);
+    if (kept.length >= 4) break;
+  }
+  return kept.join(' ') || '(no output on stderr)';
 }
 
 /** Extracts a zip into a new temporary folder and returns its path. */

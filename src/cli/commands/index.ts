@@ -25,6 +25,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'status', summary: "each shard's lease owner, counter and checkpoint", load: () => import('./status.js') },
   { name: 'ml', summary: 'Spark-MLlib-style machine learning on CSV files', load: () => import('./ml.js') },
   { name: 'detect', summary: 'score a timestamp,value CSV with online anomaly detectors', load: () => import('./detect.js') },
+  { name: 'iam-policy', summary: 'print the least-privilege IAM policy of a pipeline, for sluice run or (--lambda) the function', load: () => import('./iam-policy.js') },
   { name: 'lambda', summary: 'package a pipeline as an AWS Lambda function, or invoke it locally as the event source mapping would', load: () => import('./lambda.js') },
 ];
 

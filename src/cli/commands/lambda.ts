@@ -27,6 +27,8 @@ export function register(program: Command): void {
       if (!(LAMBDA_ARCHES as readonly string[]).includes(opts.arch)) throw invalidOption('--arch', opts.arch, 'use x86_64 or arm64 (the Lambda architectures)');
       const r = await packageLambda({ pipelineFile: file, out: opts.out, arch: opts.arch as LambdaArch });
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      process.stdout.write(`runs on Lambda: ${r.outputs.join(', ')}\n`);
+      for (const s of r.skipped) process.stdout.write(`skipped on Lambda: ${s.output}: ${s.reason}\n`);
       process.stdout.write(
         `${r.out}: ${mb(r.zipBytes)} zipped, ${mb(r.unzippedBytes)} unzipped, ${r.files.length} files, ${r.arch}; ` +
           (r.coldImportMs === undefined ? 'cold-start import not measured (not this machine\'s architecture)\n' : `cold-start import ${r.coldImportMs.toFixed(0)} ms (fresh node, this machine)\n`),
