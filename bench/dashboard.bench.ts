@@ -5,7 +5,7 @@
  * every 5 s, more often than the usual 15 s). Runs alternate (A B B A ...) so drift on a noisy machine hits both sides alike;
  * medians of REPS each; the ratio is with / without.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -18,13 +18,13 @@ import { StreamingQuery } from '../src/engine/streaming-query.js';
 import { KinesisProducer } from '../src/kinesis/producer.js';
 import { parsePipelineConfig } from '../src/pipeline/validate.js';
 import type { PipelineConfig } from '../src/pipeline/config.js';
+import { findChromium } from '../test/helpers/browser.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 20_000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
-const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = findChromium().executablePath;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-if (!existsSync(CHROMIUM)) throw new Error(`no browser: ${CHROMIUM} does not exist. Fix: apt-get install -y chromium, or set SLUICE_CHROMIUM`);
 const built = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
 if (built.status !== 0) throw new Error('building the dashboard page failed');
 
@@ -34,6 +34,7 @@ const userDataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-chromium-'));
 const browser = await chromium.launchPersistentContext(userDataDir, {
   executablePath: CHROMIUM,
   headless: true,
+  locale: 'en-US',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 const page = browser.pages()[0] ?? (await browser.newPage());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidOption } from '../errors.js';
+import { seededRandom } from '../random.js';
 import { sleep } from '../retry.js';
 import type { MiddlewareStack } from './aws-call.js';
 
@@ -26,6 +27,8 @@ export interface FaultRule {
   fail?: number;
   /** Error code for `fail` (default `InternalFailure`, which is retriable) and, if set, for `throttle`. */
   error?: string;
+  /** Seeds this rule's throttle draws (on each client it is installed on): the same seed throttles the same calls in every run; default unseeded. */
+  seed?: number;
 }
 
 const percent = z.union([
@@ -44,6 +47,7 @@ export const faultsSchema = z.array(
       latency: durationMs.optional(),
       fail: z.number().int().min(0).optional(),
       error: z.string().regex(/^[A-Za-z]+$/).optional(),
+      seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     })
     .strict(),
 );
@@ -67,11 +71,12 @@ export function faultRules(config: FaultsConfig): FaultRule[] {
     ...(c.latency !== undefined ? { latencyMs: toMs(c.latency) } : {}),
     ...(c.fail !== undefined ? { fail: c.fail } : {}),
     ...(c.error ? { error: c.error } : {}),
+    ...(c.seed !== undefined ? { seed: c.seed } : {}),
   }));
 }
 
 const ENV_HELP =
-  'write rules separated by ";", each "Operation:key=value,...", with keys throttle (0.3 or 30%), latency (50ms), fail (a count), error (an AWS error code), service (kinesis|dynamodb); e.g. SLUICE_FAULTS="GetRecords:throttle=30%;UpdateItem:latency=20ms,fail=2"';
+  'write rules separated by ";", each "Operation:key=value,...", with keys throttle (0.3 or 30%), latency (50ms), fail (a count), error (an AWS error code), service (kinesis|dynamodb), seed (an integer, for reproducible throttling); e.g. SLUICE_FAULTS="GetRecords:throttle=30%;UpdateItem:latency=20ms,fail=2"';
 
 /** Parses `SLUICE_FAULTS`: `GetRecords:throttle=30%;PutRecords:throttle=30%,latency=20ms`, or the same rules as a JSON array. */
 export function parseFaultsEnv(text: string | undefined): FaultRule[] {
@@ -96,7 +101,7 @@ export function parseFaultsEnv(text: string | undefined): FaultRule[] {
         for (const kv of rule.slice(colon + 1).split(',')) {
           const [k, v] = kv.split('=').map((x) => x.trim());
           if (!k || v === undefined) throw invalidOption('SLUICE_FAULTS', rule, ENV_HELP);
-          out[k] = k === 'fail' ? Number(v) : k === 'throttle' && !v.endsWith('%') ? Number(v) : v;
+          out[k] = k === 'fail' || k === 'seed' ? Number(v) : k === 'throttle' && !v.endsWith('%') ? Number(v) : v;
         }
         return out;
       });
@@ -151,6 +156,7 @@ export function installFaults(client: { middlewareStack: unknown }, service: 'ki
   if (mine.length === 0) return;
   installed.set(client, rules);
   const left = mine.map((r) => r.fail ?? 0);
+  const draws = mine.map((r) => (r.seed !== undefined ? seededRandom(r.seed) : random));
   (client.middlewareStack as MiddlewareStack).add(
     (next, context) => async (args) => {
       const operation = context.commandName?.replace(/Command$/, '') ?? '';
@@ -167,7 +173,7 @@ export function installFaults(client: { middlewareStack: unknown }, service: 'ki
           const code = rule.error ?? 'InternalFailure';
           throw awsError(code, `injected by SLUICE_FAULTS: ${operation} failed (${code})`, code === 'InternalFailure' ? 500 : 400);
         }
-        if (rule.throttle && random() < rule.throttle) {
+        if (rule.throttle && draws[i]!() < rule.throttle) {
           c.throttled++;
           const code = rule.error ?? throttleCode(service, operation);
           throw awsError(code, `injected by SLUICE_FAULTS: ${operation} throttled (Rate exceeded)`, 400);

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../helpers/browser.js';
 
-// The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against a real
-// `sluice demo` run. No browser is a failure, not a skip: .ci/run installs chromium.
+// The dashboard in a real browser (Chromium driven by playwright-core) against a real `sluice demo`
+// run. The browser is the system's Chromium if there is one, else the one the dev dependency
+// @sparticuz/chromium ships inside its npm package (test/helpers/browser.ts): `npm install` is all
+// it needs, and no browser is a failure, not a skip.
 
 const root = join(import.meta.dirname, '..', '..');
-const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(root, '.artifacts', 'dashboard');
 /** SLUICE_UPDATE_SCREENSHOTS=1 also refreshes the screenshots in docs/images. */
 const DOCS_IMAGES = process.env.SLUICE_UPDATE_SCREENSHOTS === '1' ? join(root, 'docs', 'images') : undefined;
@@ -24,9 +26,8 @@ describe('dashboard in a browser against sluice demo', () => {
   const requested: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no browser for the dashboard tests: ${CHROMIUM} does not exist. Fix: apt-get install -y chromium (as .ci/run does), or set SLUICE_CHROMIUM to a Chromium binary`);
-    }
+    const browser = findChromium();
+    console.log(`dashboard browser: ${browser.executablePath} (${browser.source})`);
     const built = spawnSync(process.execPath, [join(root, 'scripts', 'build-ui.mjs')], { encoding: 'utf8' });
     if (built.status !== 0) throw new Error(`building the dashboard page failed: ${built.stderr}`);
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -50,8 +51,10 @@ describe('dashboard in a browser against sluice demo', () => {
 
     userDataDir = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: browser.executablePath,
       headless: true,
+      // A fixed locale: with LANG=C.UTF-8 Chromium reports en-US@posix, which the npm build's ICU refuses (toLocaleTimeString throws).
+      locale: 'en-US',
       viewport: { width: 1280, height: 900 },
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });

@@ -25,8 +25,11 @@ export function parseMetrics(text: string): Sample[] {
     if (!m) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`bad value in ${JSON.stringify(line)}`);
+    // As Prometheus parses values (Go's ParseFloat): NaN and Inf in any case. prom-client writes
+    // "Nan" (the event-loop lag before its first sample, so whether it shows depends on timing).
+    const raw = m[3]!;
+    const value = /^[+]?inf$/i.test(raw) ? Infinity : /^-inf$/i.test(raw) ? -Infinity : /^nan$/i.test(raw) ? NaN : Number(raw);
+    if (Number.isNaN(value) && !/^nan$/i.test(raw)) throw new Error(`bad value in ${JSON.stringify(line)}`);
     const name = m[1]!;
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
     out.push({ name, labels, value, type: types.get(family) ?? 'untyped' });

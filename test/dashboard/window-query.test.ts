@@ -43,9 +43,8 @@ describe('queryWindowReadOnly', () => {
   });
 
   it('interrupts a query at its time limit, and the pipeline connection is untouched', async () => {
-    const t0 = Date.now();
+    // 10^12 rows cannot finish within the test's timeout: the refusal naming the limit is the proof (no wall-clock bound).
     await expect(queryWindowReadOnly(engine.connection, ['w'], 'SELECT count(*) FROM range(1000000000000) a', { maxRows: 1, timeoutMs: 300 })).rejects.toThrow(/^Refused: the query ran longer than 300 ms and was interrupted/);
-    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(await engine.query('SELECT count(*) AS n FROM __window_rows')).toEqual([{ n: 1000 }]);
   });
 });

@@ -8,6 +8,7 @@ import { KinesisProducer } from '../../src/kinesis/producer.js';
 import { KinesisSource } from '../../src/kinesis/source.js';
 import type { KinesisRecord } from '../../src/kinesis/record.js';
 import { parsePipelineConfig } from '../../src/pipeline/validate.js';
+import { seededRandom } from '../../src/random.js';
 import { countItems, scanAll, waitFor } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
@@ -15,6 +16,27 @@ import { useLocalStack } from '../helpers/stack.js';
 const env = useLocalStack();
 const N = 20_000;
 const OPS = ['GetRecords', 'PutRecords', 'BatchWriteItem', 'UpdateItem'];
+const RATE = 0.3;
+/** One seed per operation, each chosen so that its first draw is below 30%: every operation's first call is throttled. */
+const SEEDS: Record<string, number> = { GetRecords: 7, PutRecords: 8, BatchWriteItem: 9, UpdateItem: 12 };
+
+/** How many of the first `calls` draws of a seed's generator throttle, i.e. how many calls the middleware must have refused. */
+function throttledBySeed(seed: number, calls: number): number {
+  const random = seededRandom(seed);
+  let n = 0;
+  for (let i = 0; i < calls; i++) if (random() < RATE) n++;
+  return n;
+}
+
+/**
+ * Half-width of an interval around the rate that the share of throttled calls leaves with
+ * probability below `delta` for unseeded (independent) draws, whatever the number of calls n,
+ * even one that depends on the draws (retries make it so): Hoeffding's bound 2·exp(-2·n·t²) per n,
+ * with delta spread over all n as delta·6/(π²·n²).
+ */
+function hoeffdingHalfWidth(n: number, delta: number): number {
+  return Math.sqrt(Math.log((2 * Math.PI ** 2 * n ** 2) / (6 * delta)) / (2 * n));
+}
 
 /** Reads every record of a stream (from its start) until `n` arrived, then 500 ms more to catch extras. */
 async function readAll(stream: string, n: number): Promise<KinesisRecord[]> {
@@ -52,7 +74,8 @@ describe('30% throttling on GetRecords, PutRecords, BatchWriteItem and UpdateIte
       source: { stream: input, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 1000, retry: { attempts: 30, initialDelay: 20, maxDelay: 500 } },
       format: { kind: 'csv', columns: [{ name: 'id', type: 'int' }, { name: 'k', type: 'string' }] },
       batchInterval: 200,
-      faults: OPS.map((operation) => ({ operation, throttle: '30%' })),
+      // Seeded: the same calls are throttled in every run, so no assertion below depends on chance.
+      faults: OPS.map((operation) => ({ operation, throttle: '30%', seed: SEEDS[operation]! })),
       outputs: [
         { name: 'table', sql: 'SELECT id, k FROM events', sink: { kind: 'dynamodb', table, keyColumns: ['id'] } },
         { name: 'stream', sql: 'SELECT id, k FROM events', sink: { kind: 'kinesis', stream: output, partitionKeyColumn: 'k' } },
@@ -92,9 +115,12 @@ describe('30% throttling on GetRecords, PutRecords, BatchWriteItem and UpdateIte
     const injected = faultCounts();
     for (const op of OPS) {
       const c = Object.entries(injected).find(([k]) => k.endsWith(`.${op}`))?.[1];
-      expect(c?.throttled, `throttles injected into ${op}`).toBeGreaterThan(0);
-      expect(c!.throttled / c!.calls).toBeGreaterThan(0.15);
-      expect(c!.throttled / c!.calls).toBeLessThan(0.45);
+      expect(c?.calls, `calls to ${op}`).toBeGreaterThan(0);
+      // Exactly the calls the seeded generator picks were refused (the first one among them, by the choice of seeds).
+      expect(c!.throttled, `throttles injected into ${op}`).toBe(throttledBySeed(SEEDS[op]!, c!.calls));
+      expect(c!.throttled, `throttles injected into ${op}`).toBeGreaterThan(0);
+      // And the share is 30% within a bound that unseeded draws would break with probability < 1e-6 (all four operations together).
+      expect(Math.abs(c!.throttled / c!.calls - RATE), `share of ${op} calls throttled (${c!.throttled}/${c!.calls})`).toBeLessThan(hoeffdingHalfWidth(c!.calls, 0.25e-6));
     }
     const retriedOps = new Set(retries.filter((r) => r.throttled).map((r) => r.operation));
     for (const op of OPS) expect(retriedOps, `aws.retry events for ${op}`).toContain(op);
