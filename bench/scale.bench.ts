@@ -5,9 +5,10 @@
  *   case=load  lag and CPU of a worker on 256 shards at 4,000 records/s (bench/scale/load.ts)
  */
 import { idle } from './scale/idle.js';
+import { load } from './scale/load.js';
 import { withStack, type ScaleCase } from './scale/common.js';
 
-const cases: ScaleCase[] = [idle];
+const cases: ScaleCase[] = [idle, load];
 
 const only = (process.env.BENCH_SCALE_CASES ?? '').split(',').filter(Boolean);
 for (const c of cases) {
