@@ -42,8 +42,8 @@ export interface ShardReaderOptions {
  * the last record handed to the buffer (or from the start position when nothing was read yet), so
  * renewal neither skips nor repeats records. A throttled or failed call backs off this shard only
  * (full-jitter exponential backoff); the other shards' readers go on. An idle shard is read less
- * and less often, down to once per `maxIdleMs`: on many idle shards the GetRecords calls (about
- * 0.7 ms of CPU each, nearly all of it the AWS SDK and HTTP) are most of a worker's cost.
+ * and less often, down to once per `maxIdleMs`: on many idle shards the GetRecords calls (0.7 to 1
+ * ms of CPU each, nearly all of it the AWS SDK and HTTP) are most of a worker's cost.
  */
 export class ShardReader {
   private buffer: KinesisRecord[] = [];
