@@ -8,6 +8,7 @@ import { deaggregate } from './kpl.js';
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
 import type { ShardLag } from './shard-lag.js';
 import { drainBuffer } from './drain.js';
+import type { ReadSlots } from './read-slots.js';
 
 export type { ShardLag } from './shard-lag.js';
 
@@ -33,6 +34,8 @@ export interface ShardReaderOptions {
   minCallIntervalMs?: number;
   /** Backoff of this shard's failed calls; the shard gives up (stopping the pipeline) after `attempts` failures in a row. */
   retry?: ReadRetryOptions;
+  /** Shared by the readers of one source: at most this many GetRecords calls in flight at once. Default: no bound. */
+  slots?: ReadSlots;
   /** How the reader waits between calls (tests observe the waits). Default {@link sleep}. */
   wait?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -129,9 +132,7 @@ export class ShardReader {
         if (early > 0) await wait(early, this.abort.signal);
         if (!this.running) return;
         this.lastCallAt = performance.now();
-        const r = await this.o.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.o.limit }), {
-          abortSignal: this.abort.signal,
-        });
+        const r = await this.getRecords(this.iterator);
         this.polls++;
         failures = 0;
         const records = r.Records ?? [];
@@ -187,6 +188,16 @@ export class ShardReader {
         notifyAwsRetry(error, failures, delayMs, this.o.shardId);
         await wait(delayMs, this.abort.signal);
       }
+    }
+  }
+
+  private async getRecords(iterator: string) {
+    const slots = this.o.slots;
+    if (slots) await slots.acquire();
+    try {
+      return await this.o.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.o.limit }), { abortSignal: this.abort.signal });
+    } finally {
+      slots?.release();
     }
   }
 

@@ -8,6 +8,7 @@ import { shardStart, type ShardPosition, type StartingPosition } from './positio
 import type { ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
 import { ShardReader } from './shard-reader.js';
+import { ReadSlots } from './read-slots.js';
 import type { ShardLag } from './shard-lag.js';
 import { ensureStreamConsumer, type StreamConsumer } from './stream-consumer.js';
 
@@ -57,6 +58,11 @@ export interface KinesisSourceOptions {
   retry?: ReadRetryOptions;
   /** Enhanced fan-out: end each subscription after this long and resubscribe (AWS: 5 minutes). For rehearsals. */
   subscriptionMs?: number;
+  /**
+   * GetRecords calls in flight at once across all shards. Default 40: below the Kinesis client's 50
+   * sockets, so with hundreds of shards calls wait for a slot here, not for a socket (where they would time out).
+   */
+  maxConcurrentReads?: number;
   /** GetRecords calls per second per shard at most (AWS allows 5). Default 5 on AWS, unlimited on a loopback endpoint. */
   maxGetRecordsPerSecond?: number;
   onError?: (error: unknown) => void;
@@ -78,8 +84,11 @@ export class KinesisSource {
   private consumer: StreamConsumer | undefined;
   private subscriber: { client: KinesisClient; owned: boolean } | undefined;
   private minCallIntervalMs = 0;
+  private readonly slots: ReadSlots;
 
-  constructor(private readonly o: KinesisSourceOptions) {}
+  constructor(private readonly o: KinesisSourceOptions) {
+    this.slots = new ReadSlots(o.maxConcurrentReads ?? 40);
+  }
 
   /** Starts readers for every shard that can be read now, given the loaded checkpoints. */
   async start(checkpoints: ReadonlyMap<string, ShardCheckpoint>): Promise<void> {
@@ -176,6 +185,7 @@ export class KinesisSource {
       idleMs: this.o.idleMs ?? 200,
       maxIdleMs: this.o.maxIdleMs ?? DEFAULT_IDLE_TIME_BETWEEN_READS_MS,
       minCallIntervalMs: this.minCallIntervalMs,
+      slots: this.slots,
     });
   }
 
