@@ -56,6 +56,9 @@ export const idle: ScaleCase = {
         getrecords_per_shard_s: now.getRecordsPerShardS.toFixed(2),
         baseline_getrecords_per_shard_s: base.getRecordsPerShardS.toFixed(2),
         dynamodb_calls_per_shard_s: now.dynamodbPerShardS.toFixed(2),
+        // CPU per AWS call, both runs: on a contended machine the baseline cannot make its 5 reads/s, so this is the steadier comparison.
+        cpu_ms_per_call: (now.workerMsPerShardS / (now.getRecordsPerShardS + now.dynamodbPerShardS)).toFixed(2),
+        baseline_cpu_ms_per_call: (base.workerMsPerShardS / (base.getRecordsPerShardS + base.dynamodbPerShardS)).toFixed(2),
         emulator_cpu_ms_per_shard_s: now.emulatorMsPerShardS.toFixed(3),
         baseline_emulator_cpu_ms_per_shard_s: base.emulatorMsPerShardS.toFixed(3),
         seconds: SECONDS,
