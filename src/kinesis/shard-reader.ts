@@ -137,9 +137,9 @@ export class ShardReader {
         failures = 0;
         const records = r.Records ?? [];
         this.millisBehindLatest = r.MillisBehindLatest ?? 0;
-        this.iterator = r.NextShardIterator;
         if (records.length === 0) {
           // The common case on an idle shard: nothing to hand out; read again later, each time later.
+          this.iterator = r.NextShardIterator;
           this.arrivalLagMs = 0;
           if (!this.iterator) {
             this.ended = true; // closed shard read to its end
@@ -165,6 +165,7 @@ export class ShardReader {
         }
         const newest = records[records.length - 1]!;
         this.lastReadSequence = newest.SequenceNumber;
+        this.iterator = r.NextShardIterator; // after the records are in the buffer: a renewal starts after them
         this.arrivalLagMs = Math.max(0, Date.now() - (newest.ApproximateArrivalTimestamp?.getTime() ?? Date.now()));
         if (!this.iterator) {
           this.ended = true; // closed shard read to its end
