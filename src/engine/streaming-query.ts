@@ -342,7 +342,8 @@ export class StreamingQuery {
       catchingUp: o.records >= this.config.maxRecordsPerBatch && o.backlog > 0,
       byShard: o.byShard,
     });
-    this.events.emit('shard.lag', { shards: this.source.lags() });
+    // One entry per shard read: built only for someone listening (status line, dashboard, metrics).
+    if (this.events.listenerCount('shard.lag') > 0) this.events.emit('shard.lag', { shards: this.source.lags() });
   }
 
   /** Resolves when the loop ends (after `stop`, or a finite source read to its end), rejects if it failed. */

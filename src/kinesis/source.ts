@@ -8,8 +8,12 @@ import { shardStart, type ShardPosition, type StartingPosition } from './positio
 import type { ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
 import { ShardReader } from './shard-reader.js';
+import { ReadSlots } from './read-slots.js';
 import type { ShardLag } from './shard-lag.js';
 import { ensureStreamConsumer, type StreamConsumer } from './stream-consumer.js';
+
+/** The longest wait between two reads of an idle shard by default (`source.idleTimeBetweenReads`). */
+export const DEFAULT_IDLE_TIME_BETWEEN_READS_MS = 2000;
 
 /** How records are read: polling (`GetRecords`, the default) or enhanced fan-out (`SubscribeToShard`). */
 export type ConsumerType = 'GetRecords' | 'SubscribeToShard';
@@ -36,6 +40,12 @@ export interface KinesisSourceOptions {
   limit?: number;
   /** Wait between polls of a caught-up shard. Default 200 ms (real Kinesis allows 5 reads/s/shard). */
   idleMs?: number;
+  /**
+   * The longest wait between polls of an idle shard: each empty read doubles a shard's wait from
+   * `idleMs` up to this, and records reset it. Default {@link DEFAULT_IDLE_TIME_BETWEEN_READS_MS}
+   * (or `idleMs` if longer); equal to `idleMs`, every shard is read every `idleMs`.
+   */
+  maxIdleMs?: number;
   /** Records buffered per shard before polling pauses. Default 50,000. */
   maxBufferedPerShard?: number;
   /** How often to look for new shards after a reshard (the connector's `describeShardInterval`). Default 10 s. */
@@ -48,6 +58,11 @@ export interface KinesisSourceOptions {
   retry?: ReadRetryOptions;
   /** Enhanced fan-out: end each subscription after this long and resubscribe (AWS: 5 minutes). For rehearsals. */
   subscriptionMs?: number;
+  /**
+   * GetRecords calls in flight at once across all shards. Default 40: below the Kinesis client's 50
+   * sockets, so with hundreds of shards calls wait for a slot here, not for a socket (where they would time out).
+   */
+  maxConcurrentReads?: number;
   /** GetRecords calls per second per shard at most (AWS allows 5). Default 5 on AWS, unlimited on a loopback endpoint. */
   maxGetRecordsPerSecond?: number;
   onError?: (error: unknown) => void;
@@ -69,8 +84,11 @@ export class KinesisSource {
   private consumer: StreamConsumer | undefined;
   private subscriber: { client: KinesisClient; owned: boolean } | undefined;
   private minCallIntervalMs = 0;
+  private readonly slots: ReadSlots;
 
-  constructor(private readonly o: KinesisSourceOptions) {}
+  constructor(private readonly o: KinesisSourceOptions) {
+    this.slots = new ReadSlots(o.maxConcurrentReads ?? 40);
+  }
 
   /** Starts readers for every shard that can be read now, given the loaded checkpoints. */
   async start(checkpoints: ReadonlyMap<string, ShardCheckpoint>): Promise<void> {
@@ -165,7 +183,9 @@ export class KinesisSource {
       kinesis: this.o.kinesis,
       limit: this.o.limit ?? 10_000,
       idleMs: this.o.idleMs ?? 200,
+      maxIdleMs: this.o.maxIdleMs ?? DEFAULT_IDLE_TIME_BETWEEN_READS_MS,
       minCallIntervalMs: this.minCallIntervalMs,
+      slots: this.slots,
     });
   }
 
@@ -195,20 +215,30 @@ export class KinesisSource {
     return this.o.startingPositions?.get(shardId) ?? this.o.startingPosition;
   }
 
-  /** Takes up to `max` buffered records across shards, shard by shard. */
+  /** Takes up to `max` buffered records across shards, shard by shard (idle shards cost a check, no copy). */
   poll(max = Number.POSITIVE_INFINITY): KinesisRecord[] {
     const out: KinesisRecord[] = [];
     for (const reader of this.readers.values()) {
       if (out.length >= max) break;
+      if (reader.buffered === 0) continue;
       const got = reader.drain(max - out.length);
       for (const r of got) out.push(r);
     }
     return out;
   }
 
+  /** Records buffered across shards, not yet handed out by `poll`. */
+  buffered(): number {
+    let n = 0;
+    for (const reader of this.readers.values()) n += reader.buffered;
+    return n;
+  }
+
   /** Shards read to their end whose every record has been handed out by `poll`. */
   finishedShards(): string[] {
-    return [...this.readers.values()].filter((r) => r.ended && r.buffered === 0).map((r) => r.shardId);
+    const out: string[] = [];
+    for (const r of this.readers.values()) if (r.ended && r.buffered === 0) out.push(r.shardId);
+    return out;
   }
 
   /** Tells the source what is now durably checkpointed, so child shards can start. */

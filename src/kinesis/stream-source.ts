@@ -50,9 +50,7 @@ export class KinesisStreamSource implements Source {
   }
 
   buffered(): number {
-    let n = 0;
-    for (const l of this.inner.lags()) n += l.buffered;
-    return n;
+    return this.inner.buffered();
   }
 
   finishedPartitions(): string[] {

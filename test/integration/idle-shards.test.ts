@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { ensureStream, listShards } from '../../src/aws/admin.js';
+import { ShardReader } from '../../src/kinesis/shard-reader.js';
+import { KinesisSource } from '../../src/kinesis/source.js';
+import { sleep } from '../../src/retry.js';
+import { putAll, waitFor } from '../helpers/aws.js';
+import { uniqueName } from '../helpers/names.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const env = useLocalStack();
+
+/** One wait of the reader: how long it asked for, and its GetRecords count and buffer when it asked. */
+interface Wait {
+  ms: number;
+  polls: number;
+  buffered: number;
+}
+
+describe('idle shards', () => {
+  it('an idle shard is read less and less often, never less than once per maxIdleMs, and data arriving is read by the next call after the put', async () => {
+    const stream = uniqueName('idle');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const [shard] = await listShards(env.clients.kinesis, stream);
+    const waits: Wait[] = [];
+    let reader: ShardReader | undefined = undefined;
+    reader = new ShardReader({
+      kinesis: env.clients.kinesis,
+      streamName: stream,
+      shardId: shard!.ShardId!,
+      start: { kind: 'trimHorizon' },
+      limit: 100,
+      idleMs: 20,
+      maxIdleMs: 160,
+      maxBuffered: 10_000,
+      // Real waits; recorded with the state they were asked in (the reader's own counters, no clock).
+      wait: (ms, signal) => {
+        waits.push({ ms, polls: reader!.polls, buffered: reader!.buffered });
+        return sleep(ms, signal);
+      },
+    });
+    reader.start();
+    try {
+      // Idle: each empty read doubles the wait up to maxIdleMs, one wait per GetRecords call.
+      await waitFor(() => waits.length >= 7, 20_000, '7 idle waits');
+      expect(waits.slice(0, 7).map((w) => w.ms)).toEqual([20, 40, 80, 160, 160, 160, 160]);
+      expect(waits.slice(0, 7).map((w) => w.polls)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+
+      // Data arrives. At most one call can be in flight when the put returns (sent before it);
+      // the call after that starts after the put, so it returns the records.
+      const sent = await putAll(env.clients.kinesis, stream, [Buffer.from('a'), Buffer.from('b')]);
+      const pollsAfterPut = reader.polls;
+      await waitFor(() => waits.some((w) => w.buffered > 0), 20_000, 'the records read');
+      const read = waits.find((w) => w.buffered > 0)!;
+      expect(read.polls - pollsAfterPut).toBeLessThanOrEqual(2);
+      expect(read.buffered).toBe(2);
+      // Records reset the pace: the wait after the read is pollInterval again, not maxIdleMs.
+      expect(read.ms).toBe(20);
+      // Never longer than maxIdleMs between two calls, idle or not.
+      expect(Math.max(...waits.map((w) => w.ms))).toBe(160);
+      expect(reader.drain().map((r) => r.sequenceNumber)).toEqual(sent.map((s) => s.sequenceNumber));
+
+      // Idle again: the backoff starts over from pollInterval.
+      const from = waits.indexOf(read) + 1;
+      await waitFor(() => waits.length >= from + 5, 20_000, '5 more waits');
+      expect(waits.slice(from, from + 5).map((w) => w.ms)).toEqual([20, 40, 80, 160, 160]);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('fixed polling when maxIdleMs equals the poll interval (the old behaviour, and the bench baseline)', async () => {
+    const stream = uniqueName('idlefix');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const [shard] = await listShards(env.clients.kinesis, stream);
+    const waits: number[] = [];
+    const reader = new ShardReader({
+      kinesis: env.clients.kinesis,
+      streamName: stream,
+      shardId: shard!.ShardId!,
+      start: { kind: 'trimHorizon' },
+      limit: 100,
+      idleMs: 20,
+      maxIdleMs: 20,
+      maxBuffered: 10_000,
+      wait: (ms, signal) => {
+        waits.push(ms);
+        return sleep(ms, signal);
+      },
+    });
+    reader.start();
+    try {
+      await waitFor(() => waits.length >= 5, 20_000, '5 idle waits');
+      expect(waits.slice(0, 5)).toEqual([20, 20, 20, 20, 20]);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('the source hands out the records of a shard that was idle, read at its idle pace', async () => {
+    const stream = uniqueName('idlesrc');
+    await ensureStream(env.clients.kinesis, stream, 4);
+    const source = new KinesisSource({ kinesis: env.clients.kinesis, streamName: stream, startingPosition: { kind: 'trimHorizon' }, idleMs: 20, maxIdleMs: 200 });
+    await source.start(new Map());
+    try {
+      await waitFor(() => source.readingShards().length === 4, 20_000, '4 shards read');
+      await sleep(1_000); // every shard at its idle pace
+      expect(source.poll()).toEqual([]);
+      expect(source.buffered()).toBe(0);
+      const sent = await putAll(env.clients.kinesis, stream, [Buffer.from('x')]);
+      const got: string[] = [];
+      await waitFor(() => {
+        got.push(...source.poll().map((r) => r.sequenceNumber));
+        return got.length === 1;
+      }, 20_000, 'the record');
+      expect(got).toEqual([sent[0]!.sequenceNumber]);
+    } finally {
+      await source.close();
+    }
+  });
+});
