@@ -33,7 +33,7 @@ export interface LeaseCoordinatorOptions {
  * (timed on the observer's own monotonic clock, so clocks need not agree and a wall-clock step
  * changes nothing) is taken with a conditional write on the counter it saw. Each worker aims at
  * an even share (ceil(shards / live workers)) and steals at most one lease per round from the
- * busiest worker. A lease renewed without a break is *kept*; one taken (free, expired, stolen, or
+ * busiest worker when it holds two or more than we do (so counts end at most one apart). A lease renewed without a break is *kept*; one taken (free, expired, stolen, or
  * ours again after another held it) is *gained*, and its reader must start again from the
  * stored checkpoint. Leases of ended shards (SHARD_END) are given up.
  */
@@ -142,15 +142,17 @@ export class LeaseCoordinator {
       gained.add(l.shardId);
       wrote.set(l.shardId, this.o.workerId);
     };
-    for (const l of open) {
+    // Each worker walks the free leases from its own starting point, so joining workers do not all race for the same ones.
+    const from = open.length > 0 ? hash(this.o.workerId) % open.length : 0;
+    for (const l of [...open.slice(from), ...open.slice(0, from)]) {
       if (held.size >= target) break;
       if (held.has(l.shardId) || !expired.has(l.shardId)) continue;
       await take(l);
     }
     if (held.size < target) {
-      // Steal one lease from the busiest worker holding more than its share.
+      // Steal one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we do).
       const [victim, count] = [...live].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
-      if (victim && count > target) {
+      if (victim && count > held.size + 1) {
         const lease = open.find((l) => l.owner === victim);
         if (lease) await take(lease);
       }
@@ -181,4 +183,11 @@ export class LeaseCoordinator {
     for (const shardId of this.mine) await this.store.release(shardId, this.o.workerId);
     this.mine = new Set();
   }
+}
+
+/** FNV-1a of a string: a worker's fixed starting point among the leases. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

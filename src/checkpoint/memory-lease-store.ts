@@ -75,6 +75,8 @@ export class MemoryLeaseStore implements LeaseStore {
   private readonly used: LeaseStoreUsage = { readUnits: 0, writeUnits: 0 };
   /** Calls refused for capacity and retried. */
   throttled = 0;
+  /** Conditional writes refused (another worker wrote first, or the lease is not ours). */
+  conflicts = 0;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -154,7 +156,11 @@ export class MemoryLeaseStore implements LeaseStore {
     return this.call(
       'write',
       () => Math.max(1, Math.ceil((this.table.sizeOf(shardId, this.table.items.get(shardId)) + 64) / 1024)),
-      () => apply(this.table.items.get(shardId)),
+      () => {
+        const ok = apply(this.table.items.get(shardId));
+        if (!ok) this.conflicts++;
+        return ok;
+      },
     );
   }
 }
