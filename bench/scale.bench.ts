@@ -1,18 +1,47 @@
 /**
- * Many shards per worker (issue 18): one `case=… key=value` line per case. Each case lives in its
+ * `npm run bench -- scale` (issue 18): one `case=… key=value` line per case. Each case lives in its
  * own module under bench/scale/ and is listed here; `BENCH_SCALE_CASES=idle,load` runs some only.
- *   case=idle  CPU of a worker on 64 and 256 idle shards, against fixed polling (bench/scale/idle.ts)
- *   case=load  lag and CPU of a worker on 256 shards at 4,000 records/s (bench/scale/load.ts)
+ *   case=idle     CPU of a worker on 64 and 256 idle shards, against fixed polling (bench/scale/idle.ts)
+ *   case=load     lag and CPU of a worker on 256 shards at 4,000 records/s (bench/scale/load.ts)
+ *   case=balance  64 shards, 8 real LeaseCoordinators against the embedded dynalite (bench/scale/balance.ts)
+ *   case=sim      1,000 shards, 100 workers, the same coordinator against the in-memory store on a
+ *                 simulated clock, beside the same fleet scanning every round (bench/scale/sim.ts)
  */
+import { balance } from './scale/balance.js';
 import { idle } from './scale/idle.js';
 import { load } from './scale/load.js';
+import { simulate } from './scale/sim.js';
 import { withStack, type ScaleCase } from './scale/common.js';
 
-const cases: ScaleCase[] = [idle, load];
+const f = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+/** Cases that start what they need (balance: its own stack; sim: nothing). */
+const leaseCases: { name: string; run(): Promise<void> }[] = [
+  {
+    name: 'balance',
+    async run() {
+      const b = await balance();
+      console.log(
+        `case=balance shards=${b.shards} workers=${b.workers} failover_ms=${b.failoverMs} seconds_to_balanced=${f(b.secondsToBalanced)} max_unowned_s=${f(b.maxUnownedSeconds)} steals=${b.steals} ddb_read_units_per_worker_min=${f(b.readUnitsPerWorkerMin)} ddb_write_units_per_worker_min=${f(b.writeUnitsPerWorkerMin)}`,
+      );
+    },
+  },
+  {
+    name: 'sim',
+    async run() {
+      const s = await simulate();
+      const every = await simulate({ scanEvery: 1 });
+      console.log(
+        `case=sim shards=${s.shards} workers=${s.workers} seconds_to_balanced=${f(s.secondsToBalanced)} failover_s=${f(s.failoverSeconds)} rebalanced_s=${f(s.secondsToRebalanced)} conflicts=${s.conflicts} ddb_read_units_per_min=${f(s.readUnitsPerMin)} ddb_write_units_per_min=${f(s.writeUnitsPerMin)} scan_every_round_read_units_per_min=${f(every.readUnitsPerMin)} read_ratio=${(s.readUnitsPerMin / every.readUnitsPerMin).toFixed(2)}`,
+      );
+    },
+  },
+];
 
 const only = (process.env.BENCH_SCALE_CASES ?? '').split(',').filter(Boolean);
-for (const c of cases) {
-  if (only.length > 0 && !only.includes(c.name)) continue;
+const wanted = (c: { name: string }) => only.length === 0 || only.includes(c.name);
+for (const c of [idle, load].filter(wanted)) {
   // Each case on a fresh stack: one case's streams and emulator heap do not colour the next.
   await withStack((ctx) => c.run(ctx));
 }
+for (const c of leaseCases.filter(wanted)) await c.run();

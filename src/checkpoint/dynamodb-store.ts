@@ -163,16 +163,20 @@ export class DynamoCheckpointStore implements CheckpointStore {
   /**
    * Conditional on holding the shard's lease (`leaseOwner` = this worker), as the KCL checkpoints,
    * and on order: a checkpoint never moves backwards (a worker that lost a shard and got it back
-   * before its window fired cannot undo another's progress). A refused backward move is skipped.
+   * before its window fired cannot undo another's progress). A refused write is reported in
+   * `refused` (and in `lost` too when the lease is another's).
    */
-  async save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }> {
+  async save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[]; refused: string[] }> {
     const lost: string[] = [];
+    const refused: string[] = [];
     await Promise.all(
       [...checkpoints].map(async ([shardId, seq]) => {
-        if ((await this.commitShard(shardId, seq)).lost) lost.push(shardId);
+        const r = await this.commitShard(shardId, seq);
+        if (r.lost) lost.push(shardId);
+        if (!r.written) refused.push(shardId);
       }),
     );
-    return { lost };
+    return { lost, refused };
   }
 
   /**
@@ -334,7 +338,10 @@ export class DynamoCheckpointStore implements CheckpointStore {
       const ref = keyed.get(shardId);
       const r = await this.commitShard(shardId, seq, ref);
       if (r.lost) lost.push(shardId);
-      if (!ref) return;
+      if (!ref) {
+        if (!r.written) refused.push(shardId);
+        return;
+      }
       const inNewHead = state.size > 0 ? this.headShards[shardId]?.buckets : undefined;
       if (!r.written) {
         // Refused (lease lost, or the checkpoint is further on): this version never became current

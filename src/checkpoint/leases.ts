@@ -1,51 +1,61 @@
-import {
-  PutItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
-import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
-import { retry } from '../retry.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoLeaseStore } from './dynamodb-lease-store.js';
+import type { Lease, LeaseStore, LeaseStoreUsage } from './lease-store.js';
 import { SHARD_END } from './store.js';
 
-export interface Lease {
-  readonly shardId: string;
-  readonly owner: string | undefined;
-  readonly counter: number;
-  readonly checkpoint: string | undefined;
-}
+export type { Lease } from './lease-store.js';
 
 export interface LeaseCoordinatorOptions {
-  dynamodb: DynamoDBClient;
+  /** Where the leases live. Default: the checkpoint table `table` in `dynamodb`. */
+  store?: LeaseStore;
+  dynamodb?: DynamoDBClient;
   /** The checkpoint table: leases and checkpoints share one item per shard, as in the KCL. */
-  table: string;
+  table?: string;
   streamName: string;
   workerId: string;
   /** A lease whose counter has not moved for this long is taken over. Default 10 s. */
   failoverMs?: number;
-  /** Local clock, for tests. */
+  /**
+   * Scan the table (to see expired, free and stealable leases) every this many rounds; the
+   * rounds between only renew the leases held, one conditional write each. Default 3 (with the
+   * driver's round every third of the failover time: one Scan per failover time).
+   */
+  scanEvery?: number;
+  /** Records per second this worker reads from a shard, published in its lease at each renewal. */
+  loadOf?: (shardId: string) => number;
+  /** Monotonic milliseconds (expiry is timed on it, never on the wall clock). Default `performance.now`. */
   now?: () => number;
 }
 
 /**
- * Shares a stream's shards among workers through the checkpoint table, the KCL's way: a worker
- * holds a lease by bumping its `leaseCounter`; a lease whose counter has not moved for
- * `failoverMs` (measured on the observer's own clock, so clocks need not agree) is taken with a
- * conditional write on the counter it saw. Each worker aims at an even share
- * (ceil(shards / live workers)) and steals at most one lease per round from the busiest worker.
- * Checkpoints are conditional on `leaseOwner`, so a worker that lost a lease cannot move its checkpoint.
+ * Shares a stream's shards among workers through a {@link LeaseStore}, the KCL's way: a worker
+ * holds a lease by bumping its counter; a lease whose counter has not moved for `failoverMs`
+ * (timed on the observer's own monotonic clock, so clocks need not agree and a wall-clock step
+ * changes nothing) is taken with a conditional write on the counter it saw. Each worker aims at
+ * an even share (ceil(shards / live workers)) and steals at most one lease per round from the
+ * busiest worker when it holds two or more than we do (so counts end at most one apart). A lease renewed without a break is *kept*; one taken (free, expired, stolen, or
+ * ours again after another held it) is *gained*, and its reader must start again from the
+ * stored checkpoint. Leases of ended shards (SHARD_END) are given up.
  */
 export class LeaseCoordinator {
   private readonly seen = new Map<string, { counter: number; owner: string | undefined; since: number }>();
   private mine = new Set<string>();
+  private fresh = new Set<string>();
   private leases: Lease[] = [];
+  private readonly store: LeaseStore;
   private readonly failoverMs: number;
+  private readonly scanEvery: number;
   private readonly now: () => number;
+  private rounds = 0;
+  private scanNext = true;
 
   constructor(private readonly o: LeaseCoordinatorOptions) {
+    if (o.store) this.store = o.store;
+    else if (o.dynamodb && o.table) this.store = new DynamoLeaseStore({ dynamodb: o.dynamodb, table: o.table, streamName: o.streamName });
+    else throw new TypeError('LeaseCoordinator needs a store, or dynamodb and table');
     this.failoverMs = o.failoverMs ?? 10_000;
-    this.now = o.now ?? Date.now;
+    this.scanEvery = Math.max(1, o.scanEvery ?? 3);
+    this.now = o.now ?? (() => performance.now());
   }
 
   /** Shards this worker holds after the last round. */
@@ -53,94 +63,48 @@ export class LeaseCoordinator {
     return this.mine;
   }
 
-  /** Every lease as last read, with its checkpoint. */
+  /** Shards the last round took rather than renewed: their readers start again from the stored checkpoint. */
+  gained(): ReadonlySet<string> {
+    return this.fresh;
+  }
+
+  /** Every lease as last scanned (with this worker's own writes since), with its checkpoint. */
   all(): readonly Lease[] {
     return this.leases;
   }
 
   /** Every lease in the table, read now (no round, nothing written). */
   read(): Promise<Lease[]> {
-    return this.scan();
+    return this.store.list();
   }
 
-  private async scan(): Promise<Lease[]> {
-    const out: Lease[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const r = await retry(() =>
-        awsCall('Scan', () => this.o.dynamodb.send(new ScanCommand({ TableName: this.o.table, ConsistentRead: true, ExclusiveStartKey: start }))),
-      );
-      for (const item of r.Items ?? []) {
-        const key = item.leaseKey?.S;
-        if (!key || key.startsWith('state#')) continue;
-        out.push({ shardId: key, owner: item.leaseOwner?.S, counter: Number(item.leaseCounter?.N ?? 0), checkpoint: item.checkpoint?.S });
-      }
-      start = r.LastEvaluatedKey;
-    } while (start);
-    return out;
+  /** Capacity the lease calls consumed so far. */
+  usage(): LeaseStoreUsage {
+    return this.store.usage();
   }
 
-  /** Creates lease items for shards that have none (idempotent, conditional). */
-  private async createMissing(shardIds: readonly string[], existing: ReadonlySet<string>): Promise<void> {
-    for (const shardId of shardIds) {
-      if (existing.has(shardId)) continue;
-      try {
-        await retry(() =>
-          awsCall('PutItem', () =>
-            this.o.dynamodb.send(
-              new PutItemCommand({
-                TableName: this.o.table,
-                Item: { leaseKey: { S: shardId }, leaseCounter: { N: '0' }, streamName: { S: this.o.streamName } },
-                ConditionExpression: 'attribute_not_exists(leaseKey)',
-              }),
-            ),
-          ),
-        );
-      } catch (error) {
-        if (awsErrorCode(error) !== 'ConditionalCheckFailedException') await awsCall('PutItem', () => Promise.reject(error));
-      }
-    }
-  }
-
-  /** Conditional update: succeeds only if the lease is still as we saw it. */
-  private async claim(lease: Lease, renew: boolean): Promise<boolean> {
-    try {
-      // Throttled renewals are retried: a round that fails on one throttle would let the leases
-      // lapse and the source drop and re-read what it had buffered.
-      await retry(() =>
-        awsCall('UpdateItem', () =>
-          this.o.dynamodb.send(
-            new UpdateItemCommand({
-              TableName: this.o.table,
-              Key: { leaseKey: { S: lease.shardId } },
-              UpdateExpression: 'SET leaseOwner = :me, leaseCounter = leaseCounter + :one',
-              ConditionExpression: renew ? 'leaseOwner = :me' : 'leaseCounter = :seen',
-              ExpressionAttributeValues: {
-                ':me': { S: this.o.workerId },
-                ':one': { N: '1' },
-                ...(renew ? {} : { ':seen': { N: String(lease.counter) } }),
-              },
-            }),
-          ),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorCode(error) === 'ConditionalCheckFailedException') return false;
-      throw classifyAwsError(error, 'UpdateItem');
-    }
+  /** Makes the next round scan the table (e.g. to read a checkpoint another worker moved). */
+  rescan(): void {
+    this.scanNext = true;
   }
 
   /**
-   * One round: create leases for new shards, renew ours, drop the ones we lost, take expired or
-   * free ones up to our share, and steal one if we are still below it. Returns the shards we hold.
+   * One round: renew ours; every `scanEvery` rounds (or when a shard has no lease yet) also scan,
+   * create leases for new shards, give up ended ones, take expired or free ones up to our share,
+   * and steal one if we are still below it. Returns the shards we hold.
    */
   async round(shardIds: readonly string[]): Promise<ReadonlySet<string>> {
-    let leases = await this.scan();
-    const missing = shardIds.filter((s) => !leases.some((l) => l.shardId === s));
+    const known = new Set(this.leases.map((l) => l.shardId));
+    const scan = this.scanNext || this.rounds % this.scanEvery === 0 || shardIds.some((s) => !known.has(s));
+    this.rounds++;
+    if (!scan) return this.renewOnly();
+    this.scanNext = false;
+    let leases = await this.store.list();
+    const existing = new Set(leases.map((l) => l.shardId));
+    const missing = shardIds.filter((s) => !existing.has(s));
     if (missing.length > 0) {
-      await this.createMissing(missing, new Set(leases.map((l) => l.shardId)));
-      leases = await this.scan();
+      for (const s of missing) await this.store.create(s);
+      leases = await this.store.list();
     }
     const now = this.now();
     const expired = new Set<string>();
@@ -150,56 +114,80 @@ export class LeaseCoordinator {
       else if (now - s.since >= this.failoverMs) expired.add(l.shardId);
       if (!l.owner) expired.add(l.shardId);
     }
-    const open = leases.filter((l) => l.checkpoint !== SHARD_END && shardIds.includes(l.shardId));
+    const wanted = new Set(shardIds);
+    // An ended shard's lease is given up, so no stopped worker stays its owner.
+    for (const l of leases) if (l.owner === this.o.workerId && l.checkpoint === SHARD_END) await this.store.release(l.shardId, this.o.workerId);
+    const open = leases.filter((l) => l.checkpoint !== SHARD_END && wanted.has(l.shardId));
 
     const held = new Set<string>();
+    const gained = new Set<string>();
+    const wrote = new Map<string, string | undefined>();
     for (const l of open) {
-      if (l.owner === this.o.workerId && (await this.claim(l, true))) held.add(l.shardId);
+      if (l.owner !== this.o.workerId) continue;
+      // Ours in the table but not held since the last round (we took it back, or a round failed
+      // after taking it): a fresh start from its checkpoint, as any gained lease.
+      if (await this.store.renew(l.shardId, this.o.workerId, this.o.loadOf?.(l.shardId) ?? 0)) {
+        held.add(l.shardId);
+        if (!this.mine.has(l.shardId)) gained.add(l.shardId);
+      }
     }
     const live = new Map<string, number>();
     for (const l of open) {
       if (l.owner && l.owner !== this.o.workerId && !expired.has(l.shardId)) live.set(l.owner, (live.get(l.owner) ?? 0) + 1);
     }
     const target = Math.ceil(open.length / (live.size + 1));
-    for (const l of open) {
+    const take = async (l: Lease) => {
+      if (!(await this.store.take(l.shardId, this.o.workerId, l.counter))) return;
+      held.add(l.shardId);
+      gained.add(l.shardId);
+      wrote.set(l.shardId, this.o.workerId);
+    };
+    // Each worker walks the free leases from its own starting point, so joining workers do not all race for the same ones.
+    const from = open.length > 0 ? hash(this.o.workerId) % open.length : 0;
+    for (const l of [...open.slice(from), ...open.slice(0, from)]) {
       if (held.size >= target) break;
       if (held.has(l.shardId) || !expired.has(l.shardId)) continue;
-      if (await this.claim(l, false)) held.add(l.shardId);
+      await take(l);
     }
     if (held.size < target) {
-      // Steal one lease from the busiest worker holding more than its share.
+      // Steal one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we do).
       const [victim, count] = [...live].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
-      if (victim && count > target) {
+      if (victim && count > held.size + 1) {
         const lease = open.find((l) => l.owner === victim);
-        if (lease && (await this.claim(lease, false))) held.add(lease.shardId);
+        if (lease) await take(lease);
       }
     }
+    // Our own writes, applied to what we scanned (no second Scan).
+    this.leases = leases.map((l) => {
+      if (held.has(l.shardId)) return { ...l, owner: this.o.workerId, counter: l.counter + 1 };
+      if (l.owner === this.o.workerId) return { ...l, owner: undefined };
+      return l;
+    });
     this.mine = held;
-    this.leases = await this.scan();
+    this.fresh = gained;
+    return held;
+  }
+
+  /** A round between scans: one conditional write per lease held. */
+  private async renewOnly(): Promise<ReadonlySet<string>> {
+    const held = new Set<string>();
+    for (const s of this.mine) if (await this.store.renew(s, this.o.workerId, this.o.loadOf?.(s) ?? 0)) held.add(s);
+    if (held.size < this.mine.size) this.scanNext = true;
+    this.mine = held;
+    this.fresh = new Set();
     return held;
   }
 
   /** Gives our leases back (clean stop), so other workers take them at once instead of after failover. */
   async release(): Promise<void> {
-    for (const shardId of this.mine) {
-      try {
-        await retry(() =>
-          awsCall('UpdateItem', () =>
-            this.o.dynamodb.send(
-              new UpdateItemCommand({
-                TableName: this.o.table,
-                Key: { leaseKey: { S: shardId } },
-                UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
-                ConditionExpression: 'leaseOwner = :me',
-                ExpressionAttributeValues: { ':me': { S: this.o.workerId }, ':one': { N: '1' } },
-              }),
-            ),
-          ),
-        );
-      } catch (error) {
-        if (awsErrorCode(error) !== 'ConditionalCheckFailedException') throw classifyAwsError(error, 'UpdateItem');
-      }
-    }
+    for (const shardId of this.mine) await this.store.release(shardId, this.o.workerId);
     this.mine = new Set();
   }
+}
+
+/** FNV-1a of a string: a worker's fixed starting point among the leases. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

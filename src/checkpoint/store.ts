@@ -46,9 +46,10 @@ export interface CheckpointStore {
   load(): Promise<Map<string, ShardCheckpoint>>;
   /**
    * Writes the checkpoints of several shards; each write is durable when the promise resolves.
-   * A shard whose lease this worker no longer holds is not written and is returned in `lost`.
+   * A shard whose lease this worker no longer holds is not written and is returned in `lost`;
+   * `refused` names every shard not written (lost, or its stored checkpoint is further on).
    */
-  save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[] }>;
+  save(checkpoints: ReadonlyMap<string, string>): Promise<{ lost: string[]; refused?: string[] }>;
   /**
    * Writes a snapshot: the whole-state holders' state with the positions it covers (`state`,
    * one per application), and per shard in `shards` that shard's keyed state committed with the
@@ -56,9 +57,9 @@ export interface CheckpointStore {
    * is written beside the previous version and made current by one write; a crash at any step
    * leaves, per shard, a checkpoint with exactly the state that goes with it. With `shards` given
    * (the pipeline has partitioned holders), only the shards in it have their checkpoints written:
-   * a shard's checkpoint never moves without its state. `refused` names the shards in `shards`
-   * whose checkpoint was not written (lease lost, or already further on): their keyed state was
-   * not committed.
+   * a shard's checkpoint never moves without its state. `refused` names the shards whose
+   * checkpoint was not written (lease lost, or already further on): with `shards`, their keyed
+   * state was not committed.
    */
   saveSnapshot(positions: ReadonlyMap<string, string>, state: ReadonlyMap<string, unknown>, shards?: ReadonlyMap<string, ShardState>): Promise<{ lost: string[]; refused?: string[] }>;
   /** The current snapshot of the whole-state holders, if any. `load()` already folds its positions into the checkpoints. */

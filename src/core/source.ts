@@ -39,9 +39,11 @@ export interface Source {
   partitionIds(): string[];
   /**
    * Restricts reading to the partitions this worker holds leases for, with the checkpoints every
-   * worker wrote. Sources without leases read every partition and need not implement it.
+   * worker wrote. Partitions in `restart` (gained, or held again after another worker held them)
+   * drop their reader and buffered records and are read again from the checkpoint given. Sources
+   * without leases read every partition and need not implement it.
    */
-  assign?(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>): Promise<void>;
+  assign?(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>, restart?: ReadonlySet<string>): Promise<void>;
   /**
    * The partitions a partition was split or merged from (Kinesis: `ParentShardId`, then
    * `AdjacentParentShardId`), so its keyed state can start from theirs. Optional: none by default.

@@ -71,6 +71,7 @@ export class PipelineMetrics {
     const retries = new Counter({ name: 'sluice_aws_retries_total', help: 'AWS calls retried after a retriable error, by service, operation and error', labelNames: ['service', 'operation', 'error'], registers: [r] });
     const throttles = new Counter({ name: 'sluice_aws_throttles_total', help: 'AWS calls throttled (then retried), by service and operation', labelNames: ['service', 'operation'], registers: [r] });
     const consumerErrors = new Counter({ name: 'sluice_consumer_errors_total', help: 'Errors the consumer reported (and retried or stopped on)', registers: [r] });
+    const checkpointsRefused = new Counter({ name: 'sluice_checkpoints_refused_total', help: 'Shard checkpoints the table refused although this worker held the lease (another worker had checkpointed further): read again from the stored one', registers: [r] });
     const leasesLost = new Counter({ name: 'sluice_leases_lost_total', help: 'Leases this worker lost to another worker at checkpoint time', registers: [r] });
     const leasesOwned = new Gauge({ name: 'sluice_leases_owned', help: 'Leases this worker held after its last lease round', labelNames: ['worker'], registers: [r] });
     const leaseView = o.leases;
@@ -132,6 +133,7 @@ export class PipelineMetrics {
         leasesOwned.set({ worker: l.workerId }, l.owned.length);
       }),
       ev.on('lease.lost', (l) => leasesLost.inc(l.shards.length)),
+      ev.on('checkpoint.refused', (c) => checkpointsRefused.inc(Object.keys(c.shards).length)),
       awsEvents.on('aws.retry', (a) => {
         retries.inc({ service: a.service, operation: a.operation, error: a.errorName });
         if (a.throttled) throttles.inc({ service: a.service, operation: a.operation });

@@ -54,10 +54,12 @@ export class Checkpointer {
 
   /**
    * Commits every pending position (with stateful operators: as a snapshot with their state, at
-   * most every state interval, or now when `final`). Returns what was committed and the
-   * partitions whose leases were lost meanwhile, or undefined when nothing was committed.
+   * most every state interval, or now when `final`). Returns what was committed, the partitions
+   * whose leases were lost meanwhile, and those whose checkpoint the store refused although we
+   * hold the lease (another worker checkpointed further while it held it: what we read of them
+   * is stale). Neither is kept as committed. Undefined when nothing was committed.
    */
-  async commit(batchTimeMs: number, final = false): Promise<{ saved: Map<string, string>; lost: string[]; durationMs: number } | undefined> {
+  async commit(batchTimeMs: number, final = false): Promise<{ saved: Map<string, string>; lost: string[]; refused: Map<string, string>; durationMs: number } | undefined> {
     const stateful = this.stateful;
     if (stateful) {
       this.lastSnapshot ??= batchTimeMs;
@@ -75,6 +77,7 @@ export class Checkpointer {
     }
     const t0 = performance.now();
     let lost: string[];
+    let notWritten: string[];
     if (stateful) {
       const state = new Map<string, unknown>();
       for (const h of this.holders) state.set(h.name, await h.onCheckpoint());
@@ -88,15 +91,20 @@ export class Checkpointer {
       }
       const r = await this.store.saveSnapshot(positions, state, shards);
       lost = r.lost;
-      this.partitions?.uncommitted(r.refused ?? []);
+      notWritten = r.refused ?? [];
+      this.partitions?.uncommitted(notWritten);
       this.lastSnapshot = batchTimeMs;
     } else {
-      ({ lost } = await this.store.save(saved));
+      const r = await this.store.save(saved);
+      lost = r.lost;
+      notWritten = r.refused ?? [];
     }
     this.pending.clear();
     this.pendingEnded.clear();
+    const refused = new Map<string, string>();
+    for (const id of notWritten) if (!lost.includes(id) && saved.has(id)) refused.set(id, saved.get(id)!);
     for (const [k, v] of saved) this.committed.set(k, v);
-    for (const id of lost) {
+    for (const id of [...lost, ...refused.keys()]) {
       saved.delete(id);
       this.committed.delete(id);
     }
@@ -104,6 +112,6 @@ export class Checkpointer {
     this.partitions?.drop(lost);
     this.partitions?.drop([...saved].filter(([, seq]) => seq === SHARD_END).map(([s]) => s), true);
     await this.source.onCommitted(saved);
-    return { saved, lost, durationMs: performance.now() - t0 };
+    return { saved, lost, refused, durationMs: performance.now() - t0 };
   }
 }

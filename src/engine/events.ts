@@ -34,10 +34,17 @@ export interface EngineEvents {
   'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[]; total: number };
   'sink.flush': { sink: string; table?: string; written: number; skipped: number; failed: number; durationMs: number };
   'deadletter.flush': { written: number; reasons: string[] };
+  /** `shards`: the positions durably committed (never one the store refused). */
   'checkpoint.commit': { shards: Record<string, string>; durationMs: number };
+  /**
+   * Positions the store refused although this worker holds the lease: another worker checkpointed
+   * the shard further while it held it, so what we read of it was stale. Read again from there.
+   */
+  'checkpoint.refused': { shards: Record<string, string> };
   'shard.lag': { shards: PartitionLag[] };
   'consumer.error': { error: Error };
-  'lease.round': { workerId: string; owned: string[] };
+  /** `gained`: partitions taken this round (not renewed), read again from their stored checkpoint. */
+  'lease.round': { workerId: string; owned: string[]; gained: string[] };
   'lease.lost': { workerId: string; shards: string[] };
   'pipeline.stop': { reason: string };
 }

@@ -9,19 +9,24 @@ import type { EngineEventBus } from './events.js';
  * Keeps this worker's leases: renews, takes and steals them every third of the failover time,
  * then points the source at the partitions held. A round never overlaps the previous one. When
  * no round has succeeded for a whole failover time, others may own our partitions: stop reading
- * them all (self-fencing). With partitioned state, a gained partition's state is loaded as of its
- * checkpoint before the source reads it (and reading resumes after that same checkpoint); a lost
- * partition's state is dropped.
+ * them all (self-fencing), and {@link current} says so before a batch reads anything. A partition
+ * gained, or held again after another worker held it, is read again from its stored checkpoint
+ * (its reader and buffered records are dropped). With partitioned state, a gained partition's
+ * state is loaded as of its checkpoint before the source reads it (and reading resumes after that
+ * same checkpoint); a lost partition's state is dropped. All timing is on a monotonic clock.
  */
 export class LeaseDriver {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private lastRound = Date.now();
+  /** When the last successful round started (its renewals are at least this recent). */
+  private lastRound: number;
   /** Positions known to be durable at start (a snapshot's may be ahead of the lease items'). */
   private floor = new Map<string, string>();
   private partitions: PartitionStates | undefined;
   /** Partitions whose leases the last round held. */
   private held = new Set<string>();
+  /** Partitions to read again from their stored checkpoint at the next round (a checkpoint of ours was refused). */
+  private stale = new Set<string>();
 
   constructor(
     private readonly leases: LeaseCoordinator,
@@ -30,7 +35,10 @@ export class LeaseDriver {
     private readonly workerId: string,
     private readonly failoverMs: number,
     private readonly onError: (error: unknown) => void,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.lastRound = now();
+  }
 
   async start(floor: ReadonlyMap<string, string> = new Map(), partitions?: PartitionStates): Promise<void> {
     this.floor = new Map(floor);
@@ -44,24 +52,42 @@ export class LeaseDriver {
     return [...this.leases.owned()].sort();
   }
 
+  /**
+   * Whether our leases were renewed less than a failover time ago. After a freeze (SIGSTOP, a
+   * long GC pause) they may be another's: run a round before reading anything.
+   */
+  current(): boolean {
+    return this.now() - this.lastRound < this.failoverMs;
+  }
+
+  /** Reads these partitions again from their stored checkpoint (ours was refused: another worker moved it on). */
+  restart(partitions: readonly string[]): Promise<void> {
+    for (const p of partitions) this.stale.add(p);
+    this.leases.rescan();
+    return this.round();
+  }
+
   round(): Promise<void> {
     this.running ??= (async () => {
+      const started = this.now();
       try {
         const owned = await this.leases.round(this.source.partitionIds());
+        const restart = new Set([...this.leases.gained(), ...this.stale].filter((s) => owned.has(s)));
+        this.stale.clear();
         const cps = new Map(this.leases.all().map((l) => [l.shardId, latest(l.checkpoint ?? '', this.floor.get(l.shardId) ?? '')]));
         if (this.partitions?.active) {
-          this.partitions.drop([...this.held].filter((s) => !owned.has(s)));
+          this.partitions.drop([...this.held].filter((s) => !owned.has(s) || restart.has(s)));
           // Gained: state as of the checkpoint it was committed with, and reading resumes right after it.
-          const loaded = await this.partitions.ensure([...owned].filter((s) => !this.held.has(s)));
+          const loaded = await this.partitions.ensure([...owned].filter((s) => !this.held.has(s) || restart.has(s)));
           for (const [s, cp] of loaded) if (cp) cps.set(s, cp);
         }
         this.held = new Set(owned);
-        await this.source.assign?.(owned, cps);
-        this.lastRound = Date.now();
-        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort() });
+        await this.source.assign?.(owned, cps, restart);
+        this.lastRound = started;
+        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort(), gained: [...restart].sort() });
       } catch (error) {
         this.onError(error);
-        if (Date.now() - this.lastRound > this.failoverMs) {
+        if (this.now() - this.lastRound > this.failoverMs) {
           await this.source.assign?.(new Set(), new Map()).catch(() => undefined);
           this.partitions?.drop(this.held);
           this.held = new Set();

@@ -35,6 +35,8 @@ export interface MicroBatchDeps {
   eventTime?: EventTimeWindows;
   /** Partitions whose leases were lost while committing: another worker re-reads them. */
   onLost?: (partitions: string[]) => void;
+  /** Partitions whose checkpoint the store refused although we hold their lease: read them again from the stored one. */
+  onRefused?: (partitions: string[]) => void;
 }
 
 export interface BatchOutcome {
@@ -136,6 +138,10 @@ export class MicroBatch {
       const c = await d.checkpointer.commit(batchTime.getTime(), final);
       if (c) {
         if (c.lost.length > 0) d.onLost?.(c.lost);
+        if (c.refused.size > 0) {
+          d.events.emit('checkpoint.refused', { shards: Object.fromEntries(c.refused) });
+          d.onRefused?.([...c.refused.keys()]);
+        }
         d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });
       }
     }

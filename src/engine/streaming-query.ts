@@ -234,6 +234,7 @@ export class StreamingQuery {
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
         void this.leaseDriver?.round();
       },
+      onRefused: (shards) => void this.leaseDriver?.restart(shards),
     });
     if (this.source instanceof KinesisStreamSource && this.options.clients) {
       // `latest` is the tip at the application's first start, saved at once; later starts read
@@ -318,6 +319,9 @@ export class StreamingQuery {
   }
 
   private async runBatch(batchTime: Date, final: boolean, takeNew = true): Promise<void> {
+    // Leases not renewed for a failover time (the process was frozen, or a round hung) may be
+    // another worker's now: find out before reading anything buffered from their shards.
+    if (this.leaseDriver && !this.leaseDriver.current()) await this.leaseDriver.round();
     const started = performance.now();
     const batchId = this.batchId++;
     const o = await this.batch!.run(batchId, batchTime, final, takeNew);

@@ -4,7 +4,7 @@ import { subscriptionClient } from '../aws/clients.js';
 import { SHARD_END, type ShardCheckpoint } from '../checkpoint/store.js';
 import { retry } from '../retry.js';
 import { EfoShardReader } from './efo-reader.js';
-import { shardStart, type ShardPosition, type StartingPosition } from './position.js';
+import { compareSequence, shardStart, type ShardPosition, type StartingPosition } from './position.js';
 import type { ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
 import { ShardReader } from './shard-reader.js';
@@ -129,15 +129,24 @@ export class KinesisSource {
 
   /**
    * Restricts reading to the shards whose leases this worker holds, with the checkpoints every
-   * worker wrote (so a child starts once another worker finished its parent). Readers of shards
-   * no longer held stop, and their unprocessed records are dropped: the new owner re-reads them
-   * from the checkpoint.
+   * worker wrote (so a child starts once another worker finished its parent); a checkpoint never
+   * moves back here, except for the shards in `restart`. Readers of shards no longer held stop,
+   * and their unprocessed records are dropped: the new owner re-reads them from the checkpoint.
+   * Shards in `restart` (gained, or ours again after another worker read and checkpointed them)
+   * drop their reader too and start again exactly after the stored checkpoint: what this worker
+   * had read of them before is stale.
    */
-  async assign(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>): Promise<void> {
+  async assign(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>, restart: ReadonlySet<string> = new Set()): Promise<void> {
     this.owned = owned;
-    for (const [shardId, cp] of checkpoints) if (cp) this.checkpoints.set(shardId, cp);
+    for (const [shardId, cp] of checkpoints) {
+      const mine = this.checkpoints.get(shardId);
+      if (restart.has(shardId)) {
+        if (cp) this.checkpoints.set(shardId, cp);
+        else this.checkpoints.delete(shardId);
+      } else if (cp && (!mine || (mine !== SHARD_END && (cp === SHARD_END || compareSequence(cp, mine) > 0)))) this.checkpoints.set(shardId, cp);
+    }
     for (const [id, reader] of this.readers) {
-      if (owned.has(id)) continue;
+      if (owned.has(id) && !restart.has(id)) continue;
       this.readers.delete(id);
       await reader.close();
     }

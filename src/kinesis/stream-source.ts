@@ -41,8 +41,8 @@ export class KinesisStreamSource implements Source {
     return this.inner.parentsOf(partitionId);
   }
 
-  assign(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>): Promise<void> {
-    return this.inner.assign(owned, checkpoints);
+  assign(owned: ReadonlySet<string>, checkpoints: ReadonlyMap<string, string>, restart?: ReadonlySet<string>): Promise<void> {
+    return this.inner.assign(owned, checkpoints, restart);
   }
 
   poll(max: number): SourceRecord[] {

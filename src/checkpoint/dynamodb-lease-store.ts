@@ -1,0 +1,102 @@
+import { PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
+import { retry } from '../retry.js';
+import type { Lease, LeaseStore, LeaseStoreUsage } from './lease-store.js';
+
+export interface DynamoLeaseStoreOptions {
+  dynamodb: DynamoDBClient;
+  /** The checkpoint table: leases and checkpoints share one item per shard, as in the KCL. */
+  table: string;
+  streamName: string;
+}
+
+/** Leases in the checkpoint table (`leaseKey`, `leaseOwner`, `leaseCounter`, `checkpoint`, `shardLoad`). */
+export class DynamoLeaseStore implements LeaseStore {
+  private readonly used: LeaseStoreUsage = { readUnits: 0, writeUnits: 0 };
+
+  constructor(private readonly o: DynamoLeaseStoreOptions) {}
+
+  usage(): LeaseStoreUsage {
+    return { ...this.used };
+  }
+
+  async list(): Promise<Lease[]> {
+    const out: Lease[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const r = await retry(() =>
+        awsCall('Scan', () =>
+          this.o.dynamodb.send(new ScanCommand({ TableName: this.o.table, ConsistentRead: true, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' })),
+        ),
+      );
+      this.used.readUnits += r.ConsumedCapacity?.CapacityUnits ?? 0;
+      for (const item of r.Items ?? []) {
+        const key = item.leaseKey?.S;
+        if (!key || key.startsWith('state#') || key === 'snapshot') continue;
+        out.push({ shardId: key, owner: item.leaseOwner?.S, counter: Number(item.leaseCounter?.N ?? 0), checkpoint: item.checkpoint?.S, load: Number(item.shardLoad?.N ?? 0) });
+      }
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async create(shardId: string): Promise<boolean> {
+    return this.conditional('PutItem', () =>
+      this.o.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.o.table,
+          Item: { leaseKey: { S: shardId }, leaseCounter: { N: '0' }, streamName: { S: this.o.streamName } },
+          ConditionExpression: 'attribute_not_exists(leaseKey)',
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+  }
+
+  take(shardId: string, owner: string, seenCounter: number): Promise<boolean> {
+    return this.update({
+      Key: { leaseKey: { S: shardId } },
+      UpdateExpression: 'SET leaseOwner = :me, leaseCounter = leaseCounter + :one',
+      ConditionExpression: 'leaseCounter = :seen',
+      ExpressionAttributeValues: { ':me': { S: owner }, ':one': { N: '1' }, ':seen': { N: String(seenCounter) } },
+    });
+  }
+
+  renew(shardId: string, owner: string, load: number): Promise<boolean> {
+    return this.update({
+      Key: { leaseKey: { S: shardId } },
+      UpdateExpression: 'SET leaseCounter = leaseCounter + :one, shardLoad = :load',
+      ConditionExpression: 'leaseOwner = :me',
+      ExpressionAttributeValues: { ':me': { S: owner }, ':one': { N: '1' }, ':load': { N: String(Math.round(load * 1000) / 1000) } },
+    });
+  }
+
+  release(shardId: string, owner: string): Promise<boolean> {
+    return this.update({
+      Key: { leaseKey: { S: shardId } },
+      UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
+      ConditionExpression: 'leaseOwner = :me',
+      ExpressionAttributeValues: { ':me': { S: owner }, ':one': { N: '1' } },
+    });
+  }
+
+  private update(input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<boolean> {
+    return this.conditional('UpdateItem', () => this.o.dynamodb.send(new UpdateItemCommand({ TableName: this.o.table, ReturnConsumedCapacity: 'TOTAL', ...input })));
+  }
+
+  /** One conditional write; throttles are retried (a round that fails on one throttle would let leases lapse). */
+  private async conditional(operation: string, send: () => Promise<{ ConsumedCapacity?: { CapacityUnits?: number } }>): Promise<boolean> {
+    try {
+      const r = await retry(() => awsCall(operation, send));
+      this.used.writeUnits += r.ConsumedCapacity?.CapacityUnits ?? 1;
+      return true;
+    } catch (error) {
+      // A refused condition still costs the write (DynamoDB charges it).
+      if (awsErrorCode(error) === 'ConditionalCheckFailedException') {
+        this.used.writeUnits += 1;
+        return false;
+      }
+      throw classifyAwsError(error, operation);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import type { Lease, LeaseStore, LeaseStoreUsage } from './lease-store.js';
+
+interface Item {
+  owner: string | undefined;
+  counter: number;
+  checkpoint: string | undefined;
+  load: number;
+}
+
+/** Provisioned capacity of the simulated table, per second of the store's clock; a call over it is throttled. */
+export interface MemoryLeaseCapacity {
+  readUnitsPerSecond: number;
+  writeUnitsPerSecond: number;
+}
+
+/**
+ * A lease table in memory, shared by every {@link MemoryLeaseStore} client of it, with DynamoDB's
+ * semantics for the calls leases make: each conditional write is atomic and checked against the
+ * item as it is at that moment; a condition on a missing item fails. Capacity is counted the way
+ * DynamoDB bills it (a consistent Scan: 1 read unit per 4 KB scanned; a write, refused or not: 1
+ * unit per started KB of the item, counting up to 64 bytes the write may add), and optionally limited (throttling).
+ */
+export class MemoryLeaseTable {
+  readonly items = new Map<string, Item>();
+  private readonly buckets = { read: { level: 0, at: 0 }, write: { level: 0, at: 0 } };
+
+  constructor(
+    readonly streamName: string,
+    private readonly capacity?: MemoryLeaseCapacity,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Sets a shard's checkpoint (what a worker's checkpoint write would do), for simulations and tests. */
+  setCheckpoint(shardId: string, checkpoint: string): void {
+    const item = this.items.get(shardId);
+    if (item) item.checkpoint = checkpoint;
+  }
+
+  /** Whether a call costing `units` fits the capacity now (a token bucket refilled per second, one second of burst). */
+  admit(kind: 'read' | 'write', units: number): boolean {
+    if (!this.capacity) return true;
+    const rate = kind === 'read' ? this.capacity.readUnitsPerSecond : this.capacity.writeUnitsPerSecond;
+    const b = this.buckets[kind];
+    const t = this.now();
+    b.level = Math.max(0, b.level - ((t - b.at) / 1000) * rate);
+    b.at = t;
+    if (b.level + units > rate) return false;
+    b.level += units;
+    return true;
+  }
+
+  /** Bytes of an item as DynamoDB sizes it: attribute names plus values. */
+  sizeOf(shardId: string, item: Item | undefined): number {
+    if (!item) return 0;
+    const num = (n: number) => 1 + Math.ceil(String(n).replace(/[-.]/g, '').length / 2);
+    let size = 'leaseKey'.length + shardId.length + 'leaseCounter'.length + num(item.counter) + 'streamName'.length + this.streamName.length;
+    if (item.owner !== undefined) size += 'leaseOwner'.length + item.owner.length;
+    if (item.checkpoint !== undefined) size += 'checkpoint'.length + item.checkpoint.length;
+    if (item.load !== 0) size += 'shardLoad'.length + num(item.load);
+    return size;
+  }
+}
+
+export interface MemoryLeaseStoreOptions {
+  /** Simulated time one call takes (the store waits it through `sleep` before the call takes effect). Default 0. */
+  latencyMs?: number | (() => number);
+  /** How to wait: a simulated clock's sleep in simulations. Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Wait before retrying a throttled call (the SDK's backoff). Default 50 ms, doubling to 1.6 s. */
+  throttleBackoffMs?: number;
+}
+
+/** One worker's client of a {@link MemoryLeaseTable}: its own latency, usage and throttle count. */
+export class MemoryLeaseStore implements LeaseStore {
+  private readonly used: LeaseStoreUsage = { readUnits: 0, writeUnits: 0 };
+  /** Calls refused for capacity and retried. */
+  throttled = 0;
+  /** Conditional writes refused (another worker wrote first, or the lease is not ours). */
+  conflicts = 0;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly table: MemoryLeaseTable,
+    private readonly o: MemoryLeaseStoreOptions = {},
+  ) {
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  usage(): LeaseStoreUsage {
+    return { ...this.used };
+  }
+
+  private async call<T>(kind: 'read' | 'write', units: () => number, apply: () => T): Promise<T> {
+    const latency = typeof this.o.latencyMs === 'function' ? this.o.latencyMs() : (this.o.latencyMs ?? 0);
+    let backoff = this.o.throttleBackoffMs ?? 50;
+    for (;;) {
+      if (latency > 0) await this.sleep(latency);
+      const u = units();
+      if (this.table.admit(kind, u)) {
+        if (kind === 'read') this.used.readUnits += u;
+        else this.used.writeUnits += u;
+        return apply();
+      }
+      this.throttled++;
+      await this.sleep(backoff);
+      backoff = Math.min(backoff * 2, 1600);
+    }
+  }
+
+  list(): Promise<Lease[]> {
+    const bytes = () => [...this.table.items].reduce((n, [k, i]) => n + this.table.sizeOf(k, i), 0);
+    return this.call(
+      'read',
+      () => Math.max(1, Math.ceil(bytes() / 4096)),
+      () => [...this.table.items].map(([shardId, i]) => ({ shardId, owner: i.owner, counter: i.counter, checkpoint: i.checkpoint, load: i.load })),
+    );
+  }
+
+  create(shardId: string): Promise<boolean> {
+    return this.write(shardId, (item) => {
+      if (item) return false;
+      this.table.items.set(shardId, { owner: undefined, counter: 0, checkpoint: undefined, load: 0 });
+      return true;
+    });
+  }
+
+  take(shardId: string, owner: string, seenCounter: number): Promise<boolean> {
+    return this.write(shardId, (item) => {
+      if (!item || item.counter !== seenCounter) return false;
+      item.owner = owner;
+      item.counter++;
+      return true;
+    });
+  }
+
+  renew(shardId: string, owner: string, load: number): Promise<boolean> {
+    return this.write(shardId, (item) => {
+      if (!item || item.owner !== owner) return false;
+      item.counter++;
+      item.load = Math.round(load * 1000) / 1000;
+      return true;
+    });
+  }
+
+  release(shardId: string, owner: string): Promise<boolean> {
+    return this.write(shardId, (item) => {
+      if (!item || item.owner !== owner) return false;
+      item.owner = undefined;
+      item.counter++;
+      return true;
+    });
+  }
+
+  /** A conditional write, billed on the item's size plus what the write may add (refused or not). */
+  private write(shardId: string, apply: (item: Item | undefined) => boolean): Promise<boolean> {
+    return this.call(
+      'write',
+      () => Math.max(1, Math.ceil((this.table.sizeOf(shardId, this.table.items.get(shardId)) + 64) / 1024)),
+      () => {
+        const ok = apply(this.table.items.get(shardId));
+        if (!ok) this.conflicts++;
+        return ok;
+      },
+    );
+  }
+}

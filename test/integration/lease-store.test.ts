@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ensureTable } from '../../src/aws/admin.js';
+import { DynamoLeaseStore } from '../../src/checkpoint/dynamodb-lease-store.js';
+import type { LeaseStore } from '../../src/checkpoint/lease-store.js';
+import { MemoryLeaseStore, MemoryLeaseTable } from '../../src/checkpoint/memory-lease-store.js';
+import { uniqueName } from '../helpers/names.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const env = useLocalStack();
+
+/** The same calls, in the same order; what each returned, and the table after. */
+async function script(store: LeaseStore): Promise<unknown[]> {
+  const s = 'shardId-000000000000';
+  const t = 'shardId-000000000001';
+  const out: unknown[] = [];
+  out.push(await store.create(s)); // new
+  out.push(await store.create(s)); // exists: refused
+  out.push(await store.take(t, 'wa', 0)); // missing item: refused
+  out.push(await store.renew(s, 'wa', 1)); // nobody holds it: refused
+  out.push(await store.take(s, 'wa', 1)); // wrong counter: refused
+  out.push(await store.take(s, 'wa', 0)); // as seen: taken (counter 1)
+  out.push(await store.take(s, 'wb', 0)); // stale counter: refused
+  out.push(await store.renew(s, 'wa', 12.5)); // counter 2, load published
+  out.push(await store.renew(s, 'wb', 3)); // not the owner: refused
+  out.push(await store.take(s, 'wb', 2)); // stolen as seen (counter 3)
+  out.push(await store.release(s, 'wa')); // not the owner any more: refused
+  out.push(await store.create(t));
+  out.push(await store.release(s, 'wb')); // counter 4, no owner
+  out.push(await store.take(t, 'wa', 0));
+  out.push((await store.list()).sort((a, b) => a.shardId.localeCompare(b.shardId)));
+  return out;
+}
+
+describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same calls', () => {
+  it('conditional creates, takes, renewals and releases: same answers, same table, and each call is billed', async () => {
+    const table = `leases-${uniqueName('contract')}`;
+    await ensureTable(env.clients.dynamodb, table, { partitionKey: { name: 'leaseKey', type: 'S' } });
+    const dynamo = new DynamoLeaseStore({ dynamodb: env.clients.dynamodb, table, streamName: 's' });
+    const memory = new MemoryLeaseStore(new MemoryLeaseTable('s'));
+    const [real, simulated] = [await script(dynamo), await script(memory)];
+    expect(simulated).toEqual(real);
+    expect(real.slice(0, 14)).toEqual([true, false, false, false, false, true, false, true, false, true, false, true, true, true]);
+    expect(real[14]).toEqual([
+      { shardId: 'shardId-000000000000', owner: undefined, counter: 4, checkpoint: undefined, load: 12.5 },
+      { shardId: 'shardId-000000000001', owner: 'wa', counter: 1, checkpoint: undefined, load: 0 },
+    ]);
+    // 14 writes (refused ones are billed too) and one small Scan, on both.
+    expect(memory.usage()).toEqual({ readUnits: 1, writeUnits: 14 });
+    expect(dynamo.usage().writeUnits).toBe(14);
+    expect(dynamo.usage().readUnits).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('throttles over its provisioned capacity and retries after a backoff, as the SDK would', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s', { readUnitsPerSecond: 100, writeUnitsPerSecond: 2 }, () => now);
+    const store = new MemoryLeaseStore(table, { sleep: async (ms) => void (now += ms) });
+    for (let i = 0; i < 6; i++) await store.create(`shardId-${i}`);
+    // 2 writes per second: 6 writes need the bucket to drain twice (about 2 s of simulated time).
+    expect(store.throttled).toBeGreaterThan(0);
+    expect(now).toBeGreaterThanOrEqual(2000);
+    expect((await store.list()).length).toBe(6);
+  });
+});
