@@ -21,6 +21,7 @@ import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
 import { SqlEngine, sqlLimitsFrom } from '../sql/engine.js';
 import { Checkpointer } from './checkpointer.js';
+import { ProcessingTime, systemClock, type Clock } from './clock.js';
 import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
@@ -61,6 +62,11 @@ export interface StreamingQueryOptions {
    */
   clock?: 'real' | 'manual';
   /**
+   * The wall and monotonic clocks the batch loop reads (default: the system's; tests inject a
+   * stepped wall clock). Batches are scheduled on processing time, which never goes backwards.
+   */
+  time?: Clock;
+  /**
    * Keep every column of the window in DuckDB, not only those the outputs need, so `queryWindow`
    * (the dashboard's SQL box) sees the whole window. Costs the strings' trip into DuckDB.
    */
@@ -100,11 +106,13 @@ export class StreamingQuery {
   private closed = false;
   private fatal: Error | undefined;
   private wake: (() => void) | undefined;
+  private readonly time: ProcessingTime;
 
   constructor(private readonly options: StreamingQueryOptions) {
     const config = (this.config = options.config);
     this.operators = options.operators ?? [];
     this.batchIntervalMs = parseDuration(config.batchInterval, 'batchInterval');
+    this.time = new ProcessingTime(options.time ?? systemClock());
     this.plan = planWindow(windowSpec(config), this.batchIntervalMs);
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     const clients = () => {
@@ -290,9 +298,12 @@ export class StreamingQuery {
   }
 
   private async run(): Promise<void> {
-    let next = Date.now() + this.batchIntervalMs;
+    // Processing time, not Date.now(): a wall clock stepped back an hour used to make the loop
+    // wait that hour (and the window wait for its panes), while leases kept being renewed.
+    const now = () => this.time.now();
+    let next = now() + this.batchIntervalMs;
     while (!this.stopRequested) {
-      const wait = next - Date.now();
+      const wait = next - now();
       if (wait > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
@@ -305,16 +316,17 @@ export class StreamingQuery {
       }
       if (this.fatal) throw this.fatal;
       if (this.stopRequested) break;
-      const batchTime = new Date(Math.max(next, Date.now() - this.batchIntervalMs));
+      const at = now();
+      const batchTime = new Date(Math.max(next, at - this.batchIntervalMs));
       next += this.batchIntervalMs;
-      if (next < Date.now()) next = Date.now(); // fell behind: start the next batch at once, do not pile up
+      if (next < at) next = at; // fell behind: start the next batch at once, do not pile up
       await this.runBatch(batchTime, false);
       // A finite source (a file) read to its end: stop, which runs the final batch.
       if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
     }
     // Final batch: nothing new from the buffer (a restart reads it again, so a stop under a backlog
     // costs at most the batch in hand); it fires the window and commits what is not yet committed.
-    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(), true, false);
+    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(now()), true, false);
   }
 
   private async runBatch(batchTime: Date, final: boolean, takeNew = true): Promise<void> {

@@ -94,7 +94,8 @@ export class ShardReader {
     this.iterator = r.ShardIterator;
   }
 
-  private lastCallAt = 0;
+  /** Monotonic (performance.now): a wall clock stepped back must not make the reader sleep for the step. */
+  private lastCallAt = -Infinity;
 
   private async run(): Promise<void> {
     const retry = this.o.retry ?? DEFAULT_READ_RETRY;
@@ -110,10 +111,10 @@ export class ShardReader {
           this.ended = true;
           return;
         }
-        const wait = this.lastCallAt + (this.o.minCallIntervalMs ?? 0) - Date.now();
+        const wait = this.lastCallAt + (this.o.minCallIntervalMs ?? 0) - performance.now();
         if (wait > 0) await sleep(wait, this.abort.signal);
         if (!this.running) return;
-        this.lastCallAt = Date.now();
+        this.lastCallAt = performance.now();
         const r = await this.o.kinesis.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.o.limit }), {
           abortSignal: this.abort.signal,
         });
