@@ -33,6 +33,8 @@ export interface EngineEvents {
   /** An output's rows for one batch (the first 100; `total` says how many there were). Emitted only when someone listens. */
   'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[]; total: number };
   'sink.flush': { sink: string; table?: string; written: number; skipped: number; failed: number; durationMs: number };
+  /** Rows not written because their shards' leases were lost before the write (the sink fence): the new owner writes them. */
+  'sink.fenced': { batchId: number; shards: string[]; rows: number };
   'deadletter.flush': { written: number; reasons: string[] };
   'checkpoint.commit': { shards: Record<string, string>; durationMs: number };
   'shard.lag': { shards: PartitionLag[] };

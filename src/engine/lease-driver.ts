@@ -22,6 +22,8 @@ export class LeaseDriver {
   private partitions: PartitionStates | undefined;
   /** Partitions whose leases the last round held. */
   private held = new Set<string>();
+  /** Monotonic time the last successful round began: every lease it held was renewed after it. */
+  private renewedAt = -Infinity;
 
   constructor(
     private readonly leases: LeaseCoordinator,
@@ -44,10 +46,21 @@ export class LeaseDriver {
     return [...this.leases.owned()].sort();
   }
 
+  /**
+   * Until when (monotonic ms, performance.now) no other worker can have taken this partition's
+   * lease: the start of the last round that renewed it plus the failover time (another worker
+   * waits that long after seeing the renewal). -Infinity when not held.
+   */
+  validUntil(partition: string): number {
+    return this.leases.owned().has(partition) ? this.renewedAt + this.failoverMs : -Infinity;
+  }
+
   round(): Promise<void> {
     this.running ??= (async () => {
       try {
+        const started = performance.now();
         const owned = await this.leases.round(this.source.partitionIds());
+        this.renewedAt = started;
         const cps = new Map(this.leases.all().map((l) => [l.shardId, latest(l.checkpoint ?? '', this.floor.get(l.shardId) ?? '')]));
         if (this.partitions?.active) {
           this.partitions.drop([...this.held].filter((s) => !owned.has(s)));

@@ -107,12 +107,14 @@ export class StreamingQuery {
   private fatal: Error | undefined;
   private wake: (() => void) | undefined;
   private readonly time: ProcessingTime;
+  private readonly failoverMs: number;
 
   constructor(private readonly options: StreamingQueryOptions) {
     const config = (this.config = options.config);
     this.operators = options.operators ?? [];
     this.batchIntervalMs = parseDuration(config.batchInterval, 'batchInterval');
     this.time = new ProcessingTime(options.time ?? systemClock());
+    this.failoverMs = parseDuration(config.lease.failover, 'lease.failover');
     this.plan = planWindow(windowSpec(config), this.batchIntervalMs);
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     const clients = () => {
@@ -125,7 +127,7 @@ export class StreamingQuery {
       options.checkpointStore ??
       new DynamoCheckpointStore({ dynamodb: clients().dynamodb, appName: config.app, streamName: config.source.stream, workerId: this.workerId, leased: leased !== false });
     if (leased) {
-      const failoverMs = parseDuration(config.lease.failover, 'lease.failover');
+      const failoverMs = this.failoverMs;
       const leases =
         leased instanceof LeaseCoordinator
           ? leased
@@ -237,6 +239,7 @@ export class StreamingQuery {
       maxRecordsPerBatch: this.config.maxRecordsPerBatch,
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
+      ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards) } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
@@ -286,6 +289,33 @@ export class StreamingQuery {
   /** Shards whose leases this worker holds. */
   ownedShards(): string[] {
     return this.leaseDriver?.owned() ?? this.source.readingPartitions();
+  }
+
+  /**
+   * The sink fence: of `shards`, those whose leases this worker holds for at least a third of the
+   * failover time more (monotonic clock). A lease in doubt (no round has renewed it lately: the
+   * process was frozen, or rounds are slow) is renewed first; the batch waits until each lease is
+   * either renewed or known lost, so rows are never dropped for a shard this worker still holds.
+   */
+  private async fence(shards: readonly string[]): Promise<ReadonlySet<string>> {
+    const driver = this.leaseDriver!;
+    const margin = this.failoverMs / 3;
+    const valid = (s: string) => driver.validUntil(s) - performance.now() > margin;
+    for (let attempt = 0; ; attempt++) {
+      const held = new Set(shards.filter(valid));
+      const owned = new Set(driver.owned());
+      const doubtful = shards.filter((s) => !held.has(s) && owned.has(s));
+      if (doubtful.length === 0) return held;
+      if (attempt > 0 && this.closed) {
+        throw new SluiceError(`stopped while the leases of ${doubtful.join(', ')} could not be renewed; their batch is not written or checkpointed (a restart reads it again)`, {
+          domain: 'external',
+          retriable: true,
+          code: 'LeaseUnconfirmed',
+        });
+      }
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, margin)));
+      await driver.round();
+    }
   }
 
   private onSourceError(error: unknown): void {
