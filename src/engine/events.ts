@@ -42,6 +42,8 @@ export interface EngineEvents {
   'lease.round': { workerId: string; owned: string[] };
   'lease.lost': { workerId: string; shards: string[] };
   'pipeline.stop': { reason: string };
+  /** Something the operator should know that does not stop the pipeline (printed by `sluice run`). */
+  'pipeline.warning': { message: string };
 }
 
 export type EngineEventName = keyof EngineEvents;

@@ -185,6 +185,16 @@ export class StreamingQuery {
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
+    // An output table created now while checkpoints are stored: it was deleted, and the rows written before are gone.
+    const positioned = [...loaded.values()].some((c) => c.checkpoint);
+    for (const [name, sink] of this.sinks) {
+      if (positioned && 'createdAtStart' in sink && sink.createdAtStart === true) {
+        const table = (sink as { config?: { table?: string } }).config?.table ?? name;
+        this.events.emit('pipeline.warning', {
+          message: `output table ${table} did not exist and was created empty, but ${this.config.app} has checkpoints: the records before them are not read again, so rows written to the table before it was deleted are gone; to re-read them, delete the checkpoint table ${this.config.app} (or use another app name) and start with --starting-position trim_horizon (or at_timestamp:<time>)`,
+        });
+      }
+    }
     const holders = statefulOperators(this.operators);
     const snapshot = holders.length > 0 ? await this.checkpoints.loadSnapshot() : undefined;
     for (const h of holders) {
