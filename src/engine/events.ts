@@ -33,6 +33,8 @@ export interface EngineEvents {
   /** An output's rows for one batch (the first 100; `total` says how many there were). Emitted only when someone listens. */
   'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[]; total: number };
   'sink.flush': { sink: string; table?: string; written: number; skipped: number; failed: number; durationMs: number };
+  /** A sink write has not completed for `seconds` (repeated while it lasts): the batch, and so the checkpoint, waits for it. */
+  'sink.stalled': { sink: string; batchId: number; seconds: number };
   /** Rows not written because their shards' leases were lost before the write (the sink fence): the new owner writes them. */
   'sink.fenced': { batchId: number; shards: string[]; rows: number };
   'deadletter.flush': { written: number; reasons: string[] };

@@ -42,6 +42,8 @@ export interface MicroBatchDeps {
    * owner wrote. Absent without leases.
    */
   fence?: (partitions: readonly string[]) => Promise<ReadonlySet<string>>;
+  /** A sink write not done after this long is reported (`sink.stalled`), and again each time as long again. Default 10 s. */
+  stallReportMs?: number;
 }
 
 export interface BatchOutcome {
@@ -123,7 +125,14 @@ export class MicroBatch {
         }
         const sink = d.sinks.get(r.name)!;
         const t0 = performance.now();
-        const w: SinkWriteResult = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+        // A sink that does not answer (a frozen DynamoDB) says so, instead of only the SDK's timeouts.
+        const watch = setInterval(() => d.events.emit('sink.stalled', { sink: r.name, batchId, seconds: Math.round((performance.now() - t0) / 1000) }), d.stallReportMs ?? 10_000);
+        let w: SinkWriteResult;
+        try {
+          w = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+        } finally {
+          clearInterval(watch);
+        }
         written[r.name] = w.written;
         d.events.emit('sink.flush', {
           sink: r.name,

@@ -66,6 +66,8 @@ export interface StreamingQueryOptions {
    * stepped wall clock). Batches are scheduled on processing time, which never goes backwards.
    */
   time?: Clock;
+  /** After how long a sink write that has not completed is reported (`sink.stalled`). Default 10 s. */
+  sinkStallReportMs?: number;
   /**
    * Keep every column of the window in DuckDB, not only those the outputs need, so `queryWindow`
    * (the dashboard's SQL box) sees the whole window. Costs the strings' trip into DuckDB.
@@ -249,6 +251,7 @@ export class StreamingQuery {
       maxRecordsPerBatch: this.config.maxRecordsPerBatch,
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
+      ...(this.options.sinkStallReportMs ? { stallReportMs: this.options.sinkStallReportMs } : {}),
       ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards) } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
