@@ -381,7 +381,7 @@ async function clockStep(stack: LocalStack, clients: AwsClients, how: 'file' | '
 }
 
 /**
- * Two workers on 4 shards; one SIGSTOPped past failover twice while records keep coming, and once
+ * Two workers on 4 shards; one SIGSTOPped past failover a quarter into production (for 8 s), and once
  * more at the end until the other has written everything, then SIGCONTed. Records of sensor k (k = i mod 50) share a partition key, so each sensor lives on one
  * shard and its newest record is the one with the largest i: a keyed `latest` table (one item per
  * sensor) must end with it. A frozen worker writing its stale batch leaves an older one (stale).
@@ -408,7 +408,20 @@ async function frozenWorker(stack: LocalStack, clients: AwsClients): Promise<Row
     seedRecords(n, 'z'),
     1_000,
     async (sent) => {
-      if (sent % every !== 0 || frozen >= 2) return;
+      if (sent >= n) {
+        // The last freeze, right after the last records were sent: the worker has them in hand
+        // (or reads them from its old iterators when it resumes). Resumed once the other worker
+        // has written everything.
+        frozen++;
+        log(`${id}: SIGSTOP the victim until the other worker has caught up`);
+        victim.child.kill('SIGSTOP');
+        await settle(clients, id, n, 120_000);
+        await sleep(3_000);
+        victim.child.kill('SIGCONT');
+        await sleep(5_000);
+        return;
+      }
+      if (sent % every !== 0 || frozen >= 1) return;
       frozen++;
       log(`${id}: SIGSTOP the victim for 8 s (failover 3 s)`);
       victim.child.kill('SIGSTOP');
@@ -417,14 +430,6 @@ async function frozenWorker(stack: LocalStack, clients: AwsClients): Promise<Row
     },
     (i) => `sensor-${i % 50}`,
   );
-  // The last freeze: with the last records in hand; resumed once the other worker has written everything.
-  frozen++;
-  log(`${id}: SIGSTOP the victim until the other worker has caught up`);
-  victim.child.kill('SIGSTOP');
-  await settle(clients, id, n, 120_000);
-  await sleep(3_000);
-  victim.child.kill('SIGCONT');
-  await sleep(5_000);
   const { ended, recovered } = await finish(stack, clients, id, file, n, [victim, stable]);
   const items: { sensor: string; i: number }[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -440,7 +445,7 @@ async function frozenWorker(stack: LocalStack, clients: AwsClients): Promise<Row
     ...row,
     // A stale item is a lost update: count it as lost so the suite fails on it.
     lost: row.lost + stale + Math.max(0, 50 - items.length),
-    note: `4 shards; one worker SIGSTOPped ${frozen} times past failover (3 s): twice for 8 s during production, once at its end until the other had written everything; ${stale} of 50 sensors left with an older value than their newest in the keyed table${recovered ? '; a fresh worker finished the backlog' : ''}`,
+    note: `4 shards; one worker SIGSTOPped ${frozen} times past failover (3 s): once for 8 s a quarter into production, once at its end until the other had written everything; ${stale} of 50 sensors left with an older value than their newest in the keyed table${recovered ? '; a fresh worker finished the backlog' : ''}`,
   };
 }
 
