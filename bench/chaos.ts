@@ -7,10 +7,10 @@
  *
  *   npm run chaos                    # full size (100,000 records, 20 kills; ~15-30 min on 2 cores)
  *   npm run chaos -- --scale 0.05    # the same scenarios, smaller
- *   npm run chaos -- --only fuzz     # one scenario (kill, two-workers, emulator, fuzz, fatal, throttle)
+ *   npm run chaos -- --only fuzz     # one scenario (kill, two-workers, emulator, fuzz, fatal, throttle, clock-step, frozen-worker)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -84,9 +84,10 @@ class Worker {
     stack: LocalStack,
     file: string,
     readonly workerId: string,
+    env: Record<string, string> = {},
   ) {
     this.child = spawn(process.execPath, [bin, 'run', file, '--no-status', '--worker-id', workerId, '--stop-timeout', '30s'], {
-      env: { ...process.env, SLUICE_KINESIS_ENDPOINT: stack.kinesisEndpoint, SLUICE_DYNAMODB_ENDPOINT: stack.dynamodbEndpoint },
+      env: { ...process.env, SLUICE_KINESIS_ENDPOINT: stack.kinesisEndpoint, SLUICE_DYNAMODB_ENDPOINT: stack.dynamodbEndpoint, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child.stderr!.on('data', (d: Buffer) => {
@@ -148,11 +149,11 @@ async function sumCounts(clients: AwsClients, table: string): Promise<number> {
 const safeCount = (clients: AwsClients, table: string) => countItems(clients.dynamodb, table).catch(() => 0);
 
 /** Sends `records` at about `rate`/s in chunks of 500, resending what failed (the producer's partial retry). */
-async function produce(clients: AwsClients, stream: string, records: Uint8Array[], rate: number, during?: (sent: number) => Promise<void>): Promise<void> {
+async function produce(clients: AwsClients, stream: string, records: Uint8Array[], rate: number, during?: (sent: number) => Promise<void>, key: (i: number) => string = (i) => `pk-${i}`): Promise<void> {
   const producer = new KinesisProducer(clients.kinesis, stream, { maxAttempts: 50, maxDelayMs: 2_000 });
   const t0 = Date.now();
   for (let i = 0; i < records.length; i += 500) {
-    let chunk = records.slice(i, i + 500).map((data, j) => ({ data, partitionKey: `pk-${i + j}` }));
+    let chunk = records.slice(i, i + 500).map((data, j) => ({ data, partitionKey: key(i + j) }));
     while (chunk.length > 0) {
       const r = await producer.send(chunk).catch(() => undefined);
       chunk = r ? chunk.filter((_, j) => r.outcomes[j]!.status !== 'ok') : chunk;
@@ -347,6 +348,107 @@ async function fatal(stack: LocalStack, clients: AwsClients): Promise<Row> {
   return { ...row, lost: 0, note: `${row.note}; ${ended.filter((e) => e === 'ended').length}/5 ended with the error` };
 }
 
+const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/faketime/libfaketime.so.1'].find((f) => existsSync(f));
+
+/**
+ * The worker's wall clock stepped back 1 h a quarter into production (its monotonic clock
+ * untouched): through SLUICE_TEST_CLOCK_FILE, and through libfaketime (LD_PRELOAD, every clock
+ * reading of the process, the SDK's included) when it is installed (`apt-get install faketime`).
+ */
+async function clockStep(stack: LocalStack, clients: AwsClients, how: 'file' | 'libfaketime'): Promise<Row> {
+  const id = `clk-${how.slice(0, 4)}-${Date.now().toString(36)}`;
+  const n = Math.round(20_000 * Math.max(scale, 0.25));
+  const file = writePipeline(seedPipeline(id, 4));
+  await ensureStream(clients.kinesis, `chaos-${id}`, 4);
+  const offsetFile = join(work, `${id}.offset`);
+  writeFileSync(offsetFile, how === 'file' ? '0' : '+0s');
+  const env: Record<string, string> =
+    how === 'file'
+      ? { SLUICE_TEST_CLOCK_FILE: offsetFile }
+      : { LD_PRELOAD: LIBFAKETIME!, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+  const t0 = Date.now();
+  const worker = new Worker(stack, file, 'w1', env);
+  let stepped = false;
+  await produce(clients, `chaos-${id}`, seedRecords(n, 'c'), 1_000, async (sent) => {
+    if (stepped || sent < n / 4) return;
+    stepped = true;
+    log(`${id}: the worker's wall clock steps back 1 h (${how})`);
+    writeFileSync(offsetFile, how === 'file' ? String(-3_600_000) : '-3600s');
+  });
+  const { ended, recovered } = await finish(stack, clients, id, file, n, [worker]);
+  const note = `4 shards; wall clock stepped back 1 h a quarter into production (${how === 'file' ? 'SLUICE_TEST_CLOCK_FILE' : 'libfaketime, monotonic clock untouched'})${recovered ? '; a fresh worker finished the backlog (the worker had stalled)' : ''}`;
+  return tally(clients, id, n, new Set(Array.from({ length: n }, (_, i) => `c${i}`)), t0, ended, note, `wall clock stepped back 1 h (${how})`);
+}
+
+/**
+ * Two workers on 4 shards; one SIGSTOPped past failover a quarter into production (for 8 s), and once
+ * more at the end until the other has written everything, then SIGCONTed. Records of sensor k (k = i mod 50) share a partition key, so each sensor lives on one
+ * shard and its newest record is the one with the largest i: a keyed `latest` table (one item per
+ * sensor) must end with it. A frozen worker writing its stale batch leaves an older one (stale).
+ */
+async function frozenWorker(stack: LocalStack, clients: AwsClients): Promise<Row> {
+  const id = `frz-${Date.now().toString(36)}`;
+  const n = Math.round(30_000 * Math.max(scale, 0.25));
+  const config = seedPipeline(id, 4);
+  config.outputs.push({
+    name: 'latest',
+    sql: "SELECT 'sensor-' || CAST(CAST(substr(id, 2) AS INTEGER) % 50 AS VARCHAR) AS sensor, CAST(substr(id, 2) AS INTEGER) AS i FROM hot_sensors",
+    sink: { kind: 'dynamodb', table: `chaos-${id}-latest`, keyColumns: ['sensor'] },
+  });
+  const file = writePipeline(config);
+  await ensureStream(clients.kinesis, `chaos-${id}`, 4);
+  const t0 = Date.now();
+  const stable = new Worker(stack, file, 'stable');
+  const victim = new Worker(stack, file, 'victim');
+  let frozen = 0;
+  const every = Math.max(1_000, Math.floor(n / 4 / 500) * 500);
+  await produce(
+    clients,
+    `chaos-${id}`,
+    seedRecords(n, 'z'),
+    1_000,
+    async (sent) => {
+      if (sent >= n) {
+        // The last freeze, right after the last records were sent: the worker has them in hand
+        // (or reads them from its old iterators when it resumes). Resumed once the other worker
+        // has written everything.
+        frozen++;
+        log(`${id}: SIGSTOP the victim until the other worker has caught up`);
+        victim.child.kill('SIGSTOP');
+        await settle(clients, id, n, 120_000);
+        await sleep(3_000);
+        victim.child.kill('SIGCONT');
+        await sleep(5_000);
+        return;
+      }
+      if (sent % every !== 0 || frozen >= 1) return;
+      frozen++;
+      log(`${id}: SIGSTOP the victim for 8 s (failover 3 s)`);
+      victim.child.kill('SIGSTOP');
+      await sleep(8_000);
+      victim.child.kill('SIGCONT');
+    },
+    (i) => `sensor-${i % 50}`,
+  );
+  const { ended, recovered } = await finish(stack, clients, id, file, n, [victim, stable]);
+  const items: { sensor: string; i: number }[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const r = await clients.dynamodb.send(new ScanCommand({ TableName: `chaos-${id}-latest`, ExclusiveStartKey: start, ConsistentRead: true }));
+    for (const item of r.Items ?? []) items.push({ sensor: item.sensor?.S ?? '', i: Number(item.i?.N ?? -1) });
+    start = r.LastEvaluatedKey;
+  } while (start);
+  const newest = (k: number) => Math.floor((n - 1 - k) / 50) * 50 + k;
+  const stale = items.filter((it) => it.i !== newest(Number(it.sensor.slice('sensor-'.length)))).length;
+  const row = await tally(clients, id, n, new Set(Array.from({ length: n }, (_, i) => `z${i}`)), t0, ended, '', 'two workers, one frozen (SIGSTOP) past failover');
+  return {
+    ...row,
+    // A stale item is a lost update: count it as lost so the suite fails on it.
+    lost: row.lost + stale + Math.max(0, 50 - items.length),
+    note: `4 shards; one worker SIGSTOPped ${frozen} times past failover (3 s): once for 8 s a quarter into production, once at its end until the other had written everything; ${stale} of 50 sensors left with an older value than their newest in the keyed table${recovered ? '; a fresh worker finished the backlog' : ''}`,
+  };
+}
+
 const scenarios: Record<string, (stack: LocalStack, clients: AwsClients) => Promise<Row[]>> = {
   kill: async (s, c) => [await killLoop(s, c)],
   'two-workers': async (s, c) => [await twoWorkers(s, c)],
@@ -359,6 +461,13 @@ const scenarios: Record<string, (stack: LocalStack, clients: AwsClients) => Prom
   fuzz: async (s, c) => [await fuzz(s, c)],
   fatal: async (s, c) => [await fatal(s, c)],
   throttle: async (s, c) => [await throttled(s, c)],
+  'clock-step': async (s, c) => {
+    const rows = [await clockStep(s, c, 'file')];
+    if (LIBFAKETIME) rows.push(await clockStep(s, c, 'libfaketime'));
+    else log('clock-step: libfaketime not installed (apt-get install faketime); its row is skipped');
+    return rows;
+  },
+  'frozen-worker': async (s, c) => [await frozenWorker(s, c)],
 };
 
 const stack = await startLocalStack({ dataDir: join(work, 'stack') });

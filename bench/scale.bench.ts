@@ -11,7 +11,7 @@ import { balance } from './scale/balance.js';
 import { idle } from './scale/idle.js';
 import { load } from './scale/load.js';
 import { simulate } from './scale/sim.js';
-import { withStack, type ScaleCase } from './scale/common.js';
+import { withStack } from './scale/common.js';
 
 const f = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 

@@ -102,14 +102,15 @@ export interface TableKey {
  * Creates a table with the given key schema (on-demand billing) unless one exists; waits until ACTIVE.
  * An existing table with a different key schema is a user error naming both schemas.
  */
-export async function ensureTable(dynamodb: DynamoDBClient, name: string, key: TableKey, timeoutMs = 60_000): Promise<void> {
+/** Creates a table if it does not exist and waits until it is ACTIVE; true when this call created it. */
+export async function ensureTable(dynamodb: DynamoDBClient, name: string, key: TableKey, timeoutMs = 60_000): Promise<boolean> {
   const keySchema: KeySchemaElement[] = [{ AttributeName: key.partitionKey.name, KeyType: 'HASH' }];
   const attrs: AttributeDefinition[] = [{ AttributeName: key.partitionKey.name, AttributeType: key.partitionKey.type }];
   if (key.sortKey) {
     keySchema.push({ AttributeName: key.sortKey.name, KeyType: 'RANGE' });
     attrs.push({ AttributeName: key.sortKey.name, AttributeType: key.sortKey.type });
   }
-  await adminCall('CreateTable', () => dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: keySchema, AttributeDefinitions: attrs, BillingMode: 'PAY_PER_REQUEST' })), 'ResourceInUseException');
+  const created = (await adminCall('CreateTable', () => dynamodb.send(new CreateTableCommand({ TableName: name, KeySchema: keySchema, AttributeDefinitions: attrs, BillingMode: 'PAY_PER_REQUEST' })), 'ResourceInUseException')) !== undefined;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = (await adminCall('DescribeTable', () => dynamodb.send(new DescribeTableCommand({ TableName: name }))))!;
@@ -118,7 +119,7 @@ export async function ensureTable(dynamodb: DynamoDBClient, name: string, key: T
     if (existing !== wanted) {
       throw invalidOption(`table ${name} key schema`, existing, `the table exists with another key schema; Sluice needs ${wanted}: use another table name or delete the table`);
     }
-    if (r.Table?.TableStatus === 'ACTIVE') return;
+    if (r.Table?.TableStatus === 'ACTIVE') return created;
     if (Date.now() > deadline) {
       throw new SluiceError(`Table ${name} is still ${r.Table?.TableStatus} after ${timeoutMs} ms`, { domain: 'external', code: 'TableNotActive', retriable: true });
     }

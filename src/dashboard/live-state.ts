@@ -122,6 +122,12 @@ export class LiveState {
         while (this.deadLetters.length > 0 && this.deadLetters[0]!.at < note.at - HISTORY_MS) this.deadLetters.shift();
         this.publish({ type: 'deadletter', note });
       }),
+      events.on('sink.stalled', (s) => {
+        const error = { at: this.now(), message: `sink ${s.sink} has not completed a write for ${s.seconds} s (batch ${s.batchId} and its checkpoint wait for it)` };
+        this.errors.push(error);
+        if (this.errors.length > 50) this.errors.shift();
+        this.publish({ type: 'error', ...error });
+      }),
       events.on('consumer.error', (e) => {
         const error = { at: this.now(), message: e.error.message };
         this.errors.push(error);

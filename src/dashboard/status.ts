@@ -23,6 +23,8 @@ export class StatusLine {
   private backlog = 0;
   private catchingUp = false;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Sinks whose write in flight has not completed, and for how long (s). */
+  private readonly stalled = new Map<string, number>();
 
   constructor(query: StreamingQuery, private readonly windowMs = 5_000) {
     const ev = query.events;
@@ -38,7 +40,9 @@ export class StatusLine {
         this.samples.push({ at: now, records: this.records, written: this.written });
         while (this.samples.length > 2 && this.samples[0]!.at < now - this.windowMs) this.samples.shift();
       }),
+      ev.on('sink.stalled', (s) => void this.stalled.set(s.sink, s.seconds)),
       ev.on('sink.flush', (f) => {
+        this.stalled.delete(f.sink);
         if (!f.table) return;
         this.written += f.written;
         this.perTable.set(f.table, (this.perTable.get(f.table) ?? 0) + f.written);
@@ -64,7 +68,8 @@ export class StatusLine {
     const behind = this.catchingUp ? ` | catching up: ${this.backlog} records behind` : '';
     // Event-time pipelines: the watermark, and how many records came later than it allows.
     const wm = this.watermark === undefined ? '' : ` | watermark ${Number.isFinite(this.watermark) ? new Date(this.watermark).toISOString().slice(11, 19) : '-'} | late ${this.late}`;
-    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}${wm}${behind}`;
+    const stalled = [...this.stalled].map(([sink, s]) => ` | STALLED: sink ${sink} has not completed a write for ${s} s`).join('');
+    return `in ${inPerSec.toFixed(0)} rec/s | out ${outPerSec.toFixed(0)} rows/s | lag ${lag || '-'} | written ${tables || '-'} | dead letters ${this.deadLetters}${wm}${behind}${stalled}`;
   }
 
   close(): void {

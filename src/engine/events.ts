@@ -33,6 +33,10 @@ export interface EngineEvents {
   /** An output's rows for one batch (the first 100; `total` says how many there were). Emitted only when someone listens. */
   'output.rows': { output: string; batchId: number; rows: readonly Record<string, unknown>[]; columns: string[]; total: number };
   'sink.flush': { sink: string; table?: string; written: number; skipped: number; failed: number; durationMs: number };
+  /** A sink write has not completed for `seconds` (repeated while it lasts): the batch, and so the checkpoint, waits for it. */
+  'sink.stalled': { sink: string; batchId: number; seconds: number };
+  /** Rows not written because their shards' leases were lost before the write (the sink fence): the new owner writes them. */
+  'sink.fenced': { batchId: number; shards: string[]; rows: number };
   'deadletter.flush': { written: number; reasons: string[] };
   /** `shards`: the positions durably committed (never one the store refused). */
   'checkpoint.commit': { shards: Record<string, string>; durationMs: number };
@@ -47,6 +51,8 @@ export interface EngineEvents {
   'lease.round': { workerId: string; owned: string[]; gained: string[] };
   'lease.lost': { workerId: string; shards: string[] };
   'pipeline.stop': { reason: string };
+  /** Something the operator should know that does not stop the pipeline (printed by `sluice run`). */
+  'pipeline.warning': { message: string };
 }
 
 export type EngineEventName = keyof EngineEvents;

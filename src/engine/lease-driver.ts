@@ -60,6 +60,15 @@ export class LeaseDriver {
     return this.now() - this.lastRound < this.failoverMs;
   }
 
+  /**
+   * Until when (on this driver's monotonic clock, by default performance.now) no other worker can
+   * have taken this partition's lease: the start of the last round that renewed it plus the
+   * failover time (another worker waits that long after seeing the renewal). -Infinity when not held.
+   */
+  validUntil(partition: string): number {
+    return this.leases.owned().has(partition) ? this.lastRound + this.failoverMs : -Infinity;
+  }
+
   /** Reads these partitions again from their stored checkpoint (ours was refused: another worker moved it on). */
   restart(partitions: readonly string[]): Promise<void> {
     for (const p of partitions) this.stale.add(p);

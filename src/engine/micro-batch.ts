@@ -37,6 +37,15 @@ export interface MicroBatchDeps {
   onLost?: (partitions: string[]) => void;
   /** Partitions whose checkpoint the store refused although we hold their lease: read them again from the stored one. */
   onRefused?: (partitions: string[]) => void;
+  /**
+   * The sink fence: of the given partitions, those whose leases this worker holds with time to
+   * spare (renewing them first when in doubt). Records and rows of the others are dropped before
+   * any sink sees them, so a worker that was frozen past failover never overwrites what the new
+   * owner wrote. Absent without leases.
+   */
+  fence?: (partitions: readonly string[]) => Promise<ReadonlySet<string>>;
+  /** A sink write not done after this long is reported (`sink.stalled`), and again each time as long again. Default 10 s. */
+  stallReportMs?: number;
 }
 
 export interface BatchOutcome {
@@ -68,8 +77,16 @@ export class MicroBatch {
    */
   async run(batchId: number, batchTime: Date, final: boolean, takeNew = true): Promise<BatchOutcome> {
     const d = this.d;
-    const records = takeNew ? d.source.poll(d.maxRecordsPerBatch) : [];
-    const finished = d.source.finishedPartitions();
+    let records = takeNew ? d.source.poll(d.maxRecordsPerBatch) : [];
+    let finished = d.source.finishedPartitions();
+    if (d.fence && records.length > 0) {
+      // Records of shards no longer held are someone else's: nothing of them reaches the window or a sink.
+      const held = await d.fence(distinctShards(records));
+      if (records.some((r) => !held.has(r.shardId))) {
+        records = records.filter((r) => held.has(r.shardId));
+        finished = finished.filter((s) => held.has(s));
+      }
+    }
     const decoded = d.decoder.decode(records);
     const letters: DeadLetter[] = [...decoded.deadLetters];
     const ctx: OperatorContext = { batchId, batchTime, deadLetter: (l) => letters.push(l) };
@@ -95,9 +112,12 @@ export class MicroBatch {
     const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final, { reading: d.source.readingPartitions(), endOfInput });
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
-    // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
     // Late records bound for a sink of their own travel with the outputs: durable before the checkpoint.
-    const writes = lateBatch ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }] : results;
+    let writes: readonly { name: string; batch: ColumnBatch; emitsOnce: boolean; inputRows?: Int32Array }[] = lateBatch
+      ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }]
+      : results;
+    if (d.fence && records.length > 0) writes = await this.fenced(writes, batch, distinctShards(records), batchId);
+    // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
     const settled = await Promise.allSettled(
       writes.map(async (r) => {
         outputs[r.name] = r.batch.length;
@@ -107,7 +127,14 @@ export class MicroBatch {
         }
         const sink = d.sinks.get(r.name)!;
         const t0 = performance.now();
-        const w: SinkWriteResult = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+        // A sink that does not answer (a frozen DynamoDB) says so, instead of only the SDK's timeouts.
+        const watch = setInterval(() => d.events.emit('sink.stalled', { sink: r.name, batchId, seconds: Math.round((performance.now() - t0) / 1000) }), d.stallReportMs ?? 10_000);
+        let w: SinkWriteResult;
+        try {
+          w = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+        } finally {
+          clearInterval(watch);
+        }
         written[r.name] = w.written;
         d.events.emit('sink.flush', {
           sink: r.name,
@@ -153,6 +180,43 @@ export class MicroBatch {
     }
     return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, late, fired, outputs, written, backlog: d.source.buffered(), byShard };
   }
+
+  /**
+   * Right before the sink writes, the fence again: the batch may have been slow, or the process
+   * frozen, since its records were taken. Rows of shards lost meanwhile are dropped (rows that come
+   * from one record each: projections, filters, late records); their checkpoints are refused, and
+   * the new owner re-reads them. Results over the whole window cannot be traced to a shard and go on.
+   */
+  private async fenced<W extends { name: string; batch: ColumnBatch; inputRows?: Int32Array }>(writes: readonly W[], input: ColumnBatch, shards: string[], batchId: number): Promise<W[]> {
+    const held = await this.d.fence!(shards);
+    const lost = shards.filter((s) => !held.has(s));
+    if (lost.length === 0) return [...writes];
+    const inputShard = shardColumn(input);
+    let dropped = 0;
+    const out = writes.map((w) => {
+      const own = shardColumn(w.batch);
+      const shardOf = own ?? (w.inputRows && inputShard ? (k: number) => inputShard(w.inputRows![k]!) : undefined);
+      if (!shardOf) return w;
+      const keep: number[] = [];
+      for (let k = 0; k < w.batch.length; k++) if (held.has(shardOf(k))) keep.push(k);
+      if (keep.length === w.batch.length) return w;
+      dropped += w.batch.length - keep.length;
+      const rows = Int32Array.from(keep);
+      return { ...w, batch: w.batch.select(rows), ...(w.inputRows ? { inputRows: rows.map((k) => w.inputRows![k]!) } : {}) };
+    });
+    this.d.events.emit('sink.fenced', { batchId, shards: lost, rows: dropped });
+    return out;
+  }
+}
+
+function distinctShards(records: readonly { shardId: string }[]): string[] {
+  return [...new Set(records.map((r) => r.shardId))];
+}
+
+/** The shard of each row of `batch`, read from its `_shard` column (undefined without one). */
+function shardColumn(batch: ColumnBatch): ((k: number) => string) | undefined {
+  const i = batch.fieldIndex('_shard');
+  return i < 0 ? undefined : (k) => String(batch.value(i, k));
 }
 
 /** Turns an operator's rows back into columns: the fields it had, plus those it declares. */

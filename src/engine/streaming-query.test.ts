@@ -180,3 +180,35 @@ describe('StreamingQuery on a memory source (manual clock)', () => {
     }
   });
 });
+
+describe('a sink that does not answer', () => {
+  it('is reported as stalled (sink.stalled, the status line) while its write lasts, and no longer once it completes', async () => {
+    const { StatusLine } = await import('../dashboard/status.js');
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const stuck = new CaptureSink('dump');
+    const write = stuck.write.bind(stuck);
+    stuck.write = async (batch, ctx) => {
+      await released;
+      return write(batch, ctx);
+    };
+    const parsed = parsePipelineConfig(seed({ window: { kind: 'none' }, outputs: [{ name: 'dump', sql: 'SELECT * FROM hot_sensors', sink: { kind: 'console' } }] }));
+    const source = new MemorySource(['p0']);
+    const query = new StreamingQuery({ config: parsed, source, sinks: { dump: stuck }, checkpointStore: new MemoryCheckpointStore(), clock: 'manual', sinkStallReportMs: 30 });
+    queries.push(query);
+    const status = new StatusLine(query);
+    const stalls: { sink: string; seconds: number }[] = [];
+    query.events.on('sink.stalled', (s) => stalls.push(s));
+    await query.start();
+    source.push('p0', enc(['a,120,OK']), T0);
+    const step = query.step(new Date(T0));
+    while (stalls.length < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(stalls[0]!.sink).toBe('dump');
+    expect(status.render()).toMatch(/STALLED: sink dump has not completed a write for \d+ s/);
+    release();
+    await step;
+    expect(stuck.rows).toHaveLength(1);
+    expect(status.render()).not.toMatch(/STALLED/);
+    status.close();
+  });
+});

@@ -21,6 +21,7 @@ import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
 import { SqlEngine, sqlLimitsFrom } from '../sql/engine.js';
 import { Checkpointer } from './checkpointer.js';
+import { ProcessingTime, systemClock, type Clock } from './clock.js';
 import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
@@ -61,6 +62,13 @@ export interface StreamingQueryOptions {
    */
   clock?: 'real' | 'manual';
   /**
+   * The wall and monotonic clocks the batch loop reads (default: the system's; tests inject a
+   * stepped wall clock). Batches are scheduled on processing time, which never goes backwards.
+   */
+  time?: Clock;
+  /** After how long a sink write that has not completed is reported (`sink.stalled`). Default 10 s. */
+  sinkStallReportMs?: number;
+  /**
    * Keep every column of the window in DuckDB, not only those the outputs need, so `queryWindow`
    * (the dashboard's SQL box) sees the whole window. Costs the strings' trip into DuckDB.
    */
@@ -100,11 +108,15 @@ export class StreamingQuery {
   private closed = false;
   private fatal: Error | undefined;
   private wake: (() => void) | undefined;
+  private readonly time: ProcessingTime;
+  private readonly failoverMs: number;
 
   constructor(private readonly options: StreamingQueryOptions) {
     const config = (this.config = options.config);
     this.operators = options.operators ?? [];
     this.batchIntervalMs = parseDuration(config.batchInterval, 'batchInterval');
+    this.time = new ProcessingTime(options.time ?? systemClock());
+    this.failoverMs = parseDuration(config.lease.failover, 'lease.failover');
     this.plan = planWindow(windowSpec(config), this.batchIntervalMs);
     this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
     const clients = () => {
@@ -117,7 +129,7 @@ export class StreamingQuery {
       options.checkpointStore ??
       new DynamoCheckpointStore({ dynamodb: clients().dynamodb, appName: config.app, streamName: config.source.stream, workerId: this.workerId, leased: leased !== false });
     if (leased) {
-      const failoverMs = parseDuration(config.lease.failover, 'lease.failover');
+      const failoverMs = this.failoverMs;
       const leases =
         leased instanceof LeaseCoordinator
           ? leased
@@ -175,6 +187,16 @@ export class StreamingQuery {
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
+    // An output table created now while checkpoints are stored: it was deleted, and the rows written before are gone.
+    const positioned = [...loaded.values()].some((c) => c.checkpoint);
+    for (const [name, sink] of this.sinks) {
+      if (positioned && 'createdAtStart' in sink && sink.createdAtStart === true) {
+        const table = (sink as { config?: { table?: string } }).config?.table ?? name;
+        this.events.emit('pipeline.warning', {
+          message: `output table ${table} did not exist and was created empty, but ${this.config.app} has checkpoints: the records before them are not read again, so rows written to the table before it was deleted are gone; to re-read them, delete the checkpoint table ${this.config.app} (or use another app name) and start with --starting-position trim_horizon (or at_timestamp:<time>)`,
+        });
+      }
+    }
     const holders = statefulOperators(this.operators);
     const snapshot = holders.length > 0 ? await this.checkpoints.loadSnapshot() : undefined;
     for (const h of holders) {
@@ -229,6 +251,8 @@ export class StreamingQuery {
       maxRecordsPerBatch: this.config.maxRecordsPerBatch,
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
+      ...(this.options.sinkStallReportMs ? { stallReportMs: this.options.sinkStallReportMs } : {}),
+      ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards) } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
@@ -281,6 +305,33 @@ export class StreamingQuery {
     return this.leaseDriver?.owned() ?? this.source.readingPartitions();
   }
 
+  /**
+   * The sink fence: of `shards`, those whose leases this worker holds for at least a third of the
+   * failover time more (monotonic clock). A lease in doubt (no round has renewed it lately: the
+   * process was frozen, or rounds are slow) is renewed first; the batch waits until each lease is
+   * either renewed or known lost, so rows are never dropped for a shard this worker still holds.
+   */
+  private async fence(shards: readonly string[]): Promise<ReadonlySet<string>> {
+    const driver = this.leaseDriver!;
+    const margin = this.failoverMs / 3;
+    const valid = (s: string) => driver.validUntil(s) - performance.now() > margin;
+    for (let attempt = 0; ; attempt++) {
+      const held = new Set(shards.filter(valid));
+      const owned = new Set(driver.owned());
+      const doubtful = shards.filter((s) => !held.has(s) && owned.has(s));
+      if (doubtful.length === 0) return held;
+      if (attempt > 0 && this.closed) {
+        throw new SluiceError(`stopped while the leases of ${doubtful.join(', ')} could not be renewed; their batch is not written or checkpointed (a restart reads it again)`, {
+          domain: 'external',
+          retriable: true,
+          code: 'LeaseUnconfirmed',
+        });
+      }
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, margin)));
+      await driver.round();
+    }
+  }
+
   private onSourceError(error: unknown): void {
     const e = error instanceof Error ? error : new Error(String(error));
     this.events.emit('consumer.error', { error: e });
@@ -291,9 +342,12 @@ export class StreamingQuery {
   }
 
   private async run(): Promise<void> {
-    let next = Date.now() + this.batchIntervalMs;
+    // Processing time, not Date.now(): a wall clock stepped back an hour used to make the loop
+    // wait that hour (and the window wait for its panes), while leases kept being renewed.
+    const now = () => this.time.now();
+    let next = now() + this.batchIntervalMs;
     while (!this.stopRequested) {
-      const wait = next - Date.now();
+      const wait = next - now();
       if (wait > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
@@ -306,16 +360,17 @@ export class StreamingQuery {
       }
       if (this.fatal) throw this.fatal;
       if (this.stopRequested) break;
-      const batchTime = new Date(Math.max(next, Date.now() - this.batchIntervalMs));
+      const at = now();
+      const batchTime = new Date(Math.max(next, at - this.batchIntervalMs));
       next += this.batchIntervalMs;
-      if (next < Date.now()) next = Date.now(); // fell behind: start the next batch at once, do not pile up
+      if (next < at) next = at; // fell behind: start the next batch at once, do not pile up
       await this.runBatch(batchTime, false);
       // A finite source (a file) read to its end: stop, which runs the final batch.
       if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
     }
     // Final batch: nothing new from the buffer (a restart reads it again, so a stop under a backlog
     // costs at most the batch in hand); it fires the window and commits what is not yet committed.
-    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(), true, false);
+    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(now()), true, false);
   }
 
   private async runBatch(batchTime: Date, final: boolean, takeNew = true): Promise<void> {

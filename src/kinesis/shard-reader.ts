@@ -110,7 +110,8 @@ export class ShardReader {
     this.iterator = r.ShardIterator;
   }
 
-  private lastCallAt = 0;
+  /** Monotonic (performance.now): a wall clock stepped back must not make the reader sleep for the step. */
+  private lastCallAt = -Infinity;
 
   private async run(): Promise<void> {
     const retry = this.o.retry ?? DEFAULT_READ_RETRY;

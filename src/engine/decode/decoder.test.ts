@@ -36,6 +36,7 @@ describe('Decoder (CSV)', () => {
     ['ed,,OK', /field currentTemp: empty value for a non-nullable int column/],
     ['ed,99999999999,OK', /out of range for int; fix: declare the column as long/],
     ['"ed,1,OK', /unterminated quoted field/],
+    [',,', /field id: empty value/],
   ])('sends %j to the dead letters with a reason naming the problem', (text, reason) => {
     const r = rec(text);
     const { batch: { rows }, deadLetters } = d.decode([r]);
@@ -45,6 +46,13 @@ describe('Decoder (CSV)', () => {
     expect(deadLetters[0]!.stage).toBe('decode');
     expect(deadLetters[0]!.position).toMatchObject({ shardId: r.shardId, sequenceNumber: r.sequenceNumber });
     expect(Buffer.from(deadLetters[0]!.raw).toString()).toBe(text);
+  });
+
+  it('names the field count, not an empty first field, for a row of 9,999 commas', () => {
+    for (const text of [','.repeat(9_999), `,x${','.repeat(9_998)}`]) {
+      const { deadLetters } = d.decode([rec(text)]);
+      expect(deadLetters[0]!.reason).toMatch(/^record has 10000 fields, expected 3 \(id,currentTemp,status\)/);
+    }
   });
 
   it('refuses binary garbage as invalid UTF-8 and keeps the exact bytes', () => {

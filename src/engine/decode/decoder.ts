@@ -125,13 +125,19 @@ export class Decoder {
       let end = text.length;
       while (end > 0 && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13)) end--;
       let start = 0;
-      for (let i = 0; i < cols.length; i++) {
-        const last = i === cols.length - 1;
-        const next = text.indexOf(delimiter, start);
-        const stop = last ? end : next;
-        if ((last && next !== -1 && next < end) || (!last && (next === -1 || next >= end))) return this.fieldCountError(text, delimiter);
-        out[i] = convertField(cols[i]!, text, start, stop);
-        start = stop + 1;
+      try {
+        for (let i = 0; i < cols.length; i++) {
+          const last = i === cols.length - 1;
+          const next = text.indexOf(delimiter, start);
+          const stop = last ? end : next;
+          if ((last && next !== -1 && next < end) || (!last && (next === -1 || next >= end))) return this.fieldCountError(text, delimiter);
+          out[i] = convertField(cols[i]!, text, start, stop);
+          start = stop + 1;
+        }
+      } catch (error) {
+        // A field is converted before the count is known: a row of 9,999 commas is a wrong count, not an empty id.
+        if (error instanceof FieldError && text.slice(0, end).split(delimiter).length !== cols.length) return this.fieldCountError(text, delimiter);
+        throw error;
       }
       return undefined;
     }

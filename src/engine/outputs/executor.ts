@@ -20,6 +20,11 @@ export interface OutputResult {
   batch: ColumnBatch;
   /** The output emits each record's row once (incremental), so keyed sinks need not dedupe. */
   emitsOnce: boolean;
+  /**
+   * For outputs that emit one row per record (incremental): the row of the input batch each output
+   * row came from, so a worker can drop the rows of shards it no longer holds (the sink fence).
+   */
+  inputRows?: Int32Array;
 }
 
 const BATCH_DATA = '__batch_data';
@@ -230,7 +235,7 @@ export class OutputExecutor {
     for (const [i, { spec, plan }] of this.outputs.entries()) {
       if (plan.kind === 'incremental') {
         if (batch.length === 0) continue;
-        results.push({ name: spec.name, batch: await this.incremental(batch, plan), emitsOnce: true });
+        results.push({ name: spec.name, ...(await this.incremental(batch, plan)), emitsOnce: true });
       } else if (plan.kind === 'topk') {
         if (batch.length === 0) continue;
         const rows = await readRowIndexes(this.sql, plan.candidateSql);
@@ -310,13 +315,13 @@ export class OutputExecutor {
     return this.fields.find((f) => f.name === name)!;
   }
 
-  private async incremental(batch: ColumnBatch, plan: Extract<OutputPlan, { kind: 'incremental' }>): Promise<ColumnBatch> {
+  private async incremental(batch: ColumnBatch, plan: Extract<OutputPlan, { kind: 'incremental' }>): Promise<{ batch: ColumnBatch; inputRows: Int32Array }> {
     const passthrough = plan.columns.filter((c): c is { name: string; field: string } => 'field' in c);
-    if (plan.selectSql === null) return rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' })));
+    if (plan.selectSql === null) return { batch: rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' }))), inputRows: Int32Array.from({ length: batch.length }, (_, k) => k) };
     const computedCount = plan.columns.length - passthrough.length;
     if (computedCount === 0) {
       const rows = await readRowIndexes(this.sql, plan.selectSql);
-      return rename(batch.select(rows), plan.columns as { name: string; field: string }[]);
+      return { batch: rename(batch.select(rows), plan.columns as { name: string; field: string }[]), inputRows: rows };
     }
     // Computed columns come back in result order: copy the selected pass-through values beside them.
     const computed = await readColumns(this.sql, plan.selectSql);
@@ -339,7 +344,7 @@ export class OutputExecutor {
         columns.push(computed.columns[j]!);
       }
     }
-    return new ColumnBatch(fields, columns, sel.length);
+    return { batch: new ColumnBatch(fields, columns, sel.length), inputRows: sel };
   }
 
   /** Points the window view at the live panes up to `closed` (a pane still filling waits for its firing). */

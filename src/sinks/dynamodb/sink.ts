@@ -4,7 +4,7 @@ import { batchWriteAll } from '../../aws/batch-write.js';
 import type { ColumnBatch } from '../../core/batch.js';
 import { rowDeadLetter, type DeadLetter } from '../../core/dead-letter.js';
 import type { Sink, SinkWriteContext, SinkWriteResult } from '../../core/sink.js';
-import { invalidOption } from '../../errors.js';
+import { SluiceError, invalidOption } from '../../errors.js';
 import type { DynamoSinkConfig } from './config.js';
 import { columnMarshaller, itemSize, type ColumnMarshaller } from './marshal.js';
 
@@ -37,6 +37,8 @@ function hash53(text: string): number {
 export class DynamoDbSink implements Sink {
   readonly name: string;
   private readonly written = new Map<string, { hash: number; at: number }>();
+  /** Whether `init` created the table (it did not exist): with checkpoints already stored, rows written before are gone. */
+  createdAtStart = false;
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -47,7 +49,7 @@ export class DynamoDbSink implements Sink {
   }
 
   async init(): Promise<void> {
-    if (this.config.createTable) await ensureTable(this.db, this.config.table, { partitionKey: { name: this.config.keyAttribute, type: 'S' } });
+    if (this.config.createTable) this.createdAtStart = await ensureTable(this.db, this.config.table, { partitionKey: { name: this.config.keyAttribute, type: 'S' } });
   }
 
   private keyIndexes(batch: ColumnBatch): number[] {
@@ -129,7 +131,18 @@ export class DynamoDbSink implements Sink {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.config.concurrency, chunks.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.config.concurrency, chunks.length) }, worker));
+    } catch (error) {
+      // The table was there at start: gone now is an external failure (exit 1), not a pipeline mistake.
+      if (error instanceof SluiceError && error.code === 'ResourceNotFoundException') {
+        throw new SluiceError(
+          `output table ${this.config.table} no longer exists (deleted while Sluice was running?): this batch is neither written nor checkpointed; a restart creates the table again, but the rows written to it before are gone (see the warning at start)`,
+          { domain: 'external', code: 'TableDeleted', retriable: false, cause: error },
+        );
+      }
+      throw error;
+    }
     return { written: entries.length, skipped, deadLetters };
   }
 
