@@ -12,11 +12,13 @@ import type { ColumnBatch } from '../../core/batch.js';
  * - it never moves backwards.
  *
  * A record is late when its event time is before its own shard's watermark as it stood just
- * before the record, or before the pipeline's watermark at the start of its batch (the second
- * only bites when a shard comes back from idle behind the others, and does not apply to a shard
- * gained while running: its lease moved here, or it is a child of a reshard). The first test depends only
- * on the order of records within the shard, which a replay after a crash repeats exactly, so
- * which records are late does not depend on how batches were cut.
+ * before the record: the newest event time read earlier from the same shard minus the delay.
+ * Nothing else counts (not the pipeline's watermark, not idle timers, not which worker reads the
+ * shard): the rule depends only on the order of records within the shard, which a replay after a
+ * crash repeats exactly (the shard's newest event time is saved with its checkpoint), so which
+ * records are late is decided by the data alone. A shard that comes back behind the others is
+ * judged by its own past, and a late record still counts as hearing from its shard (idle means
+ * silent). The pipeline's watermark decides only *when* windows are emitted.
  */
 export class Watermarks {
   /**
@@ -66,7 +68,6 @@ export class Watermarks {
     const late: LateRow[] = [];
     const touched = new Set<string>();
     let n = 0;
-    const start = this.watermark;
     let lastShard: string | undefined;
     let state: { max: number; lastSeen: number; gained?: boolean } | undefined;
     for (let k = 0; k < batch.length; k++) {
@@ -81,13 +82,14 @@ export class Watermarks {
         state = this.shards.get(shard);
         if (!state) this.shards.set(shard, (state = { max: -Infinity, lastSeen: nowMs }));
       }
-      const bound = state.gained ? state.max - this.delayMs : Math.max(start, state.max - this.delayMs);
+      // Heard from, late or not: idle means silent.
+      state.lastSeen = nowMs;
+      const bound = state.max - this.delayMs;
       if (t < bound) {
         late.push({ row: k, eventTime: t, watermark: bound, shard });
         continue;
       }
       if (t > state.max) state.max = t;
-      state.lastSeen = nowMs;
       touched.add(shard);
       kept[n++] = k;
     }
