@@ -40,6 +40,8 @@ export interface EngineEvents {
   'lease.round': { workerId: string; owned: string[] };
   'lease.lost': { workerId: string; shards: string[] };
   'pipeline.stop': { reason: string };
+  /** Something about the pipeline the user should know at start (an output that is not exact across workers). */
+  'pipeline.warning': { message: string };
 }
 
 export type EngineEventName = keyof EngineEvents;

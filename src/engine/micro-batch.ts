@@ -105,7 +105,7 @@ export class MicroBatch {
         }
         const sink = d.sinks.get(r.name)!;
         const t0 = performance.now();
-        const w: SinkWriteResult = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+        const w: SinkWriteResult = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs, ...('merge' in r && r.merge ? { merge: r.merge } : {}) });
         written[r.name] = w.written;
         d.events.emit('sink.flush', {
           sink: r.name,

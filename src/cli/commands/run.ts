@@ -96,6 +96,7 @@ export function register(program: Command): void {
         stop(signal).catch(() => undefined);
       });
 
+      query.events.on('pipeline.warning', (e) => void process.stderr.write(`warning: ${e.message}\n`));
       query.events.on('consumer.error', (e) => {
         process.stderr.write(`consumer: ${e.error.message}\n`);
         const lasted = outage?.error();

@@ -26,7 +26,7 @@ export class Watermarks {
    * running (a lease moved here, a child shard): such a shard is judged by its own watermark only,
    * the pipeline's having been moved by shards it was not among.
    */
-  private readonly shards = new Map<string, { max: number; lastSeen: number; gained?: boolean }>();
+  private readonly shards = new Map<string, ShardMark>();
   private watermark = -Infinity;
   /**
    * The highest watermark under which windows have been emitted, on this worker or by the
@@ -63,24 +63,29 @@ export class Watermarks {
   admit(batch: ColumnBatch, times: Float64Array, nowMs: number): { kept: Int32Array; late: LateRow[]; missing: Int32Array; touched: Set<string> } {
     const shardCol = batch.fieldIndex('_shard');
     const shardValues = shardCol >= 0 ? (batch.columns[shardCol]!.values as (string | null)[]) : undefined;
+    const seqCol = batch.fieldIndex('_seq');
+    const seqValues = seqCol >= 0 ? (batch.columns[seqCol]!.values as (string | null)[]) : undefined;
     const kept = new Int32Array(batch.length);
     const missing: number[] = [];
     const late: LateRow[] = [];
     const touched = new Set<string>();
     let n = 0;
     let lastShard: string | undefined;
-    let state: { max: number; lastSeen: number; gained?: boolean } | undefined;
+    let state: ShardMark | undefined;
     for (let k = 0; k < batch.length; k++) {
       const t = times[k]!;
-      if (Number.isNaN(t)) {
-        missing.push(k);
-        continue;
-      }
       const shard = (shardValues ? shardValues[batch.physical(k)] : undefined) ?? '';
       if (shard !== lastShard || !state) {
         lastShard = shard;
         state = this.shards.get(shard);
         if (!state) this.shards.set(shard, (state = { max: -Infinity, lastSeen: nowMs }));
+      }
+      // The shard's position its state covers (records of a shard come in order).
+      const seq = seqValues?.[batch.physical(k)];
+      if (seq) state.seq = seq;
+      if (Number.isNaN(t)) {
+        missing.push(k);
+        continue;
       }
       // Heard from, late or not: idle means silent.
       state.lastSeen = nowMs;
@@ -133,7 +138,20 @@ export class Watermarks {
     const s = this.shards.get(shard);
     if (!s || !Number.isFinite(s.max)) return undefined;
     const emitted = this.emittedUpTo;
-    return { max: s.max, watermark: Number.isFinite(emitted) ? emitted : null, ...(s.gained ? { gained: true } : {}) };
+    return { max: s.max, watermark: Number.isFinite(emitted) ? emitted : null, ...(s.gained ? { gained: true } : {}), ...(s.seq ? { seq: s.seq } : {}) };
+  }
+
+  /** Each shard's own watermark (Infinity for all once the input ended), for shards with state. */
+  shardWatermarks(): Map<string, number> {
+    const finished = this.watermark === Infinity;
+    return new Map([...this.shards].map(([p, s]) => [p, finished ? Infinity : s.max - this.delayMs]));
+  }
+
+  /** Each shard's position (sequence number of the last record taken in), where known. */
+  positions(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [p, s] of this.shards) if (s.seq) out.set(p, s.seq);
+    return out;
   }
 
   /**
@@ -146,7 +164,7 @@ export class Watermarks {
       else this.shards.delete(shard);
       return;
     }
-    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN, ...(started || state.gained ? { gained: true } : {}) });
+    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN, ...(started || state.gained ? { gained: true } : {}), ...(state.seq ? { seq: state.seq } : {}) });
     // What was emitted stays emitted. The watermark itself is recomputed from the shards' restored
     // newest times: shards are committed one by one, so one may be restored from an earlier
     // snapshot than another, and its replayed records must be judged as they were then.
@@ -174,6 +192,15 @@ export interface SavedShard {
   max: number;
   /** The highest watermark under which windows had been emitted when it was saved. */
   watermark: number | null;
-  /** Gained while running: judged by its own watermark only (kept across restarts, so a replay judges alike). */
+  /** Gained while running: its emissions are not this worker's (see `restoreShard`). */
   gained?: boolean;
+  /** The shard's position this state covers: the sequence number of the last record taken in. */
+  seq?: string;
+}
+
+interface ShardMark {
+  max: number;
+  lastSeen: number;
+  gained?: boolean;
+  seq?: string;
 }
