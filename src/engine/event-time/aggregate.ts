@@ -96,6 +96,7 @@ export class EventTimeAggregate {
   /** SQL condition on a state row: its window ended at or before `watermark`. */
   private closed(watermark: number): string {
     if (watermark === Infinity) return 'TRUE';
+    if (watermark === -Infinity || Number.isNaN(watermark)) return 'FALSE';
     return `${this.endSql()} <= ${Math.floor(watermark)}`;
   }
 
