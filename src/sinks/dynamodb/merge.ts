@@ -149,11 +149,14 @@ export async function writeMerged(db: DynamoDBClient, config: DynamoSinkConfig, 
       const removes: string[] = [];
       const p = derived.physical(row);
       shown.forEach((f, j) => {
-        names[`#v${j}`] = f.name;
         if (keep) {
+          names[`#v${j}`] = f.name;
           values[`:v${j}`] = marshal[j]!(p);
           sets.push(`#v${j} = :v${j}`);
-        } else if (!config.keyColumns.includes(f.name)) removes.push(`#v${j}`);
+        } else if (!config.keyColumns.includes(f.name)) {
+          names[`#v${j}`] = f.name;
+          removes.push(`#v${j}`);
+        }
       });
       try {
         await send('UpdateItem', () =>
