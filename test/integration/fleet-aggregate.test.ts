@@ -115,7 +115,7 @@ async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'u
   const owners = async () =>
     new Map((await scanAll(env.clients.dynamodb, `fa-${id}`).catch(() => [])).filter((i) => String(i.leaseKey).startsWith('shardId-')).map((i) => [String(i.leaseKey), String(i.leaseOwner)]));
   const workers = new Map<string, SluiceProcess>();
-  const start = (w: string) => workers.set(w, startSluice(env.stack, file, { workerId: w }));
+  const start = (w: string) => workers.set(w, startSluice(env.stack, file, { workerId: w, args: ['--no-ui'] }));
   const said = () => [...workers].map(([w, p]) => `--- ${w}:\n${p.out().slice(-3000)}`).join('\n');
 
   const sent = await putAll(env.clients.kinesis, stream, all.slice(0, 400));

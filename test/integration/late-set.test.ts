@@ -90,7 +90,7 @@ async function run(k: number): Promise<{ late: Set<string>; reference: Set<strin
   const rnd = seededRandom(1000 + k);
   let kills = 0;
   for (let i = 0; i < 2; i++) {
-    const p = startSluice(env.stack, file, { workerId: 'w1' });
+    const p = startSluice(env.stack, file, { workerId: 'w1', args: ['--no-ui'] });
     const before = await handled();
     await waitFor(async () => (await handled()) > before, 60_000, `progress; it said: ${p.out()}`);
     await new Promise((r) => setTimeout(r, Math.floor(rnd() * 1500)));
@@ -99,8 +99,10 @@ async function run(k: number): Promise<{ late: Set<string>; reference: Set<strin
     kills++;
     if (i === 0) sent.push(...(await put(stream, c)));
   }
-  const last = startSluice(env.stack, file, { workerId: 'w1' });
+  const last = startSluice(env.stack, file, { workerId: 'w1', args: ['--no-ui'] });
   await waitFor(async () => (await handled()) >= sent.length, 60_000, `every record handled; it said: ${last.out()}`);
+  // Stopped cleanly once it runs (a SIGTERM before its handler is installed would kill it).
+  await waitFor(() => last.out().includes('running '), 30_000, `the last worker started; it said: ${last.out()}`);
   last.child.kill('SIGTERM');
   const [code] = await last.exited;
   expect(code, last.out()).toBe(0);
