@@ -77,7 +77,7 @@ function reference(sent: readonly Sent[]): Set<string> {
   return late;
 }
 
-/** One run on a fresh stream: a and b first, SIGKILLs at random moments, c after the first kill; the late set. */
+/** One run on a fresh stream: a and b first, SIGKILLs at random moments, c while the second worker runs; the late set. */
 async function run(k: number): Promise<{ late: Set<string>; reference: Set<string>; kills: number }> {
   const id = uniqueName(`ls${k}`);
   const stream = `ks-${id}`;
@@ -92,12 +92,20 @@ async function run(k: number): Promise<{ late: Set<string>; reference: Set<strin
   for (let i = 0; i < 2; i++) {
     const p = startSluice(env.stack, file, { workerId: 'w1', args: ['--no-ui'] });
     const before = await handled();
-    await waitFor(async () => (await handled()) > before, 60_000, `progress; it said: ${p.out()}`);
+    if (i === 0) await waitFor(async () => (await handled()) > before, 60_000, `progress; it said: ${p.out()}`);
+    else await waitFor(() => p.out().includes('running '), 30_000, `the worker started; it said: ${p.out()}`);
+    if (i === 1) {
+      // c has been silent for longer than the idle timeout while a and b moved the watermark on;
+      // now it speaks, 2 minutes behind them, while this worker runs.
+      await new Promise((r) => setTimeout(r, 1500));
+      const mid = await handled();
+      sent.push(...(await put(stream, c)));
+      await waitFor(async () => (await handled()) >= mid + 20, 60_000, `c is read; it said: ${p.out()}`);
+    }
     await new Promise((r) => setTimeout(r, Math.floor(rnd() * 1500)));
     p.child.kill('SIGKILL');
     await p.exited;
     kills++;
-    if (i === 0) sent.push(...(await put(stream, c)));
   }
   const last = startSluice(env.stack, file, { workerId: 'w1', args: ['--no-ui'] });
   await waitFor(async () => (await handled()) >= sent.length, 60_000, `every record handled; it said: ${last.out()}`);
