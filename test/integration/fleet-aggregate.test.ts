@@ -151,6 +151,8 @@ async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'u
   const ref = reference(sent, opts.mode);
   expect(ref.size).toBeGreaterThanOrEqual(12);
   await waitFor(async () => JSON.stringify([...(await table(id))].sort()) === JSON.stringify([...ref].sort()), 120_000, 'the table equals the reference').catch(() => undefined);
+  // Stopped cleanly once each runs (a SIGTERM before its handler is installed would kill a restarted one).
+  await waitFor(() => [...workers.values()].every((p) => p.out().includes('running ')), 60_000, `every worker runs; they said: ${said()}`);
   for (const p of workers.values()) p.child.kill('SIGTERM');
   for (const [w, p] of workers) {
     const [code] = await p.exited;
