@@ -12,7 +12,14 @@
  * every batch (`stateInterval: 1ms`); the extra per batch is the cost of the state, whose size is
  * the JSON of every shard's event-time entries.
  *
- * BENCH_QUICK=1 runs smaller sizes.
+ * Merge (`BENCH_CASES=merge`): what merging per-shard partials in DynamoDB costs (issue 18). The
+ * same event-time GROUP BY (update mode, so every batch sends its changed groups) into the real
+ * `dynamodb` sink on the embedded dynalite: DynamoDB calls per (group, shard) sent and ms per batch,
+ * against the same rows written without the merge (one BatchWriteItem per 25 items, what each
+ * worker wrote before, wrong across workers) and against a sink that only counts rows, in the same
+ * run.
+ *
+ * BENCH_QUICK=1 runs smaller sizes; BENCH_CASES=event-time,merge picks cases (default both).
  */
 import type { ColumnBatch } from '../src/core/batch.js';
 import type { Sink, SinkWriteResult } from '../src/core/sink.js';
@@ -22,6 +29,10 @@ import type { PipelineConfigInput } from '../src/pipeline/config.js';
 import { parsePipelineConfig } from '../src/pipeline/validate.js';
 import { MemorySource } from '../src/sources/memory.js';
 import { cpuMs, line, median } from './measure.js';
+import { createAwsClients } from '../src/aws/clients.js';
+import { startLocalStack } from '../src/local/stack.js';
+import { DynamoDbSink } from '../src/sinks/dynamodb/sink.js';
+import type { SinkWriteContext } from '../src/core/sink.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const SHARDS = 4;
@@ -96,11 +107,90 @@ async function run(kind: 'baseline' | 'event-time', windowMinutes: number, keys:
 }
 
 
+const CASES = new Set((process.env.BENCH_CASES ?? 'event-time,merge').split(','));
+
+/** The same rows written without a merge: what a worker wrote before (BatchWriteItem, last write wins). */
+class UnmergedSink implements Sink {
+  constructor(private readonly inner: DynamoDbSink) {}
+  get name(): string {
+    return this.inner.name;
+  }
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+  write(batch: ColumnBatch, ctx: SinkWriteContext): Promise<SinkWriteResult> {
+    const { merge: _merge, ...plain } = ctx;
+    return this.inner.write(batch, plain);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+async function mergeCase(): Promise<void> {
+  const stack = await startLocalStack();
+  const clients = createAwsClients(stack.connection);
+  try {
+    const perBatch = 2_000;
+    for (const keys of QUICK ? [10] : [10, 100]) {
+      const results: Record<string, { ms: number; rows: number; calls: number }> = {};
+      for (const mode of ['count', 'unmerged', 'merged'] as const) {
+        const table = `bench-merge-${keys}-${mode}-${Date.now()}`;
+        const cfg = config('event-time', 1, '1h');
+        const parsed = parsePipelineConfig({
+          ...cfg,
+          window: { kind: 'tumbling', length: '1m', eventTime: { column: 'ts', watermark: '10s', idleTimeout: '1h', outputMode: 'update' } },
+          outputs: [{ name: 'out', sql: 'SELECT window_start, key, count(*) AS n, sum(v) AS total, avg(v) AS mean FROM events GROUP BY window_start, key', sink: { kind: 'dynamodb', table, keyColumns: ['window_start', 'key'] } }],
+        });
+        const dynamo = new DynamoDbSink(clients.dynamodb, { kind: 'dynamodb', table, keyAttribute: 'id', keyColumns: ['window_start', 'key'], dedupe: false, dedupeRetentionMs: 60_000, concurrency: 8, createTable: true });
+        const counter = new CountSink('out');
+        const sink = mode === 'count' ? counter : mode === 'unmerged' ? new UnmergedSink(dynamo) : dynamo;
+        const source = new MemorySource(Array.from({ length: SHARDS }, (_, i) => `shard-${i}`));
+        const query = new StreamingQuery({ config: parsed, source, sinks: { out: sink }, checkpointStore: new MemoryCheckpointStore(), clock: 'manual' });
+        await query.start();
+        const t = Date.parse('2026-12-01T00:00:00Z');
+        const times: number[] = [];
+        let rows = 0;
+        query.events.on('sink.flush', (e) => void (rows += e.written + e.skipped));
+        const batches = QUICK ? 8 : 15;
+        for (let b = 0; b < batches; b++) {
+          for (let s = 0; s < SHARDS; s++) source.push(`shard-${s}`, records(b, keys, s).slice(0, perBatch / SHARDS), t + b * 1000);
+          const w0 = performance.now();
+          await query.step(new Date(t + b * 1000));
+          if (b > 0) times.push(performance.now() - w0);
+        }
+        const outRows = query.totals.written.out ?? 0;
+        await query.stop();
+        results[mode] = { ms: median(times), rows: mode === 'count' ? counter.rows : outRows, calls: dynamo.mergeCalls };
+        void rows;
+      }
+      const sent = results.count!.rows; // (group, shard) partials sent in all
+      line({
+        case: 'merge',
+        keys,
+        shards: SHARDS,
+        records_per_batch: perBatch,
+        partials_sent: sent,
+        count_only_ms_per_batch: results.count!.ms.toFixed(1),
+        unmerged_batchwrite_ms_per_batch: results.unmerged!.ms.toFixed(1),
+        merged_ms_per_batch: results.merged!.ms.toFixed(1),
+        merged_ratio_to_unmerged: (results.merged!.ms / results.unmerged!.ms).toFixed(2),
+        merged_calls_per_partial: (results.merged!.calls / Math.max(1, sent)).toFixed(2),
+      });
+    }
+  } finally {
+    clients.close();
+    await stack.close();
+  }
+}
+
+if (CASES.has('merge')) await mergeCase();
+
 // Warm-up: the first pipeline in a process pays for JIT and DuckDB's first queries.
-await run('baseline', 1, 10, 20, '1h');
+if (CASES.has('event-time')) await run('baseline', 1, 10, 20, '1h');
 const windows = QUICK ? [1, 10] : [1, 10, 30];
 const keySizes = QUICK ? [10, 1_000] : [10, 1_000, 10_000];
-for (const keys of keySizes) {
+for (const keys of CASES.has('event-time') ? keySizes : []) {
   for (const minutes of windows) {
     const batches = Math.ceil((minutes * 60_000 + 20_000) / EVENT_MS_PER_BATCH) + (QUICK ? 10 : 20);
     const base = await run('baseline', minutes, keys, Math.min(batches, 60), '1h');

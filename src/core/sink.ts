@@ -19,6 +19,27 @@ export interface SinkWriteContext {
   readonly emitsOnce: boolean;
   /** How long a re-emitted row can come back (the window length), for sinks that dedupe. */
   readonly retentionMs: number;
+  /**
+   * Set when the rows are partial aggregates, one per (group, shard), for a sink to merge across
+   * workers (event-time GROUP BY into `dynamodb`): see {@link PartialMerge}.
+   */
+  readonly merge?: PartialMerge;
+}
+
+/**
+ * Partial aggregates to merge: each row is one shard's cumulative partial of one group, with the
+ * user's columns (those naming the group key the item), `__part` (the shard), `__fence` (the
+ * shard's position the partial covers, as text that orders as positions do) and `__partial` (the
+ * partial, opaque text). A sink keeps, per item, each shard's latest partial (an older fence never
+ * replaces a newer one) and shows the user's columns computed from all of them with `derive`.
+ */
+export interface PartialMerge {
+  /**
+   * The user's columns for each list of partials (one list per item, every shard's partial):
+   * one row per list, in order, with `__i` (its index) and, when the query has a HAVING,
+   * `__keep` (false: the group does not pass it, show nothing).
+   */
+  derive(merges: readonly (readonly string[])[]): Promise<ColumnBatch>;
 }
 
 /**

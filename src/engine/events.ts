@@ -51,7 +51,7 @@ export interface EngineEvents {
   'lease.round': { workerId: string; owned: string[]; gained: string[] };
   'lease.lost': { workerId: string; shards: string[] };
   'pipeline.stop': { reason: string };
-  /** Something the operator should know that does not stop the pipeline (printed by `sluice run`). */
+  /** Something the operator should know that does not stop the pipeline (printed by `sluice run`): an output not exact across workers, a table recreated empty. */
   'pipeline.warning': { message: string };
 }
 

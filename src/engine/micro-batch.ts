@@ -1,7 +1,7 @@
 import { ColumnBatch, type Field } from '../core/batch.js';
 import type { DeadLetter } from '../core/dead-letter.js';
 import type { Operator, OperatorContext } from '../core/operator.js';
-import type { Sink, SinkWriteResult } from '../core/sink.js';
+import type { PartialMerge, Sink, SinkWriteResult } from '../core/sink.js';
 import type { Source } from '../core/source.js';
 import { SluiceError } from '../errors.js';
 import type { Checkpointer } from './checkpointer.js';
@@ -113,7 +113,7 @@ export class MicroBatch {
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
     // Late records bound for a sink of their own travel with the outputs: durable before the checkpoint.
-    let writes: readonly { name: string; batch: ColumnBatch; emitsOnce: boolean; inputRows?: Int32Array }[] = lateBatch
+    let writes: readonly { name: string; batch: ColumnBatch; emitsOnce: boolean; inputRows?: Int32Array; merge?: PartialMerge }[] = lateBatch
       ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }]
       : results;
     if (d.fence && records.length > 0) writes = await this.fenced(writes, batch, distinctShards(records), batchId);
@@ -131,7 +131,7 @@ export class MicroBatch {
         const watch = setInterval(() => d.events.emit('sink.stalled', { sink: r.name, batchId, seconds: Math.round((performance.now() - t0) / 1000) }), d.stallReportMs ?? 10_000);
         let w: SinkWriteResult;
         try {
-          w = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs });
+          w = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs, ...(r.merge ? { merge: r.merge } : {}) });
         } finally {
           clearInterval(watch);
         }

@@ -180,10 +180,13 @@ export class StreamingQuery {
     }
     await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
     this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
+    // Event-time aggregates into DynamoDB: per-shard partials the sink merges, exact across workers.
+    const merged = new Set(this.eventTime ? this.config.outputs.filter((o) => o.sink.kind === 'dynamodb').map((o) => o.name) : []);
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, {
       retainWindow: this.options.retainWindow ?? false,
-      ...(this.eventTime ? { eventTime: this.eventTime } : {}),
+      ...(this.eventTime ? { eventTime: this.eventTime, merged } : {}),
     });
+    checkAcrossWorkers(this.config, this.executor, merged, Boolean(this.leaseDriver), (message) => this.events.emit('pipeline.warning', { message }));
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
@@ -449,6 +452,43 @@ export class StreamingQuery {
       this.events.emit('pipeline.stop', { reason });
     }
     if (failure) throw failure;
+  }
+}
+
+/**
+ * Says at start which outputs cannot be exact when several workers share the stream, and refuses
+ * a merged output the sink could not merge: aggregates are exact across workers only when the
+ * sink merges each shard's partials (event-time GROUP BY into `dynamodb`, see merge.ts).
+ */
+function checkAcrossWorkers(config: PipelineConfig, executor: OutputExecutor, merged: ReadonlySet<string>, leased: boolean, warn: (message: string) => void): void {
+  for (const o of config.outputs) {
+    const plan = executor.planOf(o.name);
+    if (!plan || plan.kind === 'incremental' || (plan.kind === 'window' && plan.scope === 'batch')) continue;
+    if (plan.kind === 'aggregate' && plan.merged && merged.has(o.name)) {
+      const keys = o.sink.kind === 'dynamodb' ? o.sink.keyColumns : [];
+      if (plan.merged.limited) {
+        throw invalidOption(`outputs.${o.name}.sql`, o.sql, 'a LIMIT picks among the groups of all workers, which no merge per group can do; drop the LIMIT (the table holds every group) or use a console sink');
+      }
+      const bad = keys.filter((k) => !plan.merged!.groupOnly.includes(k));
+      if (bad.length > 0) {
+        throw invalidOption(
+          `outputs.${o.name}.sink.keyColumns`,
+          keys,
+          `${bad.join(', ')} ${bad.length > 1 ? 'are not columns' : 'is not a column'} computed from the GROUP BY alone (${plan.merged.groupOnly.join(', ') || 'none'}); the partials of every worker are merged under one item per group, so key the items by the window and the other GROUP BY columns`,
+        );
+      }
+      continue;
+    }
+    if (!leased) continue;
+    if (config.window.kind !== 'none' && config.window.eventTime) {
+      warn(
+        `output ${o.name} (sink ${o.sink.kind}): an event-time GROUP BY is exact across workers only into a dynamodb sink, which merges each shard's partials; here each worker emits its own shards' part of every window, so with several workers the rows are partial`,
+      );
+    } else {
+      warn(
+        `output ${o.name} (sink ${o.sink.kind}): a query over a processing-time window sees the records this worker read in that window, so with several workers each emits its own shards' part (a keyed sink keeps the last); for exact aggregates across workers use event time (window.eventTime, column _arrival for the arrival time) into a dynamodb sink`,
+      );
+    }
   }
 }
 

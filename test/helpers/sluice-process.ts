@@ -13,11 +13,12 @@ export interface SluiceProcess {
 
 /**
  * Starts `sluice run FILE` against the embedded stack's endpoints, without the status line, as
- * worker `workerId`; `env` adds variables (e.g. `SLUICE_CRASH_AT`). Output is collected for
+ * worker `workerId`; `env` adds variables (e.g. `SLUICE_CRASH_AT`), `args` more flags (`--no-ui`: many workers at once
+ * would run out of the dashboard's ten ports). Output is collected for
  * failure messages.
  */
-export function startSluice(stack: { kinesisEndpoint: string; dynamodbEndpoint: string }, file: string, opts: { workerId?: string; env?: Record<string, string> } = {}): SluiceProcess {
-  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', stack.kinesisEndpoint, '--dynamodb-endpoint-url', stack.dynamodbEndpoint, '--no-status', '--worker-id', opts.workerId ?? 'w1'], {
+export function startSluice(stack: { kinesisEndpoint: string; dynamodbEndpoint: string }, file: string, opts: { workerId?: string; env?: Record<string, string>; args?: readonly string[] } = {}): SluiceProcess {
+  const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', stack.kinesisEndpoint, '--dynamodb-endpoint-url', stack.dynamodbEndpoint, '--no-status', '--worker-id', opts.workerId ?? 'w1', ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

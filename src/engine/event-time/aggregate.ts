@@ -1,5 +1,6 @@
 import type { ColumnBatch } from '../../core/batch.js';
 import { readColumns } from '../../sql/columnar.js';
+import { SluiceError } from '../../errors.js';
 import type { SqlEngine } from '../../sql/engine.js';
 import { quoteIdent } from '../../sql/types.js';
 import type { OutputPlan } from '../outputs/plan.js';
@@ -27,6 +28,11 @@ export class EventTimeAggregate {
   private readonly view: string;
   private readonly keys: string[];
   private rowType: string | undefined;
+  /** Merged mode: (group, shard) keys whose partial changed since it was last emitted. */
+  private readonly pending: string;
+  /** Merged mode: the partials a merge combines, and the view combining them per merge (`__i`). */
+  private readonly deriveTable: string;
+  private readonly deriveView: string;
 
   constructor(
     private readonly sql: SqlEngine,
@@ -34,10 +40,18 @@ export class EventTimeAggregate {
     private readonly plan: AggregatePlan & { windowGroup: NonNullable<AggregatePlan['windowGroup']> },
     private readonly spec: EventTimeSpec,
     tables: { state: string; fresh: string; view: string },
+    /**
+     * Emit each shard's own partial per group (with the shard's position as a fence) for a sink
+     * that merges them across workers (see `emitMerged`), instead of this worker's combination.
+     */
+    readonly merged = false,
   ) {
     this.state = quoteIdent(tables.state);
     this.fresh = quoteIdent(tables.fresh);
     this.view = quoteIdent(tables.view);
+    this.pending = quoteIdent(`${tables.state}_pending`);
+    this.deriveTable = quoteIdent(`${tables.state}_d`);
+    this.deriveView = quoteIdent(`${tables.view}_m`);
     this.keys = Array.from({ length: plan.groups }, (_, i) => `__g${i}`);
   }
 
@@ -45,14 +59,26 @@ export class EventTimeAggregate {
     await this.sql.run(`CREATE OR REPLACE TABLE ${this.state} AS SELECT * FROM (${this.plan.partialSql}) LIMIT 0`);
     await this.sql.run(`CREATE OR REPLACE TABLE ${this.fresh} AS SELECT * FROM ${this.state} LIMIT 0`);
     await this.sql.run(`CREATE OR REPLACE VIEW ${this.view} AS ${this.plan.combineSql(this.state)}`);
+    if (this.merged) {
+      await this.sql.run(`CREATE OR REPLACE TABLE ${this.pending} AS SELECT ${[...this.keys, '__part'].join(', ')} FROM ${this.state} LIMIT 0`);
+      await this.sql.run(`CREATE OR REPLACE TABLE ${this.deriveTable} AS SELECT CAST(0 AS INTEGER) AS __i, * FROM ${this.state} LIMIT 0`);
+      await this.sql.run(`CREATE OR REPLACE VIEW ${this.deriveView} AS ${this.plan.combineSql(this.deriveTable, undefined, ['__i'])}`);
+    }
   }
 
-  /** Adds the current batch's partials (the batch tables hold it). */
-  async add(): Promise<void> {
+  /**
+   * Adds the current batch's partials (the batch tables hold it). Not merged: rows of windows
+   * already emitted on this worker (`emittedUpTo`) are left out, so a window is never emitted
+   * again with part of its rows. Merged: every on-time row counts (its shard's partial is
+   * replaced in the sink, whenever it comes), and the keys it changed are pending.
+   */
+  async add(emittedUpTo = -Infinity): Promise<void> {
     await this.sql.run(`DELETE FROM ${this.fresh}`);
     await this.sql.run(`INSERT INTO ${this.fresh} ${this.plan.partialSql}`);
+    if (!this.merged && Number.isFinite(emittedUpTo)) await this.sql.run(`DELETE FROM ${this.fresh} WHERE ${this.closed(emittedUpTo)}`);
     const n = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.fresh}`))[0]?.n ?? 0);
     if (n === 0) return;
+    if (this.merged) await this.markPending(this.fresh);
     await this.sql.run(`INSERT INTO ${this.state} SELECT * FROM ${this.fresh}`);
     this.rows += n;
     if (this.rows > 2 * this.mergedRows + 1024) await this.merge();
@@ -70,9 +96,92 @@ export class EventTimeAggregate {
   /** SQL condition on a state row: its window ended at or before `watermark`. */
   private closed(watermark: number): string {
     if (watermark === Infinity) return 'TRUE';
-    const g = `epoch_ms(__g${this.plan.windowGroup.index})`;
-    const end = this.plan.windowGroup.column === 'window_end' ? g : `(${g} + ${this.spec.lengthMs})`;
-    return `${end} <= ${Math.floor(watermark)}`;
+    if (watermark === -Infinity || Number.isNaN(watermark)) return 'FALSE';
+    return `${this.endSql()} <= ${Math.floor(watermark)}`;
+  }
+
+  /** SQL: a state row's window end, in epoch ms. */
+  private endSql(prefix = ''): string {
+    const g = `epoch_ms(${prefix}__g${this.plan.windowGroup.index})`;
+    return this.plan.windowGroup.column === 'window_end' ? g : `(${g} + ${this.spec.lengthMs})`;
+  }
+
+  /** Notes the (group, shard) keys of some partials as changed since last emitted. */
+  private async markPending(from: string): Promise<void> {
+    const cols = [...this.keys, '__part'].join(', ');
+    await this.sql.run(`INSERT INTO ${this.pending} SELECT DISTINCT ${cols} FROM ${from} EXCEPT SELECT ${cols} FROM ${this.pending}`);
+  }
+
+  /**
+   * Merged mode: the partials to send after a batch, one row per (group, shard) whose partial
+   * changed since last sent: in append mode once its window ended at or before the watermark
+   * (`watermark`, this worker's), in update mode at once. Each row carries its shard's cumulative
+   * partial as JSON (`__partial`, DuckDB's own text), the shard (`__part`), and the shard's
+   * position that partial covers (`__fence`, from `fences`), plus the user's columns computed
+   * from that partial alone (for the sink's key). A shard's partial of a window goes from the
+   * state once that shard's own watermark (`shardWatermarks`) passed the window's end and it was
+   * sent: no on-time record of that shard can fall in it any more, so the partial is final. So
+   * which worker sends a partial and when changes only when the merged item is complete, never
+   * its final value.
+   */
+  async emitMerged(watermark: number, shardWatermarks: ReadonlyMap<string, number>, fences: ReadonlyMap<string, string>): Promise<{ out: ColumnBatch | undefined; dropped: string[] }> {
+    const cols = [...this.keys, '__part'];
+    const on = cols.map((k) => `s.${k} IS NOT DISTINCT FROM t.${k}`).join(' AND ');
+    const due = this.spec.mode === 'append' ? ` WHERE ${this.closed(watermark)}` : '';
+    await this.sql.run(`CREATE OR REPLACE TEMP TABLE __et_due AS SELECT * FROM ${this.pending}${due}`);
+    const rows = await this.sql.query(
+      `SELECT __part, CAST(to_json(m) AS VARCHAR) AS j FROM (${this.plan.mergeSql(`(SELECT s.* FROM ${this.state} AS s SEMI JOIN __et_due AS t ON ${on}) AS p`)}) AS m ORDER BY __part`,
+    );
+    await this.sql.run(`DELETE FROM ${this.pending} AS s WHERE EXISTS (SELECT 1 FROM __et_due AS t WHERE ${on})`);
+    await this.sql.run('DROP TABLE __et_due');
+    // Final partials go: their window ended before their own shard's watermark, and they were sent.
+    let dropped: string[] = [];
+    const marks = [...shardWatermarks].filter(([, w]) => Number.isFinite(w) || w === Infinity);
+    if (marks.length > 0) {
+      const values = marks.map(([p, w]) => `(${literal(p)}, ${w === Infinity ? 'CAST(\'infinity\' AS DOUBLE)' : Math.floor(w)})`).join(', ');
+      const gone = `${this.endSql('s.')} <= w.wm AND NOT EXISTS (SELECT 1 FROM ${this.pending} AS t WHERE ${on})`;
+      const from = `${this.state} AS s JOIN (VALUES ${values}) AS w(p, wm) ON s.__part = w.p`;
+      dropped = (await this.sql.query(`SELECT DISTINCT s.__part AS p FROM ${from} WHERE ${gone}`)).map((r) => String(r.p));
+      if (dropped.length > 0) {
+        await this.sql.run(`DELETE FROM ${this.state} AS s USING (VALUES ${values}) AS w(p, wm) WHERE s.__part = w.p AND ${gone}`);
+        this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
+      }
+    }
+    if (rows.length === 0) return { out: undefined, dropped };
+    const partials = rows.map((r) => String(r.j));
+    const own = await this.derive(partials.map((j) => [j]));
+    const parts = rows.map((r) => String(r.__part));
+    return {
+      out: own.withColumns([
+        { field: { name: '__part', type: 'string' }, column: { values: parts } },
+        { field: { name: '__fence', type: 'string' }, column: { values: parts.map((p) => fenceOf(fences.get(p))) } },
+        { field: { name: '__partial', type: 'string' }, column: { values: partials } },
+      ]),
+      dropped,
+    };
+  }
+
+  /**
+   * Combines partials (JSON rows as `emitMerged` sends them, each a shard's) into the user's
+   * columns: one row per entry of `merges`, in order, with `__i` (its index) and, when the query
+   * has a HAVING, `__keep` (whether the combined group passes it). What a merging sink calls
+   * with every shard's partial stored for an item.
+   */
+  async derive(merges: readonly (readonly string[])[]): Promise<ColumnBatch> {
+    const rows = merges.flatMap((list, i) => list.map((j) => `{"__i":${i},${j.slice(1)}`));
+    const structure = JSON.stringify([{ __i: 'INTEGER', ...(JSON.parse(await this.structure()) as Record<string, string>[])[0] }]);
+    await this.sql.run(`DELETE FROM ${this.deriveTable}`);
+    if (rows.length > 0) {
+      await this.sql.run(`INSERT INTO ${this.deriveTable} BY NAME SELECT * FROM (SELECT unnest(from_json(${literal(`[${rows.join(',')}]`)}, ${literal(structure)}), recursive := true))`);
+    }
+    const out = await readColumns(this.sql, `SELECT * FROM (${this.plan.merged!.finalSql}) ORDER BY __i`);
+    if (out.length !== merges.length) {
+      throw new SluiceError(
+        `output ${this.name}: ${merges.length} merged items gave ${out.length} rows; the partials stored under one item are of different groups (the sink's keyColumns must name the window and every GROUP BY column)`,
+        { domain: 'user', code: 'MergeKeyNotGroup' },
+      );
+    }
+    return out;
   }
 
   /**
@@ -123,7 +232,8 @@ export class EventTimeAggregate {
   async restoreShard(shard: string, json: string | undefined): Promise<boolean> {
     await this.sql.run(`DELETE FROM ${this.state} WHERE __part = ${literal(shard)}`);
     let inherited = false;
-    if (json !== undefined) {
+    // Merged: a parent's partials stay the parent's (the sink holds them per shard).
+    if (json !== undefined && !this.merged) {
       const parents = (await this.sql.query(`SELECT DISTINCT p.__part AS p FROM (SELECT unnest(from_json(${literal(json)}, '[{"__part":"VARCHAR"}]'), recursive := true)) AS p WHERE p.__part <> ${literal(shard)}`)).map((r) => String(r.p));
       if (parents.length > 0) {
         const held = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state} WHERE __part IN (${parents.map(literal).join(', ')})`))[0]?.n ?? 0);
@@ -139,7 +249,11 @@ export class EventTimeAggregate {
       await this.sql.run(
         `INSERT INTO ${this.state} BY NAME SELECT * FROM (SELECT unnest(from_json(${literal(json)}, ${literal(structure)}), recursive := true)) WHERE __part = ${literal(shard)}`,
       );
+      // Merged: whether they were sent before the crash or move is unknown; send them again (same
+      // partials at the same or a later position: the sink's fence takes them or keeps a newer one).
+      if (this.merged) await this.markPending(`(SELECT * FROM ${this.state} WHERE __part = ${literal(shard)})`);
     }
+    if (this.merged && json === undefined) await this.sql.run(`DELETE FROM ${this.pending} WHERE __part = ${literal(shard)}`);
     this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
     return inherited;
   }
@@ -150,7 +264,8 @@ export class EventTimeAggregate {
    * committed earlier than another still holds its part).
    */
   async dropClosed(watermark: number): Promise<void> {
-    if (!Number.isFinite(watermark) || watermark === -Infinity) return;
+    // Merged: a partial is dropped only once final and sent (see `emitMerged`), never by a watermark of this worker's.
+    if (this.merged || !Number.isFinite(watermark) || watermark === -Infinity) return;
     await this.sql.run(`DELETE FROM ${this.state} WHERE ${this.closed(watermark)}`);
     this.rows = this.mergedRows = Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.state}`))[0]?.n ?? 0);
   }
@@ -170,6 +285,16 @@ export class EventTimeAggregate {
     const end = this.plan.windowGroup.column === 'window_end' ? g : `${g} + ${this.spec.lengthMs}`;
     return (await this.sql.query(`SELECT DISTINCT ${end} AS e FROM ${this.state}`)).map((r) => Number(r.e));
   }
+}
+
+/**
+ * A shard position as text that orders as the position does (DynamoDB compares strings byte by
+ * byte): the sequence number padded to 128 digits, then a KPL sub-sequence padded to 10.
+ */
+export function fenceOf(seq: string | undefined): string {
+  if (seq === undefined) return '';
+  const i = seq.indexOf(':');
+  return i === -1 ? seq.padStart(128, '0') : `${seq.slice(0, i).padStart(128, '0')}:${seq.slice(i + 1).padStart(10, '0')}`;
 }
 
 function literal(text: string): string {

@@ -12,11 +12,13 @@ import type { ColumnBatch } from '../../core/batch.js';
  * - it never moves backwards.
  *
  * A record is late when its event time is before its own shard's watermark as it stood just
- * before the record, or before the pipeline's watermark at the start of its batch (the second
- * only bites when a shard comes back from idle behind the others, and does not apply to a shard
- * gained while running: its lease moved here, or it is a child of a reshard). The first test depends only
- * on the order of records within the shard, which a replay after a crash repeats exactly, so
- * which records are late does not depend on how batches were cut.
+ * before the record: the newest event time read earlier from the same shard minus the delay.
+ * Nothing else counts (not the pipeline's watermark, not idle timers, not which worker reads the
+ * shard): the rule depends only on the order of records within the shard, which a replay after a
+ * crash repeats exactly (the shard's newest event time is saved with its checkpoint), so which
+ * records are late is decided by the data alone. A shard that comes back behind the others is
+ * judged by its own past, and a late record still counts as hearing from its shard (idle means
+ * silent). The pipeline's watermark decides only *when* windows are emitted.
  */
 export class Watermarks {
   /**
@@ -24,7 +26,7 @@ export class Watermarks {
    * running (a lease moved here, a child shard): such a shard is judged by its own watermark only,
    * the pipeline's having been moved by shards it was not among.
    */
-  private readonly shards = new Map<string, { max: number; lastSeen: number; gained?: boolean }>();
+  private readonly shards = new Map<string, ShardMark>();
   private watermark = -Infinity;
   /**
    * The highest watermark under which windows have been emitted, on this worker or by the
@@ -61,33 +63,38 @@ export class Watermarks {
   admit(batch: ColumnBatch, times: Float64Array, nowMs: number): { kept: Int32Array; late: LateRow[]; missing: Int32Array; touched: Set<string> } {
     const shardCol = batch.fieldIndex('_shard');
     const shardValues = shardCol >= 0 ? (batch.columns[shardCol]!.values as (string | null)[]) : undefined;
+    const seqCol = batch.fieldIndex('_seq');
+    const seqValues = seqCol >= 0 ? (batch.columns[seqCol]!.values as (string | null)[]) : undefined;
     const kept = new Int32Array(batch.length);
     const missing: number[] = [];
     const late: LateRow[] = [];
     const touched = new Set<string>();
     let n = 0;
-    const start = this.watermark;
     let lastShard: string | undefined;
-    let state: { max: number; lastSeen: number; gained?: boolean } | undefined;
+    let state: ShardMark | undefined;
     for (let k = 0; k < batch.length; k++) {
       const t = times[k]!;
-      if (Number.isNaN(t)) {
-        missing.push(k);
-        continue;
-      }
       const shard = (shardValues ? shardValues[batch.physical(k)] : undefined) ?? '';
       if (shard !== lastShard || !state) {
         lastShard = shard;
         state = this.shards.get(shard);
         if (!state) this.shards.set(shard, (state = { max: -Infinity, lastSeen: nowMs }));
       }
-      const bound = state.gained ? state.max - this.delayMs : Math.max(start, state.max - this.delayMs);
+      // The shard's position its state covers (records of a shard come in order).
+      const seq = seqValues?.[batch.physical(k)];
+      if (seq) state.seq = seq;
+      if (Number.isNaN(t)) {
+        missing.push(k);
+        continue;
+      }
+      // Heard from, late or not: idle means silent.
+      state.lastSeen = nowMs;
+      const bound = state.max - this.delayMs;
       if (t < bound) {
         late.push({ row: k, eventTime: t, watermark: bound, shard });
         continue;
       }
       if (t > state.max) state.max = t;
-      state.lastSeen = nowMs;
       touched.add(shard);
       kept[n++] = k;
     }
@@ -131,7 +138,20 @@ export class Watermarks {
     const s = this.shards.get(shard);
     if (!s || !Number.isFinite(s.max)) return undefined;
     const emitted = this.emittedUpTo;
-    return { max: s.max, watermark: Number.isFinite(emitted) ? emitted : null, ...(s.gained ? { gained: true } : {}) };
+    return { max: s.max, watermark: Number.isFinite(emitted) ? emitted : null, ...(s.gained ? { gained: true } : {}), ...(s.seq ? { seq: s.seq } : {}) };
+  }
+
+  /** Each shard's own watermark (Infinity for all once the input ended), for shards with state. */
+  shardWatermarks(): Map<string, number> {
+    const finished = this.watermark === Infinity;
+    return new Map([...this.shards].map(([p, s]) => [p, finished ? Infinity : s.max - this.delayMs]));
+  }
+
+  /** Each shard's position (sequence number of the last record taken in), where known. */
+  positions(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [p, s] of this.shards) if (s.seq) out.set(p, s.seq);
+    return out;
   }
 
   /**
@@ -144,7 +164,7 @@ export class Watermarks {
       else this.shards.delete(shard);
       return;
     }
-    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN, ...(started || state.gained ? { gained: true } : {}) });
+    this.shards.set(shard, { max: state.max, lastSeen: Number.NaN, ...(started || state.gained ? { gained: true } : {}), ...(state.seq ? { seq: state.seq } : {}) });
     // What was emitted stays emitted. The watermark itself is recomputed from the shards' restored
     // newest times: shards are committed one by one, so one may be restored from an earlier
     // snapshot than another, and its replayed records must be judged as they were then.
@@ -172,6 +192,15 @@ export interface SavedShard {
   max: number;
   /** The highest watermark under which windows had been emitted when it was saved. */
   watermark: number | null;
-  /** Gained while running: judged by its own watermark only (kept across restarts, so a replay judges alike). */
+  /** Gained while running: its emissions are not this worker's (see `restoreShard`). */
   gained?: boolean;
+  /** The shard's position this state covers: the sequence number of the last record taken in. */
+  seq?: string;
+}
+
+interface ShardMark {
+  max: number;
+  lastSeen: number;
+  gained?: boolean;
+  seq?: string;
 }

@@ -1,4 +1,5 @@
 import { ColumnBatch, type Field } from '../../core/batch.js';
+import type { PartialMerge } from '../../core/sink.js';
 import { appendBatch, logicalSelect, physicalColumns, readColumns, readRowIndexes } from '../../sql/columnar.js';
 import type { SqlEngine } from '../../sql/engine.js';
 import { aggregateFunctions, deparseSql, describeSql, parseSql } from '../../sql/parse.js';
@@ -25,6 +26,8 @@ export interface OutputResult {
    * row came from, so a worker can drop the rows of shards it no longer holds (the sink fence).
    */
   inputRows?: Int32Array;
+  /** The rows are per-shard partials for the sink to merge (see `PartialMerge`). */
+  merge?: PartialMerge;
 }
 
 const BATCH_DATA = '__batch_data';
@@ -74,8 +77,6 @@ export class OutputExecutor {
   /** Event-time aggregate outputs by output index. */
   private readonly eventAggregates = new Map<number, EventTimeAggregate>();
   private etState: EventTimeState | undefined;
-  /** The watermark the event-time aggregates' input view filters on. */
-  private windowInputAt = -Infinity;
 
   static async create(
     sql: SqlEngine,
@@ -83,7 +84,12 @@ export class OutputExecutor {
     window: WindowPlan,
     view: string,
     specs: readonly OutputSpec[],
-    opts: { retainWindow?: boolean; eventTime?: EventTimeWindows } = {},
+    opts: {
+      retainWindow?: boolean;
+      eventTime?: EventTimeWindows;
+      /** Event-time aggregate outputs whose sink merges per-shard partials across workers (`dynamodb`). */
+      merged?: ReadonlySet<string>;
+    } = {},
   ): Promise<OutputExecutor> {
     const all = new Set(fields.map((f) => f.name));
     const eventTime = opts.eventTime ? { input: BATCH_WINDOWS } : undefined;
@@ -111,7 +117,7 @@ export class OutputExecutor {
     // output alias, say) runs as written over the whole window instead: slower, never wrong.
     for (;;) {
       if (opts.eventTime) checkEventTimePlans(planned);
-      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false, opts.eventTime);
+      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false, opts.eventTime, opts.merged ?? new Set());
       const failed = await exec.unbound();
       if (failed.length === 0) return exec;
       for (const i of failed) {
@@ -140,6 +146,7 @@ export class OutputExecutor {
     planned: { spec: OutputSpec; plan: OutputPlan }[],
     retain: boolean,
     eventTime: EventTimeWindows | undefined,
+    merged: ReadonlySet<string>,
   ): Promise<OutputExecutor> {
     const batchNeeds = new Set<string>();
     const windowNeeds = new Set<string>();
@@ -160,7 +167,7 @@ export class OutputExecutor {
     for (const [i, o] of planned.entries()) {
       if (o.plan.kind !== 'aggregate') continue;
       if (eventTime && window.eventTime && o.plan.windowGroup) {
-        const agg = new EventTimeAggregate(sql, o.spec.name, { ...o.plan, windowGroup: o.plan.windowGroup }, window.eventTime, eventTimeTables(i));
+        const agg = new EventTimeAggregate(sql, o.spec.name, { ...o.plan, windowGroup: o.plan.windowGroup }, window.eventTime, eventTimeTables(i), merged.has(o.spec.name) && o.plan.merged !== undefined);
         await agg.create();
         exec.eventAggregates.set(i, agg);
         continue;
@@ -248,12 +255,7 @@ export class OutputExecutor {
         if (batch.length === 0) continue;
         const et = this.eventAggregates.get(i);
         if (et) {
-          const w = this.eventTime!.watermarks.emittedUpTo;
-          if (w !== this.windowInputAt) {
-            await this.sql.run(windowInputSql(this.window.eventTime!, w));
-            this.windowInputAt = w;
-          }
-          await et.add();
+          await et.add(this.eventTime!.watermarks.emittedUpTo);
           continue;
         }
         const pane = paneOf(this.window, batchTimeMs);
@@ -268,10 +270,13 @@ export class OutputExecutor {
       // or each batch's changed groups (update). The state is in the snapshot, so every batch may commit.
       this.eventTime.advance(batchTimeMs, input.reading ?? [], input.endOfInput ?? false);
       const closed = this.eventTime.hasClosed();
+      const marks = this.eventTime.watermarks;
       for (const [i, agg] of this.eventAggregates) {
-        const { out, dropped } = await agg.emit(this.eventTime.watermarks.current, closed, batch.length > 0);
+        const { out, dropped } = agg.merged
+          ? await agg.emitMerged(marks.current, marks.shardWatermarks(), marks.positions())
+          : await agg.emit(marks.current, closed, batch.length > 0);
         this.eventTimeState?.changed(dropped);
-        if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false });
+        if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false, ...(agg.merged ? { merge: agg } : {}) });
       }
       if (closed) this.eventTime.forgetClosed();
       return { results, fired: true };
@@ -402,7 +407,7 @@ async function defineTables(sql: SqlEngine, fields: readonly Field[], view: stri
   const windowed = window.windowed && !window.eventTime;
   await sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(stored)].filter(Boolean).join(', ')})`);
   await sql.run(`CREATE OR REPLACE VIEW ${BATCH_VIEW} AS SELECT "__row", ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
-  if (window.eventTime) await sql.run(windowInputSql(window.eventTime, -Infinity));
+  if (window.eventTime) await sql.run(windowInputSql(window.eventTime));
   if (view.toLowerCase() !== 'current_batch') {
     await sql.run(`CREATE OR REPLACE VIEW current_batch AS SELECT ${viewColumns(fields, batchNeeds)} FROM ${BATCH_DATA}`);
   }
@@ -417,17 +422,14 @@ async function defineTables(sql: SqlEngine, fields: readonly Field[], view: stri
 
 /**
  * The view event-time aggregates read: the batch with one row per window a record falls in (one
- * per record for tumbling windows), without the windows the watermark has already closed. A record
- * on time for its shard can still fall in such a window when its shard moved here from another
- * worker (its own watermark is behind this worker's): projections see it, aggregates do not, so a
- * window already emitted is never emitted again with only part of its rows.
+ * per record for tumbling windows). Rows of windows this worker already emitted are left out of
+ * the partials of an aggregate that is not merged (see `EventTimeAggregate.add`).
  */
-function windowInputSql(e: NonNullable<WindowPlan['eventTime']>, watermark: number): string {
+function windowInputSql(e: NonNullable<WindowPlan['eventTime']>): string {
   const n = e.lengthMs / e.slideMs;
-  const open = Number.isFinite(watermark) ? ` WHERE epoch_ms(window_end) > ${Math.floor(watermark)}` : '';
   return n === 1
-    ? `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM ${BATCH_VIEW}${open}`
-    : `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM (SELECT * EXCLUDE ("__k") REPLACE (window_start - to_milliseconds("__k" * ${e.slideMs}) AS window_start, window_end - to_milliseconds("__k" * ${e.slideMs}) AS window_end) FROM ${BATCH_VIEW}, range(0, ${n}) AS "__r"("__k"))${open}`;
+    ? `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * FROM ${BATCH_VIEW}`
+    : `CREATE OR REPLACE VIEW ${BATCH_WINDOWS} AS SELECT * EXCLUDE ("__k") REPLACE (window_start - to_milliseconds("__k" * ${e.slideMs}) AS window_start, window_end - to_milliseconds("__k" * ${e.slideMs}) AS window_end) FROM ${BATCH_VIEW}, range(0, ${n}) AS "__r"("__k")`;
 }
 
 /**

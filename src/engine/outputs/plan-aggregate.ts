@@ -12,8 +12,11 @@ type Node = Record<string, unknown>;
 export interface AggregatePlanParts {
   /** Runs on the batch: one row per group, with `__pane` filled by the caller, `__g<i>` and `__a<j>`. */
   partialSql: string;
-  /** Combines the partials of the live panes (up to a pane, or all): one row per group, `__g<i>` and `__c<k>`. */
-  combineSql: (partials: string, upToPane?: number) => string;
+  /**
+   * Combines the partials of the live panes (up to a pane, or all): one row per group, `__g<i>` and
+   * `__c<k>`; `by` names more columns of the partials to group by and keep (a merge's `__i`).
+   */
+  combineSql: (partials: string, upToPane?: number, by?: readonly string[]) => string;
   /**
    * Merges partial rows of the same group (and partition) into one, with the partial's columns in
    * its order: what keeps a long-lived table of partials (event-time windows) compact.
@@ -23,6 +26,16 @@ export interface AggregatePlanParts {
   groups: number;
   /** The user's query over the combined rows. */
   finalNode: Node;
+  /**
+   * For a merge of partials (see `EventTimeAggregate.derive`): the user's select list over the
+   * combined rows plus `__i` (which merge a row answers), with HAVING as a column `__keep` instead
+   * of a filter, and without ORDER BY or LIMIT.
+   */
+  mergedNode: Node;
+  /** Output columns computed from the group expressions alone (no aggregate): what can key a merged item. */
+  groupOnly: string[];
+  /** The query has a LIMIT (or OFFSET): it picks among groups, which no merge per group can do. */
+  limited: boolean;
   /** Expressions the partial query evaluates (WHERE, GROUP BY, aggregate arguments): what the batch must hold. */
   inputs: Node[];
 }
@@ -148,8 +161,8 @@ export async function planPaneAggregate(
   const gNames = groups.map((_, i) => `__g${i}`);
   const keyNames = [...gNames, ...(partitionBy ? ['__part'] : [])];
   const mergeSql = (partials: string) => `SELECT ${[...keyNames, ...merge].join(', ')} FROM ${partials}${keyNames.length ? ` GROUP BY ${keyNames.join(', ')}` : ''}`;
-  const combineSql = (partials: string, upTo?: number) =>
-    `SELECT ${[...gNames, ...combine].join(', ')} FROM ${partials}${upTo === undefined ? '' : ` WHERE "__pane" <= ${upTo}`}${gNames.length ? ` GROUP BY ${gNames.join(', ')}` : ''}`;
+  const combineSql = (partials: string, upTo?: number, by: readonly string[] = []) =>
+    `SELECT ${[...by, ...gNames, ...combine].join(', ')} FROM ${partials}${upTo === undefined ? '' : ` WHERE "__pane" <= ${upTo}`}${gNames.length + by.length ? ` GROUP BY ${[...by, ...gNames].join(', ')}` : ''}`;
   const finalNode: Node = {
     ...node,
     select_list: selectList,
@@ -159,5 +172,14 @@ export async function planPaneAggregate(
     group_sets: [],
     modifiers,
   };
-  return { partialSql, combineSql, mergeSql, groups: groups.length, finalNode, inputs: [...groups, ...aggs.flatMap((a) => (a.arg ? [a.arg] : [])), ...(node.where_clause ? [node.where_clause as Node] : [])] };
+  const usesAggregate = (n: unknown): boolean => JSON.stringify(n).includes('"column_names":["__c');
+  const mergedNode: Node = {
+    ...finalNode,
+    select_list: [...selectList, ref('__i'), ...(having ? [{ ...having, alias: '__keep' }] : [])],
+    where_clause: null,
+    modifiers: [],
+  };
+  const groupOnly = selectList.filter((item) => !usesAggregate(item)).map((item) => String(item.alias));
+  const limited = ((node.modifiers as Node[]) ?? []).some((m) => m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER');
+  return { partialSql, combineSql, mergeSql, groups: groups.length, finalNode, mergedNode, groupOnly, limited, inputs: [...groups, ...aggs.flatMap((a) => (a.arg ? [a.arg] : [])), ...(node.where_clause ? [node.where_clause as Node] : [])] };
 }

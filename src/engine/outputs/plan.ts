@@ -48,7 +48,7 @@ export type OutputPlan =
       /** One row per group of the batch's rows: `__g<i>`, `__a<j>` (the pane column is added by the executor). */
       partialSql: string;
       /** Combines partials of the live panes, per group. */
-      combineSql: (partials: string, upToPane?: number) => string;
+      combineSql: (partials: string, upToPane?: number, by?: readonly string[]) => string;
       /** Merges partial rows of one group (and shard) into one. */
       mergeSql: (partials: string) => string;
       /** How many group columns (`__g0` ...) the partials have. */
@@ -60,6 +60,13 @@ export type OutputPlan =
       windowGroup?: { index: number; column: 'window_start' | 'window_end' };
       /** The user's query over the combined rows. */
       finalSql: string;
+      /**
+       * Event-time windows: what a merge of partials across workers needs (see
+       * `EventTimeAggregate.derive`): the user's select list over `tables.aggregates(index)_m`
+       * with `__i` and HAVING as `__keep`; the output columns that depend on group expressions
+       * only (what may key a merged item); whether a LIMIT picks among groups.
+       */
+      merged?: { finalSql: string; groupOnly: string[]; limited: boolean };
       needs: Set<string>;
     }
   | {
@@ -143,6 +150,15 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
       groups: parts.groups,
       ...(windowGroup ? { windowGroup } : {}),
       finalSql: await ctx.deparse(wrap(parsed, finalNode)),
+      ...(ctx.eventTime
+        ? {
+            merged: {
+              finalSql: await ctx.deparse(wrap(parsed, { ...parts.mergedNode, from_table: { ...from, table_name: `${ctx.tables.aggregates(ctx.index)}_m`, alias } })),
+              groupOnly: parts.groupOnly,
+              limited: parts.limited,
+            },
+          }
+        : {}),
       needs,
     };
   }

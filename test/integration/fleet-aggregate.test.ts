@@ -1,0 +1,177 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ensureStream } from '../../src/aws/admin.js';
+import type { PipelineConfig } from '../../src/pipeline/config.js';
+import { seededRandom } from '../../src/random.js';
+import { putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
+import { uniqueName } from '../helpers/names.js';
+import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
+import { useLocalStack } from '../helpers/stack.js';
+
+const env = useLocalStack();
+const DELAY_MS = 20_000;
+const T0 = Date.parse('2015-06-05T12:00:00Z');
+const TYPES = ['Green', 'Red', 'Yellow'];
+
+/**
+ * Issue 18: a 4-shard stream, several `sluice run` workers of one app, an event-time tumbling
+ * minute and a GROUP BY into a dynamodb sink keyed by (bucket, type). Each worker reads some
+ * shards; the sink merges each shard's partial, so the table holds the whole count.
+ */
+function pipeline(stream: string, id: string, mode: 'append' | 'update'): PipelineConfig {
+  return {
+    app: `fa-${id}`,
+    source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 40 },
+    format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'v', type: 'long' }] },
+    batchInterval: 100,
+    maxRecordsPerBatch: 30,
+    stateInterval: 400,
+    window: { kind: 'tumbling', length: '1m', eventTime: { column: 'timestamp', watermark: '20s', idleTimeout: '10m', outputMode: mode } },
+    outputs: [
+      {
+        name: 'minutes',
+        sql: "SELECT strftime(window_start, '%Y-%m-%dT%H:%M') AS bucket, type, count(*) AS events, sum(v) AS total, min(v) AS low, max(v) AS high, avg(v) AS mean FROM events GROUP BY window_start, type",
+        sink: { kind: 'dynamodb', table: `minutes-${id}`, keyColumns: ['bucket', 'type'] },
+      },
+    ],
+    deadLetter: { table: `dead-${id}` },
+    lease: { failover: '2s' },
+  } as unknown as PipelineConfig;
+}
+
+/** Events whose times drift forward (about 4 minutes in all) with jitter; about one in ten is later than the delay allows. */
+function events(n: number, seed: number): Buffer[] {
+  const rnd = seededRandom(seed);
+  let clock = T0;
+  return Array.from({ length: n }, (_, i) => {
+    clock += Math.floor(rnd() * 240);
+    const behind = rnd() < 0.1 ? 25_000 + Math.floor(rnd() * 30_000) : Math.floor(rnd() * 12_000);
+    return Buffer.from(JSON.stringify({ timestamp: new Date(clock - behind).toISOString(), type: TYPES[Math.floor(rnd() * 3)], v: Math.floor(rnd() * 1000) - 200, i }));
+  });
+}
+
+interface Group {
+  events: number;
+  total: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The reference, from what Kinesis acknowledged (shard and sequence number of each record),
+ * independent of the engine: in each shard's order a record is late when older than the newest
+ * earlier record of its shard minus the delay; groups of the on-time records per minute and type.
+ * In append mode only windows ending at or before the smallest shard watermark are written.
+ */
+function reference(sent: readonly Sent[], mode: 'append' | 'update'): Map<string, Group> {
+  const byShard = new Map<string, Sent[]>();
+  for (const s of sent) byShard.set(s.shardId, [...(byShard.get(s.shardId) ?? []), s]);
+  const groups = new Map<string, Group>();
+  let watermark = Infinity;
+  for (const records of byShard.values()) {
+    records.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
+    let newest = -Infinity;
+    for (const r of records) {
+      const e = JSON.parse(Buffer.from(r.data).toString()) as { timestamp: string; type: string; v: number };
+      const t = Date.parse(e.timestamp);
+      if (t < newest - DELAY_MS) continue;
+      newest = Math.max(newest, t);
+      const key = `${new Date(Math.floor(t / 60_000) * 60_000).toISOString().slice(0, 16)}#${e.type}`;
+      const g = groups.get(key) ?? { events: 0, total: 0, low: Infinity, high: -Infinity };
+      groups.set(key, { events: g.events + 1, total: g.total + e.v, low: Math.min(g.low, e.v), high: Math.max(g.high, e.v) });
+    }
+    watermark = Math.min(watermark, newest - DELAY_MS);
+  }
+  if (mode === 'update') return groups;
+  return new Map([...groups].filter(([k]) => Date.parse(`${k.slice(0, 16)}:00Z`) + 60_000 <= watermark));
+}
+
+/** The table as (bucket#type -> group), items with the user's columns only; means checked against total/events. */
+async function table(id: string): Promise<Map<string, Group>> {
+  const items = await scanAll(env.clients.dynamodb, `minutes-${id}`).catch(() => []);
+  const out = new Map<string, Group>();
+  for (const i of items) {
+    if (i.events === undefined) continue;
+    expect(Number(i.mean)).toBeCloseTo(Number(i.total) / Number(i.events), 9);
+    out.set(`${String(i.bucket)}#${String(i.type)}`, { events: Number(i.events), total: Number(i.total), low: Number(i.low), high: Number(i.high) });
+  }
+  return out;
+}
+
+/** Records far ahead in event time on every shard, so the last real windows close (append). */
+function flush(n: number): Buffer[] {
+  return Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ timestamp: new Date(T0 + 3_600_000).toISOString(), type: 'Flush', v: 0, i })));
+}
+
+async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'update'; seed: number }): Promise<void> {
+  const id = uniqueName('fa');
+  const stream = `ks-${id}`;
+  await ensureStream(env.clients.kinesis, stream, 4);
+  const all = events(1600, opts.seed);
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-fa-')), 'pipeline.json');
+  writeFileSync(file, JSON.stringify(pipeline(stream, id, opts.mode)));
+  const owners = async () =>
+    new Map((await scanAll(env.clients.dynamodb, `fa-${id}`).catch(() => [])).filter((i) => String(i.leaseKey).startsWith('shardId-')).map((i) => [String(i.leaseKey), String(i.leaseOwner)]));
+  const workers = new Map<string, SluiceProcess>();
+  const start = (w: string) => workers.set(w, startSluice(env.stack, file, { workerId: w, args: ['--no-ui'] }));
+  const said = () => [...workers].map(([w, p]) => `--- ${w}:\n${p.out().slice(-3000)}`).join('\n');
+
+  const sent = await putAll(env.clients.kinesis, stream, all.slice(0, 400));
+  for (let w = 0; w < opts.workers; w++) start(`w${w}`);
+  // Every worker holds a shard before more data comes (leases spread).
+  await waitFor(async () => new Set((await owners()).values()).size >= Math.min(opts.workers, 2) && (await owners()).size === 4, 90_000, `leases spread over the workers; they said: ${said()}`);
+  let next = 400;
+  const moves: string[] = [];
+  for (let k = 0; k < opts.kills; k++) {
+    sent.push(...(await putAll(env.clients.kinesis, stream, all.slice(next, next + 300))));
+    next += 300;
+    await waitFor(async () => (await table(id)).size > 0 || opts.mode === 'append', 30_000, 'progress');
+    await new Promise((r) => setTimeout(r, 300 + k * 200));
+    // SIGKILL a worker mid-window: its shards' leases move to the others after the failover time.
+    // The victim: a worker holding a lease now (not one killed before, when another holds one).
+    const before = await owners();
+    const holders = [...new Set(before.values())].sort();
+    const victim = holders.find((w) => !moves.some((m) => m.startsWith(`${w}:`))) ?? holders[0]!;
+    const held = [...before].filter(([, o]) => o === victim).map(([s]) => s);
+    workers.get(victim)!.child.kill('SIGKILL');
+    const [, signal] = await workers.get(victim)!.exited;
+    expect(signal).toBe('SIGKILL');
+    await waitFor(async () => [...(await owners())].every(([s, o]) => !held.includes(s) || o !== victim), 30_000, `the leases of ${victim} move; they said: ${said()}`);
+    moves.push(...held.map((s) => `${victim}:${s}`));
+    start(victim); // restarted: it takes leases back from the others as they balance
+  }
+  sent.push(...(await putAll(env.clients.kinesis, stream, all.slice(next))));
+  if (opts.mode === 'append') {
+    const f = await putAll(env.clients.kinesis, stream, flush(40));
+    expect(new Set(f.map((s) => s.shardId)).size).toBe(4);
+    sent.push(...f);
+  }
+  const ref = reference(sent, opts.mode);
+  expect(ref.size).toBeGreaterThanOrEqual(12);
+  await waitFor(async () => JSON.stringify([...(await table(id))].sort()) === JSON.stringify([...ref].sort()), 120_000, 'the table equals the reference').catch(() => undefined);
+  // Stopped cleanly once each runs (a SIGTERM before its handler is installed would kill a restarted one).
+  await waitFor(() => [...workers.values()].every((p) => p.out().includes('running ')), 60_000, `every worker runs; they said: ${said()}`);
+  for (const p of workers.values()) p.child.kill('SIGTERM');
+  for (const [w, p] of workers) {
+    const [code] = await p.exited;
+    expect(code, `${w}: ${p.out()}`).toBe(0);
+  }
+  if (opts.kills > 0) expect(moves.length).toBeGreaterThanOrEqual(opts.kills);
+  expect(new Map([...(await table(id))].sort())).toEqual(new Map([...ref].sort()));
+}
+
+describe('GROUP BY over event-time windows into dynamodb: the same table with 1, 2 and 4 workers, SIGKILLs and moving leases (issue 18)', () => {
+  it('4 workers, 2 of them SIGKILLed mid-window and restarted (leases move twice), append mode: every (minute, type) equals the reference', async () => {
+    await fleet({ workers: 4, kills: 2, mode: 'append', seed: 18 });
+  }, 300_000);
+
+  it('2 workers, 1 SIGKILLed and restarted, update mode', async () => {
+    await fleet({ workers: 2, kills: 1, mode: 'update', seed: 19 });
+  }, 300_000);
+
+  it('1 worker, append mode', async () => {
+    await fleet({ workers: 1, kills: 0, mode: 'append', seed: 20 });
+  }, 300_000);
+});
