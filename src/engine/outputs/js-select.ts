@@ -116,11 +116,58 @@ function select(batch: ColumnBatch, where: Predicate | undefined, keys: readonly
     }
     return Int32Array.from(best, (i) => rows[i]!);
   }
-  const order = Int32Array.from({ length: m }, (_, i) => i).sort(cmp);
+  const order = sortPositions(batch, rows, keys, cmp);
   const count = limit !== undefined ? Math.min(limit, m) : m;
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = rows[order[i]!]!;
   return out;
+}
+
+/** Positions in a packed sort key: row position in the low 21 bits, the first key above. */
+const POS = 2 ** 21;
+
+/**
+ * Positions 0..rows.length-1 in ORDER BY order (ties by position). When the first key is an int
+ * or boolean column, each row's key and position are packed into one exact double and sorted by
+ * the native numeric sort (no comparator call per comparison); runs of equal first keys are then
+ * ordered by the other keys. Otherwise a comparator sort.
+ */
+function sortPositions(batch: ColumnBatch, rows: Int32Array, keys: readonly SortKey[], cmp: (a: number, b: number) => number): Int32Array {
+  const m = rows.length;
+  const first = keys[0]!;
+  const f = batch.fieldIndex(first.field);
+  const type = batch.fields[f]!.type;
+  if ((type !== 'int' && type !== 'boolean') || m >= POS) return Int32Array.from({ length: m }, (_, i) => i).sort(cmp);
+  const col = batch.columns[f]!;
+  const values = col.values as Int32Array | Uint8Array;
+  const valid = col.valid;
+  const sel = batch.selection;
+  // Ranks stay within ±(2^31 + 2): rank * 2^21 + position is below 2^53, an exact double.
+  const nullRank = first.nullsFirst ? -(2 ** 31) - 2 : 2 ** 31 + 1;
+  const packed = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const p = sel ? sel[rows[i]!]! : rows[i]!;
+    const rank = valid && valid[p] === 0 ? nullRank : first.desc ? -values[p]! : values[p]!;
+    packed[i] = rank * POS + i;
+  }
+  packed.sort();
+  const order = new Int32Array(m);
+  const ranks = keys.length > 1 ? new Float64Array(m) : undefined;
+  for (let i = 0; i < m; i++) {
+    const rank = Math.floor(packed[i]! / POS);
+    order[i] = packed[i]! - rank * POS;
+    if (ranks) ranks[i] = rank;
+  }
+  if (ranks) {
+    // Equal first keys: the full comparison (the first key compares equal, so the others decide).
+    for (let i = 0; i < m; ) {
+      let j = i + 1;
+      while (j < m && ranks[j] === ranks[i]) j++;
+      if (j - i > 1) order.subarray(i, j).sort(cmp);
+      i = j;
+    }
+  }
+  return order;
 }
 
 /**
@@ -208,6 +255,44 @@ export function compareStrings(a: string, b: string): number {
 }
 
 type Column = (n: unknown) => Field | undefined;
+
+/**
+ * A numeric column against a number, one closure per operator (the batch filter calls it once per
+ * row). NaN: equal to nothing but NaN, above every number (DuckDB's order), so `>` and `>=` hold.
+ */
+function numberTest(f: Field, op: string, v: number): Compiled | undefined {
+  const make = (values: ArrayLike<number>): ((p: number) => boolean) | undefined => {
+    switch (op) {
+      case 'COMPARE_EQUAL':
+        return (p) => values[p] === v;
+      case 'COMPARE_NOTEQUAL':
+        return (p) => values[p] !== v;
+      case 'COMPARE_LESSTHAN':
+        return (p) => values[p]! < v;
+      case 'COMPARE_LESSTHANOREQUALTO':
+        return (p) => values[p]! <= v;
+      case 'COMPARE_GREATERTHAN':
+        return (p) => {
+          const x = values[p]!;
+          return x > v || x !== x;
+        };
+      case 'COMPARE_GREATERTHANOREQUALTO':
+        return (p) => {
+          const x = values[p]!;
+          return x >= v || x !== x;
+        };
+      default:
+        return undefined;
+    }
+  };
+  if (!make([])) return undefined;
+  return (b) => {
+    const col = b.columns[b.fieldIndex(f.name)]!;
+    const t = make(col.values as ArrayLike<number>)!;
+    const valid = col.valid;
+    return valid ? (p) => (valid[p] === 0 ? 2 : t(p) ? 1 : 0) : (p) => (t(p) ? 1 : 0);
+  };
+}
 
 interface Constant {
   kind: Kind;
@@ -388,14 +473,7 @@ function predicate(n: Node, column: Column): Compiled | undefined {
         };
       };
     }
-    const v = c.value as number;
-    return (b) => {
-      const read = reader(b, f);
-      return (p) => {
-        const x = read(p);
-        return x === null ? 2 : check(compareNumbers(x as number, v)) ? 1 : 0;
-      };
-    };
+    return numberTest(f, op, c.value as number);
   }
   return undefined;
 }
