@@ -83,15 +83,40 @@ export function compileSelect(
     if (!['ASCENDING', 'DESCENDING', 'ORDER_DEFAULT'].includes(type) || !['NULLS FIRST', 'NULLS LAST', 'ORDER_DEFAULT'].includes(nulls)) return undefined;
     keys.push({ field: f.name, desc: type === 'DESCENDING', nullsFirst: nulls === 'NULLS FIRST' });
   }
+  const signature = keys.map((k) => `${k.field}\u0000${k.desc}\u0000${k.nullsFirst}`).join('\u0001');
   return {
     reads,
-    run: (batch, limit) => select(batch, where?.(batch), keys, limit),
+    run: (batch, limit) => select(batch, where?.(batch), keys, signature, limit),
   };
 }
 
-function select(batch: ColumnBatch, where: Predicate | undefined, keys: readonly SortKey[], limit: number | undefined): Int32Array {
+/**
+ * The whole batch in ORDER BY order, by batch and sort keys: outputs of one batch with the same
+ * ORDER BY (data_dump and data_anomaly) sort once; a filtered one keeps the sorted rows that pass,
+ * which is the same order (ties by position either way).
+ */
+const sortedBatches = new WeakMap<ColumnBatch, Map<string, Int32Array>>();
+
+function allRows(n: number): Int32Array {
+  const rows = new Int32Array(n);
+  for (let k = 0; k < n; k++) rows[k] = k;
+  return rows;
+}
+
+function select(batch: ColumnBatch, where: Predicate | undefined, keys: readonly SortKey[], signature: string, limit: number | undefined): Int32Array {
   const n = batch.length;
   const sel = batch.selection;
+  const sorted = keys.length > 0 && limit === undefined ? sortedBatches.get(batch)?.get(signature) : undefined;
+  if (sorted) {
+    if (!where) return sorted;
+    const out = new Int32Array(sorted.length);
+    let m = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      const k = sorted[i]!;
+      if (where(sel ? sel[k]! : k) === 1) out[m++] = k;
+    }
+    return out.subarray(0, m);
+  }
   let rows: Int32Array;
   if (where) {
     const out = new Int32Array(n);
@@ -99,7 +124,7 @@ function select(batch: ColumnBatch, where: Predicate | undefined, keys: readonly
     for (let k = 0; k < n; k++) if (where(sel ? sel[k]! : k) === 1) out[m++] = k;
     rows = out.subarray(0, m);
   } else {
-    rows = Int32Array.from({ length: n }, (_, k) => k);
+    rows = allRows(n);
   }
   if (keys.length === 0) return limit !== undefined && rows.length > limit ? rows.slice(0, limit) : rows;
   const cmp = comparator(batch, rows, keys);
@@ -120,6 +145,11 @@ function select(batch: ColumnBatch, where: Predicate | undefined, keys: readonly
   const count = limit !== undefined ? Math.min(limit, m) : m;
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = rows[order[i]!]!;
+  if (!where && count === n) {
+    let cache = sortedBatches.get(batch);
+    if (!cache) sortedBatches.set(batch, (cache = new Map()));
+    cache.set(signature, out);
+  }
   return out;
 }
 
@@ -137,7 +167,7 @@ function sortPositions(batch: ColumnBatch, rows: Int32Array, keys: readonly Sort
   const first = keys[0]!;
   const f = batch.fieldIndex(first.field);
   const type = batch.fields[f]!.type;
-  if ((type !== 'int' && type !== 'boolean') || m >= POS) return Int32Array.from({ length: m }, (_, i) => i).sort(cmp);
+  if ((type !== 'int' && type !== 'boolean') || m >= POS) return allRows(m).sort(cmp);
   const col = batch.columns[f]!;
   const values = col.values as Int32Array | Uint8Array;
   const valid = col.valid;
