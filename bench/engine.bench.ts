@@ -134,7 +134,12 @@ function handSeed(records: Uint8Array[], state: { panes: { temp: number; id: str
     status.push(text.slice(b + 1));
     temps[m++] = t;
   }
-  const order = Int32Array.from({ length: m }, (_, i) => i).sort((x, y) => temps[y]! - temps[x]!);
+  // Hottest first: (-temperature, position) packed into one double, sorted natively (no comparator call).
+  const packed = new Float64Array(m);
+  for (let i = 0; i < m; i++) packed[i] = -temps[i]! * 2 ** 21 + i;
+  packed.sort();
+  const order = new Int32Array(m);
+  for (let i = 0; i < m; i++) order[i] = packed[i]! - Math.floor(packed[i]! / 2 ** 21) * 2 ** 21;
   out.rows += order.length;
   let anomalies = 0;
   for (const i of order) if (temps[i]! > 100) anomalies++;

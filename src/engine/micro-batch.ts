@@ -173,8 +173,14 @@ export class MicroBatch {
       }
     }
     const byShard: Record<string, { records: number; bytes: number }> = {};
+    // Records come in runs per shard: one lookup per run.
+    let shard: string | undefined;
+    let s = { records: 0, bytes: 0 };
     for (const r of records) {
-      const s = (byShard[r.shardId] ??= { records: 0, bytes: 0 });
+      if (r.shardId !== shard) {
+        shard = r.shardId;
+        s = byShard[shard] ??= { records: 0, bytes: 0 };
+      }
       s.records++;
       s.bytes += r.data.byteLength;
     }

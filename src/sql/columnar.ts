@@ -218,14 +218,16 @@ async function columns(connection: DuckDBConnection, sql: string): Promise<Colum
   let rows = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
+    // rowCount is a native call: read it once per chunk, not once per value.
+    const count = chunk?.rowCount ?? 0;
+    if (count === 0) break;
     for (let c = 0; c < fields.length; c++) {
-      const vector = chunk.getColumnVector(c);
+      const vector = chunk!.getColumnVector(c);
       const b = builders[c]!;
       const type = fields[c]!.type;
-      for (let k = 0; k < chunk.rowCount; k++) b.push(toJs(vector.getItem(k), type));
+      for (let k = 0; k < count; k++) b.push(toJs(vector.getItem(k), type));
     }
-    rows += chunk.rowCount;
+    rows += count;
   }
   return new ColumnBatch(fields, builders.map((b) => b.finish()), rows);
 }

@@ -60,6 +60,10 @@ export class OutputExecutor {
   private candidateBound: number | undefined;
   private lastFired: number | undefined;
   private batchesSinceFire = 0;
+  /** Top-k outputs run in JS: each pane's candidates (a few rows each), by output index. */
+  private readonly jsCandidates = new Map<number, { pane: number; batch: ColumnBatch }[]>();
+  /** Some output reads the batch table in DuckDB: it is filled each batch. */
+  private readonly batchTable: boolean;
 
   private constructor(
     private readonly sql: SqlEngine,
@@ -72,7 +76,13 @@ export class OutputExecutor {
     private readonly keeps: ReadonlyMap<number, readonly string[]>,
     private readonly retain: boolean,
     private readonly eventTime: EventTimeWindows | undefined,
-  ) {}
+  ) {
+    this.batchTable =
+      batchNeeds.length > 0 ||
+      retain ||
+      outputs.some(({ plan: p }) => (p.kind === 'window' && p.scope === 'batch') || p.kind === 'aggregate' || (p.kind === 'topk' && !p.js) || (p.kind === 'incremental' && p.selectSql !== null && !p.js));
+    for (const [i, { plan }] of outputs.entries()) if (plan.kind === 'topk' && plan.js) this.jsCandidates.set(i, []);
+  }
 
   /** Event-time aggregate outputs by output index. */
   private readonly eventAggregates = new Map<number, EventTimeAggregate>();
@@ -89,6 +99,8 @@ export class OutputExecutor {
       eventTime?: EventTimeWindows;
       /** Event-time aggregate outputs whose sink merges per-shard partials across workers (`dynamodb`). */
       merged?: ReadonlySet<string>;
+      /** `js: false` runs every output in DuckDB (tests compare it with the JS path). */
+      js?: boolean;
     } = {},
   ): Promise<OutputExecutor> {
     const all = new Set(fields.map((f) => f.name));
@@ -109,6 +121,7 @@ export class OutputExecutor {
         describe: (text) => sql.exclusive((c) => describeSql(c, text)),
         tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView },
         ...(eventTime ? { eventTime } : {}),
+        ...(opts.js === false ? { js: false } : {}),
         index,
       });
       planned.push({ spec, plan });
@@ -156,12 +169,15 @@ export class OutputExecutor {
     const keeps = new Map<number, string[]>();
     planned.forEach(({ plan }, i) => {
       if (plan.kind === 'window') for (const c of plan.needs) (plan.scope === 'batch' ? batchNeeds : windowNeeds).add(c);
-      else for (const c of plan.needs) batchNeeds.add(c);
+      else if (!((plan.kind === 'incremental' || plan.kind === 'topk') && plan.js)) for (const c of plan.needs) batchNeeds.add(c);
       if (plan.kind === 'topk') keeps.set(i, ordered(fields, plan.keeps));
     });
+    // Top-k outputs run in JS keep their candidates in JS; their tables exist only so that the
+    // plan is checked to bind exactly as the DuckDB one would.
+    const duckKeeps = new Map([...keeps].filter(([i]) => !(planned[i]!.plan.kind === 'topk' && (planned[i]!.plan as { js?: unknown }).js)));
     // A window query that names no column (SELECT count(*) ...) still needs the window's rows.
     if (panes && windowNeeds.size === 0 && planned.some(({ plan }) => plan.kind === 'window' && plan.scope === 'window')) windowNeeds.add('_arrival');
-    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), keeps, retain, eventTime);
+    const exec = new OutputExecutor(sql, fields, window, view, planned, ordered(fields, batchNeeds), ordered(fields, windowNeeds), duckKeeps, retain, eventTime);
     await defineTables(sql, fields, view, window, batchNeeds, windowNeeds);
     for (const [i, k] of keeps) await exec.defineCandidates(i, k, undefined, true);
     for (const [i, o] of planned.entries()) {
@@ -234,8 +250,7 @@ export class OutputExecutor {
     const results: OutputResult[] = [];
     // Shards restored or dropped since the last batch (lease moves): their partials first.
     await this.etState?.apply();
-    const hasBatchScope = this.retain || this.outputs.some((o) => o.plan.kind === 'window' && o.plan.scope === 'batch');
-    if (this.batchNeeds.length > 0 || hasBatchScope) {
+    if (this.batchTable) {
       await this.sql.run(`CREATE OR REPLACE TABLE ${BATCH_DATA} (${['"__row" INTEGER', physicalColumns(this.batchNeeds.map((n) => this.field(n)))].filter(Boolean).join(', ')})`);
       if (batch.length > 0) await appendBatch(this.sql, BATCH_DATA, batch, this.batchNeeds, { rowIndex: true });
     }
@@ -245,6 +260,14 @@ export class OutputExecutor {
         results.push({ name: spec.name, ...(await this.incremental(batch, plan)), emitsOnce: true });
       } else if (plan.kind === 'topk') {
         if (batch.length === 0) continue;
+        if (plan.js) {
+          const rows = plan.js.select.run(batch, plan.js.limit);
+          if (rows.length === 0) continue;
+          const kept = this.fields.filter((f) => plan.keeps.has(f.name));
+          const pane = paneOf(this.window, batchTimeMs);
+          this.jsCandidates.get(i)!.push({ pane, batch: ColumnBatch.concat(kept, [batch.select(rows)]) });
+          continue;
+        }
         const rows = await readRowIndexes(this.sql, plan.candidateSql);
         if (rows.length > 0) {
           const pane = paneOf(this.window, batchTimeMs);
@@ -298,6 +321,10 @@ export class OutputExecutor {
     this.lastFired = Math.max(this.lastFired, closed);
     this.batchesSinceFire = 0;
     await this.evict(closed - this.window.panes);
+    for (const list of this.jsCandidates.values()) {
+      const live = list.filter((c) => c.pane > closed - this.window.panes);
+      list.splice(0, list.length, ...live);
+    }
     if (this.windowNeeds.length > 0) await this.defineWindowView(closed);
     // Candidates of a pane still filling wait for its firing; most of the time there are none.
     const bound = this.candidatePanes.some((p) => p > closed) ? closed : undefined;
@@ -309,7 +336,8 @@ export class OutputExecutor {
       this.candidateBound = bound;
     }
     for (const [i, { spec, plan }] of this.outputs.entries()) {
-      if (plan.kind === 'topk' || plan.kind === 'aggregate') results.push({ name: spec.name, batch: await readColumns(this.sql, plan.finalSql), emitsOnce: false });
+      if (plan.kind === 'topk' && plan.js) results.push({ name: spec.name, batch: this.jsTopk(i, plan.js, plan.keeps, closed), emitsOnce: false });
+      else if (plan.kind === 'topk' || plan.kind === 'aggregate') results.push({ name: spec.name, batch: await readColumns(this.sql, plan.finalSql), emitsOnce: false });
       else if (plan.kind === 'window' && plan.scope === 'window') results.push({ name: spec.name, batch: await readColumns(this.sql, plan.sql), emitsOnce: false });
       void i;
     }
@@ -320,9 +348,21 @@ export class OutputExecutor {
     return this.fields.find((f) => f.name === name)!;
   }
 
+  /** A JS top-k output when the window fires: the same selection over the candidates of the panes up to `closed`. */
+  private jsTopk(i: number, js: NonNullable<Extract<OutputPlan, { kind: 'topk' }>['js']>, keeps: ReadonlySet<string>, closed: number): ColumnBatch {
+    const kept = this.fields.filter((f) => keeps.has(f.name));
+    const live = this.jsCandidates.get(i)!.filter((c) => c.pane <= closed);
+    const all = live.length === 1 ? live[0]!.batch : ColumnBatch.concat(kept, live.map((c) => c.batch));
+    return rename(all.select(js.select.run(all, js.limit)), js.columns);
+  }
+
   private async incremental(batch: ColumnBatch, plan: Extract<OutputPlan, { kind: 'incremental' }>): Promise<{ batch: ColumnBatch; inputRows: Int32Array }> {
     const passthrough = plan.columns.filter((c): c is { name: string; field: string } => 'field' in c);
-    if (plan.selectSql === null) return { batch: rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' }))), inputRows: Int32Array.from({ length: batch.length }, (_, k) => k) };
+    if (plan.selectSql === null) return { batch: rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' }))), inputRows: identityRows(batch.length) };
+    if (plan.js) {
+      const rows = plan.js.run(batch);
+      return { batch: rename(batch.select(rows), plan.columns as { name: string; field: string }[]), inputRows: rows };
+    }
     const computedCount = plan.columns.length - passthrough.length;
     if (computedCount === 0) {
       const rows = await readRowIndexes(this.sql, plan.selectSql);
@@ -465,4 +505,11 @@ function rename(batch: ColumnBatch, columns: readonly { name: string; field: str
     batch.size,
     batch.selection,
   );
+}
+
+/** 0, 1, ..., n - 1: the input row of each output row when an output keeps every row. */
+function identityRows(n: number): Int32Array {
+  const rows = new Int32Array(n);
+  for (let k = 0; k < n; k++) rows[k] = k;
+  return rows;
 }

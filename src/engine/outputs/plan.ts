@@ -1,4 +1,5 @@
 import type { Field } from '../../core/batch.js';
+import { compileSelect, type JsSelect } from './js-select.js';
 import { planPaneAggregate } from './plan-aggregate.js';
 
 /**
@@ -30,6 +31,8 @@ export type OutputPlan =
       selectSql: string | null;
       /** Batch fields DuckDB needs (WHERE, ORDER BY, computed expressions). */
       needs: Set<string>;
+      /** Set when WHERE and ORDER BY run in JS (no computed column): DuckDB sees none of the batch. */
+      js?: JsSelect;
     }
   | {
       kind: 'topk';
@@ -41,6 +44,11 @@ export type OutputPlan =
       needs: Set<string>;
       /** Fields the final query names: what candidates keep. */
       keeps: Set<string>;
+      /**
+       * Set when WHERE and ORDER BY run in JS and the select list names fields only: candidates
+       * are kept in JS per pane, and the final query is the same selection over them.
+       */
+      js?: { select: JsSelect; limit: number; columns: { name: string; field: string }[] };
     }
   | {
       kind: 'aggregate';
@@ -95,6 +103,8 @@ export interface PlanContext {
   describe(sql: string): Promise<string[]>;
   /** Names the tables the plan's SQL reads. */
   tables: { batch: string; candidates: (i: number) => string; aggregates: (i: number) => string };
+  /** False: run every output in DuckDB, never in JS (tests compare the two). Default true. */
+  js?: boolean;
   /**
    * Event-time windows: aggregates read `input` (the batch with one row per window a record falls
    * in) and keep their partials per shard (`_shard`).
@@ -177,6 +187,9 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
     if (scope === 'batch') return fallback(scope);
     const candidate = onBatch({ ...node, select_list: [columnRef('__row')] });
     const finalNode = { ...node, from_table: { ...from, table_name: ctx.tables.candidates(ctx.index), alias } };
+    const columns = ctx.js === false ? undefined : plainColumns(node, ctx.fields, fieldNames, alias, await ctx.describe(sql));
+    const select = columns && compileSelect(node, ctx.fields, alias, columns);
+    const limit = Number((lim.limit as { value: { value: unknown } }).value.value);
     return {
       kind: 'topk',
       scope: 'window',
@@ -184,6 +197,7 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
       finalSql: await ctx.deparse(wrap(parsed, finalNode)),
       needs: fieldsIn({ where: node.where_clause, order: order[0] }),
       keeps: fieldsIn(node),
+      ...(select && columns && Number.isSafeInteger(limit) && limit >= 0 ? { js: { select, limit, columns } } : {}),
     };
   }
 
@@ -212,7 +226,27 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
   const needs = fieldsIn({ where: node.where_clause, order: order[0], computed });
   const trivial = !node.where_clause && order.length === 0 && computed.length === 0;
   const selectSql = trivial ? null : await ctx.deparse(wrap(parsed, onBatch({ ...node, select_list: [columnRef('__row'), ...computed] })));
-  return { kind: 'incremental', scope, columns, selectSql, needs };
+  const js = !trivial && computed.length === 0 && ctx.js !== false ? compileSelect(node, ctx.fields, alias, columns as { name: string; field: string }[]) : undefined;
+  return { kind: 'incremental', scope, columns, selectSql, needs, ...(js ? { js } : {}) };
+}
+
+/** The output columns of a select list that names fields only (or `*`), or undefined. */
+function plainColumns(node: Node, fields: readonly Field[], fieldNames: ReadonlyMap<string, string>, alias: string, names: readonly string[]): { name: string; field: string }[] | undefined {
+  const columns: { name: string; field: string }[] = [];
+  let out = 0;
+  for (const item of node.select_list as Node[]) {
+    if (item.class === 'STAR') {
+      const plain = !item.expr && !item.columns && (item.exclude_list as unknown[]).length === 0 && (item.replace_list as unknown[]).length === 0 && ((item.rename_list as unknown[] | undefined) ?? []).length === 0 && ((item.qualified_exclude_list as unknown[] | undefined) ?? []).length === 0 && !item.relation_name;
+      if (!plain) return undefined;
+      for (const f of fields) columns.push({ name: names[out++] ?? f.name, field: f.name });
+      continue;
+    }
+    const ref = item.class === 'COLUMN_REF' ? (item.column_names as string[]) : undefined;
+    const field = ref ? fieldNames.get(ref[ref.length - 1]!.toLowerCase()) : undefined;
+    if (!field || !(ref!.length === 1 || (ref!.length === 2 && ref![0]!.toLowerCase() === alias.toLowerCase()))) return undefined;
+    columns.push({ name: names[out++] ?? field, field });
+  }
+  return out === names.length ? columns : undefined;
 }
 
 function quote(name: string): string {
