@@ -38,6 +38,8 @@ describe("the Spark connector's option names (seed 002)", () => {
       discoveryIntervalMs: 5000,
       retry: { attempts: 5, initialDelayMs: 100, maxDelayMs: 2000 },
       maxGetRecordsPerSecond: 4,
+      // Not a Spark option: the idle shard backoff's default cap (source.idleTimeBetweenReads).
+      maxIdleMs: 2000,
     });
   });
 
