@@ -18,8 +18,20 @@ export async function parseSql(connection: DuckDBConnection, sql: string, field 
   return tree;
 }
 
+/**
+ * DuckDB marks a node with no place in the text (a cast it added, as for `ok = false`) with
+ * `query_location` 2^64 - 1, which JSON.parse rounds to a double DuckDB then refuses as a uint64:
+ * written back as the exact integer.
+ */
+const NO_LOCATION = '18446744073709551615';
+
+function treeJson(tree: ParseTree): string {
+  const marker = '"\\u0000no-location"'; // as JSON.stringify writes the string below
+  return JSON.stringify(tree, (key, value: unknown) => (key === 'query_location' && typeof value === 'number' && !Number.isSafeInteger(value) ? '\u0000no-location' : value)).replaceAll(marker, NO_LOCATION);
+}
+
 export async function deparseSql(connection: DuckDBConnection, tree: ParseTree): Promise<string> {
-  const reader = await connection.runAndReadAll(`SELECT json_deserialize_sql(${literal(JSON.stringify(tree))}::JSON) AS sql`);
+  const reader = await connection.runAndReadAll(`SELECT json_deserialize_sql(${literal(treeJson(tree))}::JSON) AS sql`);
   return String(reader.getRowObjectsJS()[0]!.sql);
 }
 
