@@ -397,31 +397,19 @@ function predicate(n: Node, column: Column): Compiled | undefined {
     const children = (n.children as Node[]).map((c) => predicate(c, column));
     if (children.some((c) => !c)) return undefined;
     const parts = children as Compiled[];
-    if (n.type === 'CONJUNCTION_AND') {
+    if (n.type === 'CONJUNCTION_AND' || n.type === 'CONJUNCTION_OR') {
+      // Three-valued logic: false decides an AND and true an OR; otherwise unknown (2) if any part is.
+      const decides: 0 | 1 = n.type === 'CONJUNCTION_AND' ? 0 : 1;
       return (b) => {
         const ps = parts.map((c) => c(b));
         return (p) => {
           let unknown = false;
           for (const q of ps) {
             const r = q(p);
-            if (r === 0) return 0;
+            if (r === decides) return decides;
             if (r === 2) unknown = true;
           }
-          return unknown ? 2 : 1;
-        };
-      };
-    }
-    if (n.type === 'CONJUNCTION_OR') {
-      return (b) => {
-        const ps = parts.map((c) => c(b));
-        return (p) => {
-          let unknown = false;
-          for (const q of ps) {
-            const r = q(p);
-            if (r === 1) return 1;
-            if (r === 2) unknown = true;
-          }
-          return unknown ? 2 : 0;
+          return unknown ? 2 : decides === 0 ? 1 : 0;
         };
       };
     }
