@@ -7,6 +7,8 @@ export interface SinkWriteResult {
   skipped: number;
   /** Rows the destination refused for good (too large, invalid): they go to the dead-letter sink. */
   deadLetters: DeadLetter[];
+  /** Rows not sent because {@link SinkWriteContext.holds} refused them: their shards' new owner writes them. */
+  fenced?: number;
 }
 
 export interface SinkWriteContext {
@@ -24,6 +26,14 @@ export interface SinkWriteContext {
    * workers (event-time GROUP BY into `dynamodb`): see {@link PartialMerge}.
    */
   readonly merge?: PartialMerge;
+  /**
+   * The sink fence as it stands right now: false when row `k`'s shard may already be another
+   * worker's (this one was frozen or slow past its lease). A sink whose writes can overwrite a
+   * newer row asks it right before each request it sends, retries included, and leaves out the
+   * rows it refuses (the shard's new owner writes them; their checkpoint is refused). Absent
+   * without leases, or when rows cannot be traced to a shard.
+   */
+  readonly holds?: (k: number) => boolean;
 }
 
 /**

@@ -44,6 +44,11 @@ export interface MicroBatchDeps {
    * owner wrote. Absent without leases.
    */
   fence?: (partitions: readonly string[]) => Promise<ReadonlySet<string>>;
+  /**
+   * The same fence, as it stands at this moment (no renewal): a sink asks it again right before
+   * each request, so a process frozen in the middle of a write sends nothing stale after it resumes.
+   */
+  holds?: (partition: string) => boolean;
   /** A sink write not done after this long is reported (`sink.stalled`), and again each time as long again. Default 10 s. */
   stallReportMs?: number;
 }
@@ -113,7 +118,7 @@ export class MicroBatch {
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
     // Late records bound for a sink of their own travel with the outputs: durable before the checkpoint.
-    let writes: readonly { name: string; batch: ColumnBatch; emitsOnce: boolean; inputRows?: Int32Array; merge?: PartialMerge }[] = lateBatch
+    let writes: readonly { name: string; batch: ColumnBatch; emitsOnce: boolean; inputRows?: Int32Array; merge?: PartialMerge; shardOf?: (k: number) => string }[] = lateBatch
       ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }]
       : results;
     if (d.fence && records.length > 0) writes = await this.fenced(writes, batch, distinctShards(records), batchId);
@@ -126,15 +131,27 @@ export class MicroBatch {
           d.events.emit('output.rows', { output: r.name, batchId, rows: shown.rows, columns: r.batch.fields.map((f) => f.name), total: r.batch.length });
         }
         const sink = d.sinks.get(r.name)!;
+        const refused = new Set<string>();
+        const { shardOf } = r;
+        const holds =
+          d.holds && shardOf && !r.merge
+            ? (k: number) => {
+                const s = shardOf(k);
+                if (d.holds!(s)) return true;
+                refused.add(s);
+                return false;
+              }
+            : undefined;
         const t0 = performance.now();
         // A sink that does not answer (a frozen DynamoDB) says so, instead of only the SDK's timeouts.
         const watch = setInterval(() => d.events.emit('sink.stalled', { sink: r.name, batchId, seconds: Math.round((performance.now() - t0) / 1000) }), d.stallReportMs ?? 10_000);
         let w: SinkWriteResult;
         try {
-          w = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs, ...(r.merge ? { merge: r.merge } : {}) });
+          w = await sink.write(r.batch, { batchTime, emitsOnce: r.emitsOnce, retentionMs: d.windowMs, ...(r.merge ? { merge: r.merge } : {}), ...(holds ? { holds } : {}) });
         } finally {
           clearInterval(watch);
         }
+        if (w.fenced) d.events.emit('sink.fenced', { batchId, shards: [...refused].sort(), rows: w.fenced });
         written[r.name] = w.written;
         d.events.emit('sink.flush', {
           sink: r.name,
@@ -193,10 +210,9 @@ export class MicroBatch {
    * from one record each: projections, filters, late records); their checkpoints are refused, and
    * the new owner re-reads them. Results over the whole window cannot be traced to a shard and go on.
    */
-  private async fenced<W extends { name: string; batch: ColumnBatch; inputRows?: Int32Array }>(writes: readonly W[], input: ColumnBatch, shards: string[], batchId: number): Promise<W[]> {
+  private async fenced<W extends { name: string; batch: ColumnBatch; inputRows?: Int32Array }>(writes: readonly W[], input: ColumnBatch, shards: string[], batchId: number): Promise<(W & { shardOf?: (k: number) => string })[]> {
     const held = await this.d.fence!(shards);
     const lost = shards.filter((s) => !held.has(s));
-    if (lost.length === 0) return [...writes];
     const inputShard = shardColumn(input);
     let dropped = 0;
     const out = writes.map((w) => {
@@ -204,13 +220,18 @@ export class MicroBatch {
       const shardOf = own ?? (w.inputRows && inputShard ? (k: number) => inputShard(w.inputRows![k]!) : undefined);
       if (!shardOf) return w;
       const keep: number[] = [];
-      for (let k = 0; k < w.batch.length; k++) if (held.has(shardOf(k))) keep.push(k);
-      if (keep.length === w.batch.length) return w;
+      if (lost.length > 0) for (let k = 0; k < w.batch.length; k++) if (held.has(shardOf(k))) keep.push(k);
+      if (lost.length === 0 || keep.length === w.batch.length) return { ...w, shardOf };
       dropped += w.batch.length - keep.length;
       const rows = Int32Array.from(keep);
-      return { ...w, batch: w.batch.select(rows), ...(w.inputRows ? { inputRows: rows.map((k) => w.inputRows![k]!) } : {}) };
+      const inputRows = w.inputRows ? rows.map((k) => w.inputRows![k]!) : undefined;
+      const batch = w.batch.select(rows);
+      // The shard of each row of what is left (for the sink's own check right before it sends).
+      const ownLeft = shardColumn(batch);
+      const leftOf = ownLeft ?? (inputRows && inputShard ? (k: number) => inputShard(inputRows[k]!) : shardOf);
+      return { ...w, batch, ...(inputRows ? { inputRows } : {}), shardOf: leftOf };
     });
-    this.d.events.emit('sink.fenced', { batchId, shards: lost, rows: dropped });
+    if (lost.length > 0) this.d.events.emit('sink.fenced', { batchId, shards: lost, rows: dropped });
     return out;
   }
 }

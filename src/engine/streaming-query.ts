@@ -255,7 +255,7 @@ export class StreamingQuery {
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
       ...(this.options.sinkStallReportMs ? { stallReportMs: this.options.sinkStallReportMs } : {}),
-      ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards) } : {}),
+      ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards), holds: (shard: string) => this.holds(shard) } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
@@ -317,7 +317,7 @@ export class StreamingQuery {
   private async fence(shards: readonly string[]): Promise<ReadonlySet<string>> {
     const driver = this.leaseDriver!;
     const margin = this.failoverMs / 3;
-    const valid = (s: string) => driver.validUntil(s) - performance.now() > margin;
+    const valid = (s: string) => this.holds(s);
     for (let attempt = 0; ; attempt++) {
       const held = new Set(shards.filter(valid));
       const owned = new Set(driver.owned());
@@ -333,6 +333,11 @@ export class StreamingQuery {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, margin)));
       await driver.round();
     }
+  }
+
+  /** The fence as it stands now: this worker holds `shard`'s lease for at least a third of the failover time more. */
+  private holds(shard: string): boolean {
+    return this.leaseDriver!.validUntil(shard) - performance.now() > this.failoverMs / 3;
   }
 
   private onSourceError(error: unknown): void {

@@ -1,4 +1,4 @@
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../aws/admin.js';
 import { batchWriteAll } from '../../aws/batch-write.js';
 import type { ColumnBatch } from '../../core/batch.js';
@@ -85,7 +85,7 @@ export class DynamoDbSink implements Sink {
     const names = batch.fields.map((f) => f.name);
     const deadLetters: DeadLetter[] = [];
     // Last row per key wins within a batch (BatchWriteItem refuses duplicate keys in one call).
-    const byKey = new Map<string, { item: Record<string, AttributeValue>; hash: number }>();
+    const byKey = new Map<string, { item: Record<string, AttributeValue>; hash: number; row: number }>();
     let skipped = 0;
     for (let k = 0; k < batch.length; k++) {
       const p = batch.physical(k);
@@ -122,18 +122,27 @@ export class DynamoDbSink implements Sink {
           continue;
         }
       }
-      byKey.set(key, { item, hash });
+      byKey.set(key, { item, hash, row: k });
     }
     const entries = [...byKey.entries()];
-    const chunks: [string, { item: Record<string, AttributeValue>; hash: number }][][] = [];
+    const chunks: [string, { item: Record<string, AttributeValue>; hash: number; row: number }][][] = [];
     for (let i = 0; i < entries.length; i += 25) chunks.push(entries.slice(i, i + 25));
+    // The fence, asked again right before each request: a worker that lost a shard's lease in the
+    // middle of this write (frozen, or slow) sends none of that shard's rows after that.
+    const { holds } = ctx;
+    const keyAttr = this.config.keyAttribute;
+    const admits = holds ? (q: WriteRequest) => holds(byKey.get(q.PutRequest!.Item![keyAttr]!.S!)!.row) : undefined;
+    let fenced = 0;
     let next = 0;
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
-        await batchWriteAll(this.db, this.config.table, chunk.map(([, e]) => ({ PutRequest: { Item: e.item } })), { retries: 15, initialDelayMs: 50, maxDelayMs: 5_000 });
+        const requests = chunk.map(([, e]) => ({ PutRequest: { Item: e.item } }));
+        const left = await batchWriteAll(this.db, this.config.table, requests, { retries: 15, initialDelayMs: 50, maxDelayMs: 5_000 }, admits);
+        fenced += left;
         if (dedupe) {
           for (const [key, e] of chunk) {
+            if (left > 0 && !holds!(e.row)) continue;
             this.written.delete(key); // re-insert so the map stays in time order for eviction
             this.written.set(key, { hash: e.hash, at: now });
           }
@@ -152,7 +161,7 @@ export class DynamoDbSink implements Sink {
       }
       throw error;
     }
-    return { written: entries.length, skipped, deadLetters };
+    return { written: entries.length - fenced, skipped, deadLetters, ...(fenced > 0 ? { fenced } : {}) };
   }
 
   /** Items ready to send, without sending them: what `write` prepares (for benchmarks). */
