@@ -25,6 +25,8 @@ export interface LocalStackOptions {
    * (npm kinesis-local: enhanced fan-out, ChildShards, MillisBehindLatest; slow).
    */
   kinesisBackend?: KinesisBackend;
+  /** The emulator process's entry script (`emulator-process.js`); default the one beside this module. Tests pass a transpiled copy. */
+  emulatorScript?: string;
 }
 
 export const KinesisBackends = ['kinesalite', 'kinesis-mock'] as const;
@@ -82,7 +84,8 @@ function checkDataDir(dir: string): void {
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
-function emulatorEntry(): { args: string[] } {
+function emulatorEntry(script?: string): { args: string[] } {
+  if (script) return { args: [script] };
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
     return { args: ['--import', 'tsx', join(here, '..', 'emulator-process.ts')] };
@@ -90,8 +93,8 @@ function emulatorEntry(): { args: string[] } {
   return { args: [join(here, '..', 'emulator-process.js')] };
 }
 
-async function startEmulator(kind: EmulatorKind, port: number, dataDir: string | undefined, timeoutMs: number) {
-  const { args } = emulatorEntry();
+async function startEmulator(kind: EmulatorKind, port: number, dataDir: string | undefined, timeoutMs: number, script?: string) {
+  const { args } = emulatorEntry(script);
   const child = spawn(process.execPath, [...args, kind, String(port), ...(dataDir ? [join(dataDir, kind)] : [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -156,8 +159,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const timeoutMs = options.startTimeoutMs ?? (mock ? 60_000 : 20_000);
   if (options.dataDir) checkDataDir(options.dataDir);
   const [k, d] = await Promise.allSettled([
-    mock ? spawnKinesisMock(options.kinesisPort ?? 0, options.dataDir) : startEmulator('kinesis', options.kinesisPort ?? 0, options.dataDir, timeoutMs),
-    startEmulator('dynamodb', options.dynamodbPort ?? 0, options.dataDir, timeoutMs),
+    mock ? spawnKinesisMock(options.kinesisPort ?? 0, options.dataDir) : startEmulator('kinesis', options.kinesisPort ?? 0, options.dataDir, timeoutMs, options.emulatorScript),
+    startEmulator('dynamodb', options.dynamodbPort ?? 0, options.dataDir, timeoutMs, options.emulatorScript),
   ]);
   if (k.status === 'rejected' || d.status === 'rejected') {
     if (k.status === 'fulfilled') await stopChild(k.value.child);
@@ -183,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         exits.emit('exit', { kind, pid: child.pid, how, restarted: false } satisfies EmulatorExit);
         return;
       }
-      startEmulator(kind, ports[kind], options.dataDir, timeoutMs).then(
+      startEmulator(kind, ports[kind], options.dataDir, timeoutMs, options.emulatorScript).then(
         (restarted) => {
           if (closed) {
             void stopChild(restarted.child);

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { sluiceCli } from './cli.js';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const bin = sluiceCli();
 
 /** A `sluice run` process: its output so far, and its exit. */
 export interface SluiceProcess {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../src/local/stack.js';
+import { emulatorEntry } from './cli.js';
 
 export interface StackFixture {
   readonly stack: LocalStack;
@@ -16,7 +17,7 @@ export function useLocalStack(options: LocalStackOptions = {}): StackFixture {
   let stack: LocalStack | undefined;
   let clients: AwsClients | undefined;
   beforeAll(async () => {
-    stack = await startLocalStack(options);
+    stack = await startLocalStack({ emulatorScript: emulatorEntry(), ...options });
     clients = createAwsClients(stack.connection);
   });
   afterAll(async () => {

@@ -15,6 +15,7 @@ import { uniqueName } from '../helpers/names.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { sluiceCli } from '../helpers/cli.js';
 
 /**
  * The same suite twice: enhanced fan-out on kinesis-mock (the only emulator that serves
@@ -125,7 +126,7 @@ describe.each(variants)('$consumerType on $backend', ({ backend, consumerType })
     const file = join(dir, 'pipeline.json');
     writeFileSync(file, JSON.stringify(config));
     await ensureStream(env.clients.kinesis, names.stream, 2);
-    const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+    const bin = sluiceCli();
     const startConsumer = (): { child: ChildProcess; output: () => string } => {
       const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status'], {
         stdio: ['ignore', 'pipe', 'pipe'],

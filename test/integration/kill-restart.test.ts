@@ -9,9 +9,10 @@ import { countItems, putAll, scanAll, waitFor } from '../helpers/aws.js';
 import { MALFORMED, encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { sluiceCli } from '../helpers/cli.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const bin = sluiceCli();
 
 function startConsumer(file: string): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [bin, 'run', file, '--endpoint-url', env.stack.kinesisEndpoint, '--dynamodb-endpoint-url', env.stack.dynamodbEndpoint, '--no-status'], {

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { ensureStream, listShards } from '../../src/aws/admin.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { sluiceCli } from '../helpers/cli.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const bin = sluiceCli();
 const sluice = (...args: string[]) =>
   spawnSync(process.execPath, [bin, 'produce', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SLUICE_KINESIS_ENDPOINT: '', SLUICE_DYNAMODB_ENDPOINT: '', TZ: 'UTC' } });
 const dir = mkdtempSync(join(tmpdir(), 'sluice-produce-'));

@@ -18,9 +18,10 @@ import { countItems, putAll, waitFor } from '../helpers/aws.js';
 import { encode, seedRecords } from '../helpers/seed-data.js';
 import { seedPipeline } from '../helpers/pipeline.js';
 import { useLocalStack } from '../helpers/stack.js';
+import { sluiceCli } from '../helpers/cli.js';
 
 const env = useLocalStack();
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'sluice.js');
+const bin = sluiceCli();
 
 interface Running {
   child: ChildProcess;

@@ -13,6 +13,7 @@ import { startSluice } from '../helpers/sluice-process.js';
 
 const env = useLocalStack();
 const N = 900;
+const LANES = 3;
 
 /**
  * A keyed RCF detector pipeline: state per (shard, key) that changes with every record,
@@ -71,7 +72,14 @@ describe('snapshots: operator state exactly consistent with every checkpoint', (
       const reference = await scores(`scores-${refId}`);
       expect(reference.size).toBe(N);
 
-      for (const point of points) {
+      // Each point is independent (its own app, checkpoint and output tables): a few at a time, as the test mostly waits.
+      const pending = [...points];
+      const lane = async () => {
+        for (let point = pending.shift(); point !== undefined; point = pending.shift()) await crashAndResume(point);
+      };
+      await Promise.all(Array.from({ length: LANES }, lane));
+
+      async function crashAndResume(point: string): Promise<void> {
         const id = uniqueName(point.replace('snapshot-', ''));
         const file = join(dir, `${id}.json`);
         writeFileSync(file, JSON.stringify(pipeline(stream, id, whole)));
