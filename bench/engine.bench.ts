@@ -151,15 +151,28 @@ function handSeed(records: Uint8Array[], state: { panes: { temp: number; id: str
   out.rows += best.length;
 }
 
-/** Seed 004 by hand: JSON parse, minute bucket, one row per event for the counter. */
+/**
+ * Seed 004 by hand: JSON parse, minute bucket, one row per event for the counter. Written for
+ * speed as the engine is: the bucket string is made once per minute, not once per event (events
+ * arrive in time order), and the row keeps its parts instead of joining them into a new string.
+ */
 function handSnowplow(records: Uint8Array[], out: { rows: number }): void {
   const dec = new TextDecoder('utf-8', { fatal: true });
   const buckets: string[] = [];
+  const types: string[] = [];
+  let lastMinute = Number.NaN;
+  let bucket = '';
   for (const r of records) {
     const o = JSON.parse(dec.decode(r)) as { timestamp: string; type: string; id: string };
     const ms = Date.parse(o.timestamp);
     if (Number.isNaN(ms) || typeof o.type !== 'string') continue;
-    buckets.push(`${new Date(ms).toISOString().slice(0, 16)}#${o.type}`);
+    const minute = Math.floor(ms / 60_000);
+    if (minute !== lastMinute) {
+      lastMinute = minute;
+      bucket = new Date(ms).toISOString().slice(0, 16);
+    }
+    buckets.push(bucket);
+    types.push(o.type);
   }
   out.rows += buckets.length;
 }
