@@ -93,10 +93,12 @@ export class ShardReader {
    * Reads the shard now if the reader is waiting between reads (a batch is starting: it should see
    * what arrived since the last read, not wait for the next tick). Resolves once the next read has
    * returned, or at once when the reader has records enough or is not reading. The pause AWS asks
-   * between calls (`minCallIntervalMs`) and backoffs after errors are kept.
+   * between calls (`minCallIntervalMs`) and backoffs after errors are kept, and so is an idle
+   * shard's backoff: a shard whose last two reads came back empty is left to its own pace (on a
+   * worker with hundreds of idle shards, a read of each per batch would cost most of a core).
    */
   readNow(): Promise<void> {
-    if (!this.running || this.ended || this.buffer.length >= this.o.maxBuffered) return Promise.resolve();
+    if (!this.running || this.ended || this.buffer.length >= this.o.maxBuffered || this.idleWaitMs > 2 * this.o.idleMs) return Promise.resolve();
     const p = new Promise<void>((resolve) => this.readWaiters.push(resolve));
     this.idleAbort?.abort();
     return p;

@@ -151,6 +151,33 @@ describe('idle shards', () => {
     await reader.readNow();
   });
 
+  it('readNow leaves a long-idle shard to its backoff: no extra GetRecords call', async () => {
+    const stream = uniqueName('readidle');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const [shard] = await listShards(env.clients.kinesis, stream);
+    const reader = new ShardReader({
+      kinesis: env.clients.kinesis,
+      streamName: stream,
+      shardId: shard!.ShardId!,
+      start: { kind: 'trimHorizon' },
+      limit: 100,
+      idleMs: 20,
+      maxIdleMs: 20_000,
+      maxBuffered: 10_000,
+    });
+    reader.start();
+    try {
+      // 20, 40, 80, ... ms: after 7 empty reads the wait is 1.28 s.
+      await waitFor(() => reader.polls >= 7, 20_000, '7 empty reads');
+      const polls = reader.polls;
+      await reader.readNow();
+      await sleep(200);
+      expect(reader.polls).toBe(polls);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('a source refresh reads every shard now, and returns after its budget when a read is slow', async () => {
     const stream = uniqueName('refresh');
     await ensureStream(env.clients.kinesis, stream, 2);
