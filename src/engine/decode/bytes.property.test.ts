@@ -83,10 +83,13 @@ function csvRecord(r: Gen, cols: readonly ColumnSpec[], delimiter: string): Uint
   return mutate(r, Buffer.from(text));
 }
 
+/** Nested values, valid and not, for keys the schema does not declare (and some that it does). */
+const NESTED = ['[1,]', '{"a" 1}', '[01]', '{"a":[1,2,{"b":"\\u00e9"}]}', '["\\x"]', '{"a":"\\u12G4"}', '[1 2]', '{"a":1,}', '[[[[]]]]', '{"k":{"k":{"k":"Zoë"}}}', '[true, false, null, -1.5e3, "x\\"y"]', '[{}]', '{"a":[}', '[', '[5]', '{"n":7}', '["\\ud800"]', '[' + '['.repeat(40) + ']'.repeat(41)];
+
 function jsonValue(r: Gen, type: ColumnSpec['type'], odd: number): string {
   const x = r() + 1 - odd;
   if (x < 0.05) return 'null';
-  if (x < 0.1) return pick(r, ['true', 'false', '[1,2]', '{"a":1}', '"\\u0041bc"', '"a\\"b"', '01', '-', '1.', '.5', '+1', 'NaN', '1e400', '-0', '2.5e-3', 'tru', '"raw\ttab"', '"raw\u0001"']);
+  if (x < 0.1) return pick(r, [...NESTED, 'true', 'false', '[1,2]', '{"a":1}', '"\\u0041bc"', '"a\\"b"', '01', '-', '1.', '.5', '+1', 'NaN', '1e400', '-0', '2.5e-3', 'tru', '"raw\ttab"', '"raw\u0001"']);
   if (x < 0.18) return JSON.stringify(pick(r, WORDS));
   if (!odd) return pick(r, { string: ['"Ada"', '"Zoë"', '"東京"', '""'], int: ['0', '-7', '2147483647', '12'], long: ['-0', '9007199254740991', '5'], double: ['1.5', '-0.25', '3', '1e3', '123456789.125'], boolean: ['true', 'false'], timestamp: ['1700000000', '1700000000000', '"2026-11-23T10:00:00.5Z"', '"2026-11-23 10:00:00Z"'] }[type]);
   switch (type) {
@@ -105,14 +108,14 @@ function jsonRecord(r: Gen, cols: readonly ColumnSpec[]): Uint8Array {
   const entries: string[] = [];
   // Half the records are clean (the byte path's), half anything.
   const odd = r() < 0.5 ? 1 : 0;
-  if (!odd) return Buffer.from(`{${cols.map((c) => `"${c.name}": ${jsonValue(r, c.type, 0)}`).join(', ')}${r() < 0.3 ? ', "extra": "x", "n": 1.5e3' : ''}}`);
+  if (!odd) return Buffer.from(`{${cols.map((c) => `"${c.name}": ${jsonValue(r, c.type, 0)}`).join(', ')}${r() < 0.3 ? `, "extra": "x", "nested": ${pick(r, ['{"a": [1, {"b": "c\\n"}]}', '[]', '[1.5e3, true, null]'])}` : ''}}`);
   const sp = () => (r() < 0.1 ? pick(r, [' ', '\n', '\t', '\r\n ']) : '');
   for (const c of cols) {
     if (r() < 0.08) continue;
     entries.push(`${sp()}"${c.name}"${sp()}:${sp()}${jsonValue(r, c.type, 1)}${sp()}`);
     if (r() < 0.05) entries.push(`"${c.name}":${jsonValue(r, c.type, 1)}`);
   }
-  if (r() < 0.3) entries.splice(Math.floor(r() * (entries.length + 1)), 0, `"extra":${pick(r, ['1', '"x"', '"Zoë"', '[1,{"a":2}]', '{"b":[]}', 'null', '"a\\nb"', 'true'])}`);
+  if (r() < 0.3) entries.splice(Math.floor(r() * (entries.length + 1)), 0, `"extra":${pick(r, ['1', '"x"', '"Zoë"', '[1,{"a":2}]', '{"b":[]}', 'null', '"a\\nb"', 'true', ...NESTED])}`);
   if (r() < 0.05) entries.push(`"${pick(r, ['Id', 'i\\u0064', 'naïve'])}":1`);
   let text = `${sp()}{${entries.sort(() => r() - 0.5).join(',')}}${sp()}`;
   const e = r();

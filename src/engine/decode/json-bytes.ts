@@ -140,7 +140,50 @@ export class JsonBytes {
       return i + word.length;
     }
     if (x === 45 || (x !== undefined && x >= 48 && x <= 57)) return this.number(b, i, n);
+    if (x === 123 || x === 91) {
+      // A nested object or array: only skipped (a declared column never takes one, the text path
+      // names the type), but checked to be valid JSON as JSON.parse would.
+      const end = this.nested(b, i, n, 0);
+      // What was read inside is not this value.
+      this.kind = 0;
+      this.high = 0;
+      return end;
+    }
     return -1;
+  }
+
+  /** Skips the object or array at `i` (valid JSON, ASCII only, at most 32 deep); returns where it ends, or -1. */
+  private nested(b: Uint8Array, i: number, n: number, depth: number): number {
+    if (depth > 32) return -1;
+    const object = b[i] === 123;
+    const close = object ? 125 : 93;
+    i = ws(b, i + 1, n);
+    if (b[i] === close) return i + 1;
+    for (;;) {
+      if (object) {
+        if (b[i] !== QUOTE) return -1;
+        i = skipString(b, i, n);
+        if (i < 0) return -1;
+        i = ws(b, i, n);
+        if (b[i] !== 58) return -1;
+        i = ws(b, i + 1, n);
+      }
+      const x = b[i];
+      if (x === 123 || x === 91) i = this.nested(b, i, n, depth + 1);
+      else if (x === QUOTE) i = skipString(b, i, n);
+      else {
+        i = this.value(b, i, n);
+        if (this.kind === 0) return -1;
+      }
+      if (i < 0) return -1;
+      i = ws(b, i, n);
+      if (b[i] === 44) {
+        i = ws(b, i + 1, n);
+        continue;
+      }
+      if (b[i] !== close) return -1;
+      return i + 1;
+    }
   }
 
   /** A JSON number (the grammar exactly: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?). */
@@ -246,6 +289,25 @@ export class JsonBytes {
       }
     }
   }
+}
+
+/** Skips the string at `i` (ASCII, escapes checked as JSON.parse would); returns where it ends, or -1. */
+function skipString(b: Uint8Array, i: number, n: number): number {
+  for (let k = i + 1; k < n; k++) {
+    const y = b[k]!;
+    if (y === QUOTE) return k + 1;
+    if (y < 0x20 || y >= 0x80) return -1;
+    if (y !== BACKSLASH) continue;
+    const e = b[++k];
+    if (e === 117) {
+      for (let h = 1; h <= 4; h++) {
+        const c = b[k + h];
+        if (c === undefined || !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return -1;
+      }
+      k += 4;
+    } else if (!(e === QUOTE || e === BACKSLASH || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) return -1;
+  }
+  return -1;
 }
 
 /** Skips JSON white space. */
