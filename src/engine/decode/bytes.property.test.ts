@@ -89,9 +89,9 @@ const NESTED = ['[1,]', '{"a" 1}', '[01]', '{"a":[1,2,{"b":"\\u00e9"}]}', '["\\x
 function jsonValue(r: Gen, type: ColumnSpec['type'], odd: number): string {
   const x = r() + 1 - odd;
   if (x < 0.05) return 'null';
-  if (x < 0.1) return pick(r, [...NESTED, 'true', 'false', '[1,2]', '{"a":1}', '"\\u0041bc"', '"a\\"b"', '01', '-', '1.', '.5', '+1', 'NaN', '1e400', '-0', '2.5e-3', 'tru', '"raw\ttab"', '"raw\u0001"']);
+  if (x < 0.1) return pick(r, [...NESTED, 'true', 'false', '[1,2]', '{"a":1}', '"\\u0041bc"', '"a\\"b"', '01', '-', '1.', '.5', '+1', 'NaN', '1e400', '-0', '2.5e-3', 'tru', '"raw\ttab"', '"raw\u0001"', '"\\ud800"', '"bad\\q"', '"\\u12"', '"Zo\\u00e9 ë"', '"end\\"']);
   if (x < 0.18) return JSON.stringify(pick(r, WORDS));
-  if (!odd) return pick(r, { string: ['"Ada"', '"Zoë"', '"東京"', '""'], int: ['0', '-7', '2147483647', '12'], long: ['-0', '9007199254740991', '5'], double: ['1.5', '-0.25', '3', '1e3', '123456789.125'], boolean: ['true', 'false'], timestamp: ['1700000000', '1700000000000', '"2026-11-23T10:00:00.5Z"', '"2026-11-23 10:00:00Z"'] }[type]);
+  if (!odd) return pick(r, { string: ['"Ada"', '"Zoë"', '"東京"', '""', '"a\\/b"', '"\\u00e9t\\u00E9"', '"\\ud83d\\ude00!"', '"tab\\there\\"q\\\\"'], int: ['0', '-7', '2147483647', '12'], long: ['-0', '9007199254740991', '5'], double: ['1.5', '-0.25', '3', '1e3', '123456789.125'], boolean: ['true', 'false'], timestamp: ['1700000000', '1700000000000', '"2026-11-23T10:00:00.5Z"', '"2026-11-23 10:00:00Z"'] }[type]);
   switch (type) {
     case 'string':
       return JSON.stringify(pick(r, WORDS));

@@ -15,12 +15,12 @@ const FALSE = 4;
 const NULL = 5;
 
 /**
- * JSON on bytes for the common record: one flat object whose keys are plain ASCII and whose values
- * are strings without escapes, numbers, true, false or null. Declared keys are written straight
- * into the batch's columns, other keys are skipped; strings are made only for string columns.
- * Anything else (escapes, nested values, a value of the wrong type, a missing field, malformed
- * JSON, bytes that are not UTF-8) is left to the text decoder (JSON.parse), which gives every
- * dead-letter reason; so this path decides nothing.
+ * JSON on bytes for the common record: one object whose keys are plain ASCII and whose declared
+ * keys hold strings, numbers, true, false or null. Declared keys are written straight into the
+ * batch's columns, other keys (nested values included) are checked and skipped; strings are made
+ * only for string columns. Anything else (a non-ASCII string with escapes, a value of the wrong
+ * type, a missing field, malformed JSON, bytes that are not UTF-8) is left to the text decoder
+ * (JSON.parse), which gives every dead-letter reason; so this path decides nothing.
  */
 export class JsonBytes {
   private readonly names: Uint8Array[];
@@ -37,6 +37,8 @@ export class JsonBytes {
   private strEnd = 0;
   private hash = 0;
   private high = 0;
+  /** The string just read has escapes (\n, \u00e9, ...). */
+  private escaped = false;
   private stamp = 0;
 
   constructor(columns: readonly ColumnSpec[]) {
@@ -117,11 +119,19 @@ export class JsonBytes {
     if (x === QUOTE) {
       let hash = 0;
       let high = 0;
+      let escaped = false;
       let k = i + 1;
       for (; k < n; k++) {
         const y = b[k]!;
         if (y === QUOTE) break;
-        if (y === BACKSLASH || y < 0x20) return -1;
+        if (y < 0x20) return -1;
+        if (y === BACKSLASH) {
+          const len = escapeLength(b, k, n);
+          if (len < 0) return -1;
+          escaped = true;
+          k += len - 1;
+          continue;
+        }
         high |= y;
         hash = hashStep(hash, y);
       }
@@ -131,6 +141,7 @@ export class JsonBytes {
       this.strEnd = k;
       this.hash = hash;
       this.high = high;
+      this.escaped = escaped;
       return k + 1;
     }
     const word = x === 116 ? 'true' : x === 102 ? 'false' : x === 110 ? 'null' : undefined;
@@ -248,6 +259,11 @@ export class JsonBytes {
     switch (type) {
       case 0: {
         if (kind !== STRING) return false;
+        if (this.escaped) {
+          if (this.high >= 0x80) return false;
+          out.str(c, row, unescape(b, this.strStart, this.strEnd));
+          return true;
+        }
         if (this.high < 0x80) {
           out.str(c, row, this.interns[c]!.get(b, this.strStart, this.strEnd, this.hash));
           return true;
@@ -281,7 +297,7 @@ export class JsonBytes {
           out.num(c, row, this.num < 1e11 ? this.num * 1000 : this.num);
           return true;
         }
-        if (kind !== STRING || this.high >= 0x80) return false;
+        if (kind !== STRING || this.high >= 0x80 || this.escaped) return false;
         const ms = timestamp(b, this.strStart, this.strEnd);
         if (Number.isNaN(ms)) return false;
         out.num(c, row, ms);
@@ -298,16 +314,49 @@ function skipString(b: Uint8Array, i: number, n: number): number {
     if (y === QUOTE) return k + 1;
     if (y < 0x20 || y >= 0x80) return -1;
     if (y !== BACKSLASH) continue;
-    const e = b[++k];
-    if (e === 117) {
-      for (let h = 1; h <= 4; h++) {
-        const c = b[k + h];
-        if (c === undefined || !((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return -1;
-      }
-      k += 4;
-    } else if (!(e === QUOTE || e === BACKSLASH || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116)) return -1;
+    const len = escapeLength(b, k, n);
+    if (len < 0) return -1;
+    k += len - 1;
   }
   return -1;
+}
+
+/** The length of the escape at `k` (a backslash): 2, or 6 for \uXXXX; -1 if JSON.parse would refuse it. */
+function escapeLength(b: Uint8Array, k: number, n: number): number {
+  const e = b[k + 1];
+  if (e === 117) {
+    if (k + 6 > n) return -1;
+    for (let h = 2; h < 6; h++) if (hex(b[k + h]!) < 0) return -1;
+    return 6;
+  }
+  return e === QUOTE || e === BACKSLASH || e === 47 || e === 98 || e === 102 || e === 110 || e === 114 || e === 116 ? 2 : -1;
+}
+
+function hex(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
+const SIMPLE_ESCAPES: Record<number, string> = { 34: '"', 92: '\\', 47: '/', 98: '\b', 102: '\f', 110: '\n', 114: '\r', 116: '\t' };
+
+/** The ASCII string `b[s, e)` with its (already checked) escapes resolved, as JSON.parse gives it (lone surrogates included). */
+function unescape(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  let run = s;
+  for (let k = s; k < e; k++) {
+    if (b[k] !== BACKSLASH) continue;
+    if (k > run) out += asciiString(b, run, k);
+    const x = b[k + 1]!;
+    if (x === 117) {
+      out += String.fromCharCode((hex(b[k + 2]!) << 12) | (hex(b[k + 3]!) << 8) | (hex(b[k + 4]!) << 4) | hex(b[k + 5]!));
+      k += 5;
+    } else {
+      out += SIMPLE_ESCAPES[x]!;
+      k += 1;
+    }
+    run = k + 1;
+  }
+  if (e > run) out += asciiString(b, run, e);
+  return out;
 }
 
 /** Skips JSON white space. */
