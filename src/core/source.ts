@@ -49,6 +49,13 @@ export interface Source {
    * `AdjacentParentShardId`), so its keyed state can start from theirs. Optional: none by default.
    */
   parentsOf?(partitionId: string): string[];
+  /**
+   * Reads every partition once more now rather than at the next poll tick, resolving when those
+   * reads returned or after `budgetMs`: the engine calls it as a batch starts, so a record waits
+   * for the batch, not for a batch and a poll. Optional: sources that are pushed their records, or
+   * hold them already, need not implement it.
+   */
+  refresh?(budgetMs: number): Promise<void>;
   /** Takes up to `max` buffered records, in order per partition. */
   poll(max: number): SourceRecord[];
   /** Records buffered and not yet polled, across partitions (how far behind the engine is). */

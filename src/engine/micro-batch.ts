@@ -51,6 +51,8 @@ export interface MicroBatchDeps {
   holds?: (partition: string) => boolean;
   /** A sink write not done after this long is reported (`sink.stalled`), and again each time as long again. Default 10 s. */
   stallReportMs?: number;
+  /** How long a batch waits, as it starts, for the source's reads of what arrived since the last poll (`Source.refresh`). Default 50 ms. */
+  refreshBudgetMs?: number;
 }
 
 export interface BatchOutcome {
@@ -82,6 +84,8 @@ export class MicroBatch {
    */
   async run(batchId: number, batchTime: Date, final: boolean, takeNew = true): Promise<BatchOutcome> {
     const d = this.d;
+    // Read what arrived since the last poll tick now, unless a full batch is buffered already.
+    if (takeNew && d.source.refresh && d.source.buffered() < d.maxRecordsPerBatch) await d.source.refresh(d.refreshBudgetMs ?? 50);
     let records = takeNew ? d.source.poll(d.maxRecordsPerBatch) : [];
     let finished = d.source.finishedPartitions();
     if (d.fence && records.length > 0) {

@@ -59,6 +59,10 @@ export class ShardReader {
   private idleWaitMs: number;
   private loop: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  /** Cuts the current wait between reads short (see {@link ShardReader.readNow}). */
+  private idleAbort: AbortController | undefined;
+  /** Callers of readNow waiting for the next read to return. */
+  private readWaiters: (() => void)[] = [];
   /** True once the shard is closed (resharded) and fully read. */
   ended = false;
   polls = 0;
@@ -83,6 +87,39 @@ export class ShardReader {
     const { out, rest } = drainBuffer(this.buffer, max);
     this.buffer = rest;
     return out;
+  }
+
+  /**
+   * Reads the shard now if the reader is waiting between reads (a batch is starting: it should see
+   * what arrived since the last read, not wait for the next tick). Resolves once the next read has
+   * returned, or at once when the reader has records enough or is not reading. The pause AWS asks
+   * between calls (`minCallIntervalMs`) and backoffs after errors are kept, and so is an idle
+   * shard's backoff: a shard whose last two reads came back empty is left to its own pace (on a
+   * worker with hundreds of idle shards, a read of each per batch would cost most of a core).
+   */
+  readNow(): Promise<void> {
+    if (!this.running || this.ended || this.buffer.length >= this.o.maxBuffered || this.idleWaitMs > 2 * this.o.idleMs) return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.readWaiters.push(resolve));
+    this.idleAbort?.abort();
+    return p;
+  }
+
+  private readReturned(): void {
+    if (this.readWaiters.length === 0) return;
+    const waiters = this.readWaiters;
+    this.readWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** The wait between two reads; {@link ShardReader.readNow} cuts it short. */
+  private async idle(wait: (ms: number, signal: AbortSignal) => Promise<void>, ms: number): Promise<void> {
+    const idleAbort = new AbortController();
+    this.idleAbort = idleAbort;
+    try {
+      await wait(ms, AbortSignal.any([this.abort.signal, idleAbort.signal]));
+    } finally {
+      this.idleAbort = undefined;
+    }
   }
 
   get buffered(): number {
@@ -116,10 +153,19 @@ export class ShardReader {
   private async run(): Promise<void> {
     const retry = this.o.retry ?? DEFAULT_READ_RETRY;
     const wait = this.o.wait ?? sleep;
+    try {
+      await this.readLoop(wait, retry);
+    } finally {
+      this.readReturned();
+    }
+  }
+
+  private async readLoop(wait: (ms: number, signal: AbortSignal) => Promise<void>, retry: ReadRetryOptions): Promise<void> {
     const maxIdleMs = Math.max(this.o.idleMs, this.o.maxIdleMs ?? this.o.idleMs);
     let failures = 0;
     while (this.running) {
       if (this.buffer.length >= this.o.maxBuffered) {
+        this.readReturned();
         await wait(Math.min(this.o.idleMs, 50), this.abort.signal);
         continue;
       }
@@ -133,7 +179,13 @@ export class ShardReader {
         if (early > 0) await wait(early, this.abort.signal);
         if (!this.running) return;
         this.lastCallAt = performance.now();
-        const r = await this.getRecords(this.iterator);
+        let r: Awaited<ReturnType<ShardReader['getRecords']>>;
+        try {
+          r = await this.getRecords(this.iterator);
+        } finally {
+          // Records (if any) are buffered below, synchronously, before a waiter runs.
+          queueMicrotask(() => this.readReturned());
+        }
         this.polls++;
         failures = 0;
         const records = r.Records ?? [];
@@ -149,7 +201,7 @@ export class ShardReader {
           if (this.millisBehindLatest === 0) {
             const idle = this.idleWaitMs;
             this.idleWaitMs = Math.min(maxIdleMs, idle * 2);
-            await wait(idle, this.abort.signal);
+            await this.idle(wait, idle);
           }
           continue;
         }
@@ -173,7 +225,7 @@ export class ShardReader {
           return;
         }
         const caughtUp = records.length < this.o.limit && this.millisBehindLatest === 0;
-        if (caughtUp) await wait(this.o.idleMs, this.abort.signal);
+        if (caughtUp) await this.idle(wait, this.o.idleMs);
       } catch (error) {
         if (!this.running) return;
         const classified = classifyAwsError(error, this.iterator ? 'GetRecords' : 'GetShardIterator');

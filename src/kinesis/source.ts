@@ -26,6 +26,8 @@ export interface ShardRecordReader {
   start(): void;
   drain(max?: number): KinesisRecord[];
   lag(): ShardLag;
+  /** Polling readers: read now instead of at the next tick; resolves when that read returned. */
+  readNow?(): Promise<void>;
   done(): Promise<void>;
   close(): Promise<void>;
 }
@@ -234,6 +236,24 @@ export class KinesisSource {
       for (const r of got) out.push(r);
     }
     return out;
+  }
+
+  /**
+   * Reads every shard once now (each polling reader's wait cut short) and resolves when those
+   * reads have returned, or after `budgetMs`, whichever is first: a batch that starts takes what
+   * arrived since the last read instead of waiting for the next poll tick. Fan-out readers are
+   * pushed their records and need nothing.
+   */
+  async refresh(budgetMs: number): Promise<void> {
+    const reads: Promise<void>[] = [];
+    for (const reader of this.readers.values()) if (reader.readNow) reads.push(reader.readNow());
+    if (reads.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([Promise.all(reads), new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Records buffered across shards, not yet handed out by `poll`. */

@@ -49,6 +49,10 @@ export class KinesisStreamSource implements Source {
     return this.inner.poll(max);
   }
 
+  refresh(budgetMs: number): Promise<void> {
+    return this.inner.refresh(budgetMs);
+  }
+
   buffered(): number {
     return this.inner.buffered();
   }

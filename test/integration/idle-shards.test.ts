@@ -117,4 +117,86 @@ describe('idle shards', () => {
       await source.close();
     }
   });
+  it('readNow cuts an idle wait short: a record put during a 10 s wait is read at once, and the source refresh resolves after that read', async () => {
+    const stream = uniqueName('readnow');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const [shard] = await listShards(env.clients.kinesis, stream);
+    const reader = new ShardReader({
+      kinesis: env.clients.kinesis,
+      streamName: stream,
+      shardId: shard!.ShardId!,
+      start: { kind: 'trimHorizon' },
+      limit: 100,
+      idleMs: 10_000,
+      maxBuffered: 10_000,
+    });
+    reader.start();
+    try {
+      await waitFor(() => reader.polls >= 1, 20_000, 'the first read');
+      await sleep(50);
+      const polls = reader.polls;
+      await putAll(env.clients.kinesis, stream, [Buffer.from('now')]);
+      // Without readNow the next read is 10 s away.
+      await sleep(200);
+      expect(reader.buffered).toBe(0);
+      const t0 = performance.now();
+      await reader.readNow();
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      expect(reader.polls).toBe(polls + 1);
+      expect(reader.drain().map((r) => Buffer.from(r.data).toString())).toEqual(['now']);
+    } finally {
+      await reader.close();
+    }
+    // A closed reader answers at once.
+    await reader.readNow();
+  });
+
+  it('readNow leaves a long-idle shard to its backoff: no extra GetRecords call', async () => {
+    const stream = uniqueName('readidle');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const [shard] = await listShards(env.clients.kinesis, stream);
+    const reader = new ShardReader({
+      kinesis: env.clients.kinesis,
+      streamName: stream,
+      shardId: shard!.ShardId!,
+      start: { kind: 'trimHorizon' },
+      limit: 100,
+      idleMs: 20,
+      maxIdleMs: 20_000,
+      maxBuffered: 10_000,
+    });
+    reader.start();
+    try {
+      // 20, 40, 80, ... ms: after 7 empty reads the wait is 1.28 s.
+      await waitFor(() => reader.polls >= 7, 20_000, '7 empty reads');
+      const polls = reader.polls;
+      await reader.readNow();
+      await sleep(200);
+      expect(reader.polls).toBe(polls);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('a source refresh reads every shard now, and returns after its budget when a read is slow', async () => {
+    const stream = uniqueName('refresh');
+    await ensureStream(env.clients.kinesis, stream, 2);
+    const source = new KinesisSource({ kinesis: env.clients.kinesis, streamName: stream, startingPosition: { kind: 'trimHorizon' }, idleMs: 10_000, maxIdleMs: 10_000 });
+    await source.start(new Map());
+    try {
+      await waitFor(() => source.readingShards().length === 2, 20_000, 'both shards read');
+      // The first reads returned: both readers now wait 10 s.
+      await source.refresh(10_000);
+      await putAll(env.clients.kinesis, stream, [Buffer.from('a'), Buffer.from('b'), Buffer.from('c'), Buffer.from('d')]);
+      expect(source.buffered()).toBe(0);
+      await source.refresh(10_000);
+      expect(source.poll().length).toBe(4);
+      // A budget of 0: refresh returns before the reads, which still happen.
+      await putAll(env.clients.kinesis, stream, [Buffer.from('e')]);
+      await source.refresh(0);
+      await waitFor(() => source.buffered() === 1, 5_000, 'the read the refresh started');
+    } finally {
+      await source.close();
+    }
+  });
 });

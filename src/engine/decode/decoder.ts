@@ -1,10 +1,13 @@
 import { describeValue, invalidOption } from '../../errors.js';
-import { ColumnBatch, allocate, type Column, type Field } from '../../core/batch.js';
+import { ColumnBatch, type Field } from '../../core/batch.js';
 import type { DeadLetter } from '../../core/dead-letter.js';
 import type { SourceRecord } from '../../core/source.js';
+import { ColumnArrays } from './column-arrays.js';
 import { FieldError, convertJson, convertText } from './convert.js';
+import { CsvBytes } from './csv-bytes.js';
 import { splitCsvLine } from './csv-line.js';
 import { jsonInCsv } from './csv-json.js';
+import { JsonBytes } from './json-bytes.js';
 import { DEFAULT_MAX_RECORD_BYTES, validateColumns, type ColumnSpec, type RecordFormat } from './schema.js';
 
 export interface DecodeResult {
@@ -27,66 +30,64 @@ export const METADATA_FIELDS: readonly Field[] = [
 export class Decoder {
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private readonly maxBytes: number;
+  /** The byte decoder (see csv-bytes.ts, json-bytes.ts); `bytes: false` in the options turns it off (tests compare both). */
+  private readonly bytes: CsvBytes | JsonBytes | undefined;
   readonly fields: readonly Field[];
 
-  constructor(readonly format: RecordFormat) {
+  constructor(
+    readonly format: RecordFormat,
+    options: { bytes?: boolean } = {},
+  ) {
     validateColumns(format.columns);
     if (format.kind === 'csv' && format.delimiter !== undefined && format.delimiter.length === 0) {
       throw invalidOption('format.delimiter', format.delimiter, 'use a non-empty delimiter such as "," or "\\t"');
     }
     this.maxBytes = format.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.bytes = options.bytes === false ? undefined : format.kind === 'csv' ? CsvBytes.for(format.columns, format.delimiter ?? ',') : new JsonBytes(format.columns);
     this.fields = [...format.columns.map((c) => ({ name: c.name, type: c.type })), ...METADATA_FIELDS];
   }
 
   decode(records: readonly SourceRecord[]): DecodeResult {
     const n = records.length;
     const cols = this.format.columns;
-    // Monomorphic writes into arrays sized for the whole batch: no builder object per value.
-    const kinds = cols.map((c) => (c.type === 'string' ? 0 : c.type === 'int' ? 1 : c.type === 'boolean' ? 3 : 2));
-    const arrays = cols.map((c) => (c.type === 'string' ? ([] as (string | null)[]) : allocate(c.type, n)));
-    const valid: (Uint8Array | undefined)[] = cols.map(() => undefined);
+    const kinds = cols.map((c) => (c.type === 'string' ? 0 : 1));
+    // Every column written by row index, by the byte decoder or the text decoder alike.
+    const arrays = new ColumnArrays(cols, n);
+    const bytes = this.bytes;
     const shard: string[] = [];
     const seq: string[] = [];
     const arrival = new Float64Array(n);
     const values: unknown[] = new Array(cols.length);
     const deadLetters: DeadLetter[] = [];
+    const maxBytes = this.maxBytes;
     let row = 0;
     for (const rec of records) {
-      const reason = this.decodeOne(rec, values);
-      if (reason !== undefined) {
-        deadLetters.push({
-          reason,
-          raw: rec.data,
-          stage: 'decode',
-          position: { shardId: rec.shardId, sequenceNumber: sequenceOf(rec), arrivalTime: new Date(rec.arrivalMs), partitionKey: rec.partitionKey },
-        });
-        continue;
-      }
-      for (let c = 0; c < kinds.length; c++) {
-        const v = values[c];
-        switch (kinds[c]) {
-          case 0:
-            (arrays[c] as (string | null)[]).push(v as string | null);
-            break;
-          case 1:
-          case 2:
-          case 3:
-            if (v === null) (valid[c] ??= new Uint8Array(n).fill(1))[row] = 0;
-            else (arrays[c] as Float64Array)[row] = typeof v === 'boolean' ? (v ? 1 : 0) : (v as number);
-            break;
+      const size = rec.data.byteLength;
+      // The byte decoder takes the common record; it leaves anything else, and decides no reason.
+      if (bytes === undefined || size === 0 || size > maxBytes || !bytes.row(rec.data, arrays, row)) {
+        const reason = this.decodeOne(rec, values);
+        if (reason !== undefined) {
+          deadLetters.push({
+            reason,
+            raw: rec.data,
+            stage: 'decode',
+            position: { shardId: rec.shardId, sequenceNumber: sequenceOf(rec), arrivalTime: new Date(rec.arrivalMs), partitionKey: rec.partitionKey },
+          });
+          continue;
+        }
+        for (let c = 0; c < kinds.length; c++) {
+          const v = values[c];
+          if (kinds[c] === 0) arrays.str(c, row, v as string | null);
+          else if (v === null) arrays.nul(c, row);
+          else arrays.num(c, row, typeof v === 'boolean' ? (v ? 1 : 0) : (v as number));
         }
       }
       shard.push(rec.shardId);
-      seq.push(sequenceOf(rec));
+      seq.push(rec.subSequenceNumber === undefined ? rec.sequenceNumber : sequenceOf(rec));
       arrival[row] = rec.arrivalMs;
       row++;
     }
-    const columns: Column[] = cols.map((_, c) => {
-      const a = arrays[c]!;
-      const values = Array.isArray(a) ? a : a.subarray(0, row);
-      const v = valid[c];
-      return v ? { values, valid: v.subarray(0, row) } : { values };
-    });
+    const columns = arrays.finish(row);
     columns.push({ values: shard }, { values: seq }, { values: arrival.subarray(0, row) });
     return { batch: new ColumnBatch(this.fields, columns, row), deadLetters };
   }

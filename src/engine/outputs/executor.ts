@@ -361,7 +361,23 @@ export class OutputExecutor {
     if (plan.selectSql === null) return { batch: rename(batch, plan.columns.map((c) => ('field' in c ? c : { name: c.name, field: '' }))), inputRows: identityRows(batch.length) };
     if (plan.js) {
       const rows = plan.js.run(batch);
-      return { batch: rename(batch.select(rows), plan.columns as { name: string; field: string }[]), inputRows: rows };
+      const selected = batch.select(rows);
+      const jsComputed = plan.jsComputed;
+      if (!jsComputed) return { batch: rename(selected, plan.columns as { name: string; field: string }[]), inputRows: rows };
+      // Computed columns are indexed by physical row, as the batch's own: the selection stays as it is.
+      const fields: Field[] = [];
+      const columns = [];
+      for (const c of plan.columns) {
+        if ('field' in c) {
+          const j = batch.fieldIndex(c.field);
+          fields.push({ name: c.name, type: batch.fields[j]!.type });
+          columns.push(batch.columns[j]!);
+        } else {
+          fields.push({ name: c.name, type: jsComputed[c.computed]!.field.type });
+          columns.push(jsComputed[c.computed]!.run(batch, rows));
+        }
+      }
+      return { batch: new ColumnBatch(fields, columns, selected.size, selected.selection), inputRows: rows };
     }
     const computedCount = plan.columns.length - passthrough.length;
     if (computedCount === 0) {

@@ -1,4 +1,5 @@
 import type { Field } from '../../core/batch.js';
+import { compileComputed, type JsComputed } from './js-compute.js';
 import { compileSelect, type JsSelect } from './js-select.js';
 import { planPaneAggregate } from './plan-aggregate.js';
 
@@ -33,6 +34,8 @@ export type OutputPlan =
       needs: Set<string>;
       /** Set when WHERE and ORDER BY run in JS (no computed column): DuckDB sees none of the batch. */
       js?: JsSelect;
+      /** With `js`: the computed columns, by `computed` index, evaluated in JS too (see js-compute.ts). */
+      jsComputed?: JsComputed[];
     }
   | {
       kind: 'topk';
@@ -226,8 +229,11 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
   const needs = fieldsIn({ where: node.where_clause, order: order[0], computed });
   const trivial = !node.where_clause && order.length === 0 && computed.length === 0;
   const selectSql = trivial ? null : await ctx.deparse(wrap(parsed, onBatch({ ...node, select_list: [columnRef('__row'), ...computed] })));
-  const js = !trivial && computed.length === 0 && ctx.js !== false ? compileSelect(node, ctx.fields, alias, columns as { name: string; field: string }[]) : undefined;
-  return { kind: 'incremental', scope, columns, selectSql, needs, ...(js ? { js } : {}) };
+  const jsComputed = ctx.js === false ? [] : computed.map((c) => compileComputed(c, ctx.fields, alias));
+  const computedInJs = jsComputed.every((c) => c !== undefined);
+  const outputs = columns.map((c) => ('field' in c ? c : { name: c.name, field: '' }));
+  const js = !trivial && computedInJs && ctx.js !== false ? compileSelect(node, ctx.fields, alias, outputs) : undefined;
+  return { kind: 'incremental', scope, columns, selectSql, needs, ...(js ? { js } : {}), ...(js && computed.length > 0 ? { jsComputed: jsComputed as JsComputed[] } : {}) };
 }
 
 /** The output columns of a select list that names fields only (or `*`), or undefined. */
