@@ -123,11 +123,22 @@ export class EventTimeAggregate {
    * sent: no on-time record of that shard can fall in it any more, so the partial is final. So
    * which worker sends a partial and when changes only when the merged item is complete, never
    * its final value.
+   *
+   * A shard read to its end (`ended`: a parent of a reshard) will give no more records, so its
+   * partials of every window, open ones too, are final: they are sent now and leave the state,
+   * before the shard's SHARD_END checkpoint can be written (the caller writes them to the sink
+   * first). No crash after that checkpoint can lose them, and no child has to carry them.
    */
-  async emitMerged(watermark: number, shardWatermarks: ReadonlyMap<string, number>, fences: ReadonlyMap<string, string>): Promise<{ out: ColumnBatch | undefined; dropped: string[] }> {
+  async emitMerged(
+    watermark: number,
+    shardWatermarks: ReadonlyMap<string, number>,
+    fences: ReadonlyMap<string, string>,
+    ended: readonly string[] = [],
+  ): Promise<{ out: ColumnBatch | undefined; dropped: string[] }> {
     const cols = [...this.keys, '__part'];
     const on = cols.map((k) => `s.${k} IS NOT DISTINCT FROM t.${k}`).join(' AND ');
-    const due = this.spec.mode === 'append' ? ` WHERE ${this.closed(watermark)}` : '';
+    const endedSql = ended.length > 0 ? ` OR __part IN (${ended.map(literal).join(', ')})` : '';
+    const due = this.spec.mode === 'append' ? ` WHERE ${this.closed(watermark)}${endedSql}` : '';
     await this.sql.run(`CREATE OR REPLACE TEMP TABLE __et_due AS SELECT * FROM ${this.pending}${due}`);
     const rows = await this.sql.query(
       `SELECT __part, CAST(to_json(m) AS VARCHAR) AS j FROM (${this.plan.mergeSql(`(SELECT s.* FROM ${this.state} AS s SEMI JOIN __et_due AS t ON ${on}) AS p`)}) AS m ORDER BY __part`,
@@ -136,7 +147,9 @@ export class EventTimeAggregate {
     await this.sql.run('DROP TABLE __et_due');
     // Final partials go: their window ended before their own shard's watermark, and they were sent.
     let dropped: string[] = [];
-    const marks = [...shardWatermarks].filter(([, w]) => Number.isFinite(w) || w === Infinity);
+    const own = new Map(shardWatermarks);
+    for (const p of ended) own.set(p, Infinity);
+    const marks = [...own].filter(([, w]) => Number.isFinite(w) || w === Infinity);
     if (marks.length > 0) {
       const values = marks.map(([p, w]) => `(${literal(p)}, ${w === Infinity ? 'CAST(\'infinity\' AS DOUBLE)' : Math.floor(w)})`).join(', ');
       const gone = `${this.endSql('s.')} <= w.wm AND NOT EXISTS (SELECT 1 FROM ${this.pending} AS t WHERE ${on})`;
@@ -149,10 +162,10 @@ export class EventTimeAggregate {
     }
     if (rows.length === 0) return { out: undefined, dropped };
     const partials = rows.map((r) => String(r.j));
-    const own = await this.derive(partials.map((j) => [j]));
+    const derived = await this.derive(partials.map((j) => [j]));
     const parts = rows.map((r) => String(r.__part));
     return {
-      out: own.withColumns([
+      out: derived.withColumns([
         { field: { name: '__part', type: 'string' }, column: { values: parts } },
         { field: { name: '__fence', type: 'string' }, column: { values: parts.map((p) => fenceOf(fences.get(p))) } },
         { field: { name: '__partial', type: 'string' }, column: { values: partials } },
@@ -232,7 +245,7 @@ export class EventTimeAggregate {
   async restoreShard(shard: string, json: string | undefined): Promise<boolean> {
     await this.sql.run(`DELETE FROM ${this.state} WHERE __part = ${literal(shard)}`);
     let inherited = false;
-    // Merged: a parent's partials stay the parent's (the sink holds them per shard).
+    // Merged: a parent's partials were sent to the sink when it ended (`emitMerged`); none pass to a child.
     if (json !== undefined && !this.merged) {
       const parents = (await this.sql.query(`SELECT DISTINCT p.__part AS p FROM (SELECT unnest(from_json(${literal(json)}, '[{"__part":"VARCHAR"}]'), recursive := true)) AS p WHERE p.__part <> ${literal(shard)}`)).map((r) => String(r.p));
       if (parents.length > 0) {

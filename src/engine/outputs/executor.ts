@@ -244,8 +244,11 @@ export class OutputExecutor {
     batch: ColumnBatch,
     batchTimeMs: number,
     final: boolean,
-    /** Event time: the partitions being read (for the watermark), and whether the input ended (every window closes). */
-    input: { reading?: readonly string[]; endOfInput?: boolean } = {},
+    /**
+     * Event time: the partitions being read (for the watermark), whether the input ended (every
+     * window closes), and the partitions read to their end (their merged partials are final).
+     */
+    input: { reading?: readonly string[]; endOfInput?: boolean; ended?: readonly string[] } = {},
   ): Promise<{ results: OutputResult[]; fired: boolean }> {
     const results: OutputResult[] = [];
     // Shards restored or dropped since the last batch (lease moves): their partials first.
@@ -296,7 +299,7 @@ export class OutputExecutor {
       const marks = this.eventTime.watermarks;
       for (const [i, agg] of this.eventAggregates) {
         const { out, dropped } = agg.merged
-          ? await agg.emitMerged(marks.current, marks.shardWatermarks(), marks.positions())
+          ? await agg.emitMerged(marks.current, marks.shardWatermarks(), marks.positions(), input.ended)
           : await agg.emit(marks.current, closed, batch.length > 0);
         this.eventTimeState?.changed(dropped);
         if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false, ...(agg.merged ? { merge: agg } : {}) });
