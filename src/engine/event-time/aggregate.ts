@@ -45,6 +45,14 @@ export class EventTimeAggregate {
      * that merges them across workers (see `emitMerged`), instead of this worker's combination.
      */
     readonly merged = false,
+    /**
+     * Merged, with items keyed without the window (a processing-time GROUP BY run on arrival-time
+     * windows, engine/arrival-time.ts): an item holds each shard's partial of the newest window it
+     * sent, and shows the newest window of all, as the processing-time query overwrote its item
+     * with each window's result. The fence orders by window first (an older window's partial never
+     * replaces a newer one's), then by position.
+     */
+    readonly latest = false,
   ) {
     this.state = quoteIdent(tables.state);
     this.fresh = quoteIdent(tables.fresh);
@@ -141,7 +149,7 @@ export class EventTimeAggregate {
     const due = this.spec.mode === 'append' ? ` WHERE ${this.closed(watermark)}${endedSql}` : '';
     await this.sql.run(`CREATE OR REPLACE TEMP TABLE __et_due AS SELECT * FROM ${this.pending}${due}`);
     const rows = await this.sql.query(
-      `SELECT __part, CAST(to_json(m) AS VARCHAR) AS j FROM (${this.plan.mergeSql(`(SELECT s.* FROM ${this.state} AS s SEMI JOIN __et_due AS t ON ${on}) AS p`)}) AS m ORDER BY __part`,
+      `SELECT __part, CAST(${this.endSql('m.')} AS BIGINT) AS e, CAST(to_json(m) AS VARCHAR) AS j FROM (${this.plan.mergeSql(`(SELECT s.* FROM ${this.state} AS s SEMI JOIN __et_due AS t ON ${on}) AS p`)}) AS m ORDER BY __part, e`,
     );
     await this.sql.run(`DELETE FROM ${this.pending} AS s WHERE EXISTS (SELECT 1 FROM __et_due AS t WHERE ${on})`);
     await this.sql.run('DROP TABLE __et_due');
@@ -167,7 +175,7 @@ export class EventTimeAggregate {
     return {
       out: derived.withColumns([
         { field: { name: '__part', type: 'string' }, column: { values: parts } },
-        { field: { name: '__fence', type: 'string' }, column: { values: parts.map((p) => fenceOf(fences.get(p))) } },
+        { field: { name: '__fence', type: 'string' }, column: { values: rows.map((r, k) => (this.latest ? `${String(r.e).padStart(16, '0')}|` : '') + fenceOf(fences.get(parts[k]!))) } },
         { field: { name: '__partial', type: 'string' }, column: { values: partials } },
       ]),
       dropped,
@@ -181,7 +189,7 @@ export class EventTimeAggregate {
    * with every shard's partial stored for an item.
    */
   async derive(merges: readonly (readonly string[])[]): Promise<ColumnBatch> {
-    const rows = merges.flatMap((list, i) => list.map((j) => `{"__i":${i},${j.slice(1)}`));
+    const rows = (this.latest ? merges.map((list) => newestWindow(list, `__g${this.plan.windowGroup.index}`)) : merges).flatMap((list, i) => list.map((j) => `{"__i":${i},${j.slice(1)}`));
     const structure = JSON.stringify([{ __i: 'INTEGER', ...(JSON.parse(await this.structure()) as Record<string, string>[])[0] }]);
     await this.sql.run(`DELETE FROM ${this.deriveTable}`);
     if (rows.length > 0) {
@@ -308,6 +316,13 @@ export function fenceOf(seq: string | undefined): string {
   if (seq === undefined) return '';
   const i = seq.indexOf(':');
   return i === -1 ? seq.padStart(128, '0') : `${seq.slice(0, i).padStart(128, '0')}:${seq.slice(i + 1).padStart(10, '0')}`;
+}
+
+/** The partials (DuckDB's JSON rows) of the newest window among them: `key` holds the window, as text that orders as time does. */
+function newestWindow(list: readonly string[], key: string): string[] {
+  const windows = list.map((j) => String((JSON.parse(j) as Record<string, unknown>)[key]));
+  const newest = windows.reduce((a, b) => (b > a ? b : a), '');
+  return list.filter((_, k) => windows[k] === newest);
 }
 
 function literal(text: string): string {
