@@ -11,7 +11,7 @@ import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const env = useLocalStack();
-const WINDOW_MS = 1000;
+const WINDOW_MS = 2000;
 const COLORS = ['Green', 'Red', 'Yellow'];
 
 /**
@@ -21,7 +21,7 @@ const COLORS = ['Green', 'Red', 'Yellow'];
  * read which shard. Each put call gets its own types (`b<n>-<color>`), so nearly every record is
  * in the window its item shows, and the check covers the whole run.
  */
-function pipeline(app: string, stream: string, table: string): PipelineConfigInput {
+function pipeline(app: string, stream: string, table: string, slideMs: number): PipelineConfigInput {
   return {
     app,
     source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 40 },
@@ -29,7 +29,7 @@ function pipeline(app: string, stream: string, table: string): PipelineConfigInp
     batchInterval: 100,
     maxRecordsPerBatch: 30,
     stateInterval: 400,
-    window: { kind: 'tumbling', length: `${WINDOW_MS}ms` },
+    window: slideMs === WINDOW_MS ? { kind: 'tumbling', length: `${WINDOW_MS}ms` } : { kind: 'sliding', length: `${WINDOW_MS}ms`, slide: `${slideMs}ms` },
     outputs: [{ name: 'groups', sql: 'SELECT type, count(*) AS events, sum(v) AS total FROM events GROUP BY type', sink: { kind: 'dynamodb', table, keyColumns: ['type'] } }],
     deadLetter: { table: `${table}-dead` },
     lease: { failover: '2s' },
@@ -57,10 +57,11 @@ async function readBack(stream: string): Promise<{ shardId: string; seq: string;
 /**
  * The reference, from the records Kinesis acknowledged as read back with their arrival times,
  * independent of the engine: per shard in order the arrival time never goes back (a step back
- * counts as the newest so far); each record's window is its arrival time's tumbling window; an
- * item is its type's newest window: count and sum of that type's records in it.
+ * counts as the newest so far); each record is in the windows (of `WINDOW_MS`, one starting every
+ * `slideMs`) its arrival time falls in; an item is its type's newest window: count and sum of that
+ * type's records in it.
  */
-function reference(records: Awaited<ReturnType<typeof readBack>>): Map<string, [number, number]> {
+function reference(records: Awaited<ReturnType<typeof readBack>>, slideMs: number): Map<string, [number, number]> {
   const byShard = new Map<string, typeof records>();
   for (const r of records) byShard.set(r.shardId, [...(byShard.get(r.shardId) ?? []), r]);
   const windows = new Map<string, Map<number, [number, number]>>();
@@ -69,10 +70,11 @@ function reference(records: Awaited<ReturnType<typeof readBack>>): Map<string, [
     let newest = -Infinity;
     for (const r of list) {
       newest = Math.max(newest, r.arrival);
-      const w = Math.floor(newest / WINDOW_MS) * WINDOW_MS;
       const byWindow = windows.get(r.data.type) ?? new Map<number, [number, number]>();
-      const [n, total] = byWindow.get(w) ?? [0, 0];
-      byWindow.set(w, [n + 1, total + r.data.v]);
+      for (let w = Math.floor(newest / slideMs) * slideMs; w > newest - WINDOW_MS; w -= slideMs) {
+        const [n, total] = byWindow.get(w) ?? [0, 0];
+        byWindow.set(w, [n + 1, total + r.data.v]);
+      }
       windows.set(r.data.type, byWindow);
     }
   }
@@ -84,14 +86,15 @@ async function table(name: string): Promise<Map<string, [number, number]>> {
   return new Map(items.filter((i) => i.events !== undefined).map((i) => [String(i.type), [Number(i.events), Number(i.total)]]));
 }
 
-async function fleet(opts: { workers: number; kills: number }): Promise<void> {
+async function fleet(opts: { workers: number; kills: number; slideMs?: number }): Promise<void> {
+  const slideMs = opts.slideMs ?? WINDOW_MS;
   const id = uniqueName('fv');
   const stream = `ks-${id}`;
   const app = `fv-${id}`;
   const out = `groups-${id}`;
   await ensureStream(env.clients.kinesis, stream, 4);
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-fv-')), 'pipeline.json');
-  writeFileSync(file, JSON.stringify(pipeline(app, stream, out)));
+  writeFileSync(file, JSON.stringify(pipeline(app, stream, out, slideMs)));
   const owners = async () =>
     new Map((await scanAll(env.clients.dynamodb, app).catch(() => [])).filter((i) => String(i.leaseKey).startsWith('shardId-')).map((i) => [String(i.leaseKey), String(i.leaseOwner)]));
   const workers = new Map<string, SluiceProcess>();
@@ -143,7 +146,7 @@ async function fleet(opts: { workers: number; kills: number }): Promise<void> {
     await putFor(1500);
     const records = await readBack(stream);
     expect(records.length).toBe(sent.length);
-    const ref = reference(records);
+    const ref = reference(records, slideMs);
     expect(ref.size).toBe(3 * batch);
     await waitFor(async () => JSON.stringify([...(await table(out))].sort()) === JSON.stringify([...ref].sort()), 60_000, 'the table equals the reference').catch(() => undefined);
     await waitFor(() => [...workers.values()].every((p) => p.out().includes('running ')), 60_000, `every worker runs; they said: ${said()}`);
@@ -174,5 +177,9 @@ describe('a processing-time GROUP BY into dynamodb runs on arrival-time windows:
 
   it('4 workers, 2 SIGKILLed mid-window and restarted (leases move twice)', async () => {
     await fleet({ workers: 4, kills: 2 });
+  }, 240_000);
+
+  it('2 workers, 1 SIGKILLed, a sliding window (2 s, every 500 ms): each item is its group\'s newest window', async () => {
+    await fleet({ workers: 2, kills: 1, slideMs: 500 });
   }, 240_000);
 });
