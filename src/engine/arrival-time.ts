@@ -44,7 +44,14 @@ export function chooseArrivalTime(outputs: readonly { name: string; sink: { kind
   return { outputs: candidates, kept: new Map() };
 }
 
-/** The event-time spec an arrival-time run uses: `_arrival`, no delay, monotone, a window emitted once; a shard silent for a slide stops holding windows back. */
+/** A shard silent this long stops holding arrival-time windows back, however short the slide: a shard is polled every 200 ms by default, slower when throttled. */
+export const ARRIVAL_MIN_IDLE_MS = 1000;
+
+/**
+ * The event-time spec an arrival-time run uses: `_arrival`, no delay, monotone, a window emitted
+ * once; a shard silent for a slide (at least `ARRIVAL_MIN_IDLE_MS`) stops holding windows back. A
+ * record read after its window was emitted is not lost: it updates its shard's partial, sent again.
+ */
 export function arrivalTimeSpec(window: WindowPlan): EventTimeSpec {
-  return { column: '_arrival', delayMs: 0, idleMs: window.slideMs, mode: 'append', lengthMs: window.lengthMs, slideMs: window.slideMs, monotone: true };
+  return { column: '_arrival', delayMs: 0, idleMs: Math.max(window.slideMs, ARRIVAL_MIN_IDLE_MS), mode: 'append', lengthMs: window.lengthMs, slideMs: window.slideMs, monotone: true };
 }
