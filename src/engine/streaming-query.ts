@@ -156,7 +156,7 @@ export class StreamingQuery {
    * alone, a LIMIT) keeps the pipeline on processing time, with the reason in `kept`.
    */
   private async runOnArrivalTime(outputs: readonly string[], kept: Map<string, string>): Promise<Set<string>> {
-    const processing = { plan: this.plan, executor: this.executor!, fields: this.viewFields.length };
+    const processing = { plan: this.plan, fields: this.viewFields.length };
     const spec = arrivalTimeSpec(this.plan);
     this.plan = { ...this.plan, eventTime: spec };
     this.viewFields.push(...WINDOW_FIELDS);
