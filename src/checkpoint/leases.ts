@@ -83,6 +83,15 @@ export class LeaseCoordinator {
     return this.store.usage();
   }
 
+  /**
+   * Leases found lost outside a round (a checkpoint conditional on holding them was refused): no
+   * longer held from now on, so nothing more of their shards is processed; the next round scans.
+   */
+  lost(shardIds: readonly string[]): void {
+    this.mine = new Set([...this.mine].filter((s) => !shardIds.includes(s)));
+    this.scanNext = true;
+  }
+
   /** Makes the next round scan the table (e.g. to read a checkpoint another worker moved). */
   rescan(): void {
     this.scanNext = true;

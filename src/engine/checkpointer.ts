@@ -44,6 +44,22 @@ export class Checkpointer {
     return this.holders.length > 0 || (this.partitions?.active ?? false);
   }
 
+  /**
+   * Forgets what was taken from partitions whose state was just dropped or loaded again (a lease
+   * lost, gained, or restarted from its stored checkpoint): those positions were reached with state
+   * that is gone, and committing one with the state loaded now would claim records it never saw.
+   * `checkpoints`: where each one still held now resumes (its committed position).
+   */
+  reset(partitions: readonly string[], checkpoints: ReadonlyMap<string, string>): void {
+    for (const p of partitions) {
+      this.pending.delete(p);
+      this.pendingEnded.delete(p);
+      const at = checkpoints.get(p);
+      if (at) this.committed.set(p, at);
+      else this.committed.delete(p);
+    }
+  }
+
   /** Notes a batch's records and the partitions it read to their end. */
   taken(records: readonly SourceRecord[], finished: readonly string[]): void {
     for (const r of records) {

@@ -3,7 +3,19 @@ import type { PartitionStates } from '../checkpoint/partition-states.js';
 import { SHARD_END } from '../checkpoint/store.js';
 import { compareSequence } from '../kinesis/position.js';
 import type { Source } from '../core/source.js';
+import { BatchGate } from './batch-gate.js';
 import type { EngineEventBus } from './events.js';
+
+/** What the engine lends the driver: the gate its batches run through, and its checkpointer's pending positions. */
+export interface LeaseDriverHooks {
+  gate?: BatchGate;
+  /**
+   * Partitions dropped or read again from their stored checkpoint: positions taken from them and
+   * not committed yet belong to state that is gone, and must never be committed with the state
+   * loaded now; `checkpoints` holds the checkpoint each one that is still held resumes after.
+   */
+  reset?: (partitions: readonly string[], checkpoints: ReadonlyMap<string, string>) => void;
+}
 
 /**
  * Keeps this worker's leases: renews, takes and steals them every third of the failover time,
@@ -14,6 +26,12 @@ import type { EngineEventBus } from './events.js';
  * (its reader and buffered records are dropped). With partitioned state, a gained partition's
  * state is loaded as of its checkpoint before the source reads it (and reading resumes after that
  * same checkpoint); a lost partition's state is dropped. All timing is on a monotonic clock.
+ *
+ * A round renews and takes leases at once (the sink fence reads the leases it holds right away),
+ * but applies what changed to the source, the partitions' state and the checkpointer's pending
+ * positions through the engine's {@link BatchGate}: between batches, never in the middle of one.
+ * A round run while a batch is queued or running (the fence renewing a lease in doubt) leaves
+ * that part queued behind the batch instead of waiting for it.
  */
 export class LeaseDriver {
   private timer: NodeJS.Timeout | undefined;
@@ -27,6 +45,13 @@ export class LeaseDriver {
   private held = new Set<string>();
   /** Partitions to read again from their stored checkpoint at the next round (a checkpoint of ours was refused). */
   private stale = new Set<string>();
+  /** Partitions gained (or to restart) by rounds whose changes are not applied yet. */
+  private restartPending = new Set<string>();
+  private hooks: LeaseDriverHooks = {};
+  private gate = new BatchGate();
+  /** The change queued behind a batch and not started yet. */
+  private queued: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(
     private readonly leases: LeaseCoordinator,
@@ -40,9 +65,11 @@ export class LeaseDriver {
     this.lastRound = now();
   }
 
-  async start(floor: ReadonlyMap<string, string> = new Map(), partitions?: PartitionStates): Promise<void> {
+  async start(floor: ReadonlyMap<string, string> = new Map(), partitions?: PartitionStates, hooks: LeaseDriverHooks = {}): Promise<void> {
     this.floor = new Map(floor);
     this.partitions = partitions;
+    this.hooks = hooks;
+    if (hooks.gate) this.gate = hooks.gate;
     await this.round();
     this.timer = setInterval(() => void this.round(), Math.max(200, Math.floor(this.failoverMs / 3)));
     this.timer.unref();
@@ -69,6 +96,15 @@ export class LeaseDriver {
     return this.leases.owned().has(partition) ? this.lastRound + this.failoverMs : -Infinity;
   }
 
+  /**
+   * Leases a checkpoint found lost: not held from this moment (the fence drops their records from
+   * the next batch on, before any state sees them), then a round.
+   */
+  lost(partitions: readonly string[]): Promise<void> {
+    this.leases.lost(partitions);
+    return this.round();
+  }
+
   /** Reads these partitions again from their stored checkpoint (ours was refused: another worker moved it on). */
   restart(partitions: readonly string[]): Promise<void> {
     for (const p of partitions) this.stale.add(p);
@@ -81,26 +117,16 @@ export class LeaseDriver {
       const started = this.now();
       try {
         const owned = await this.leases.round(this.source.partitionIds());
-        const restart = new Set([...this.leases.gained(), ...this.stale].filter((s) => owned.has(s)));
+        const gained = [...new Set([...this.leases.gained(), ...this.stale])].filter((s) => owned.has(s));
+        for (const s of gained) this.restartPending.add(s);
         this.stale.clear();
-        const cps = new Map(this.leases.all().map((l) => [l.shardId, latest(l.checkpoint ?? '', this.floor.get(l.shardId) ?? '')]));
-        if (this.partitions?.active) {
-          this.partitions.drop([...this.held].filter((s) => !owned.has(s) || restart.has(s)));
-          // Gained: state as of the checkpoint it was committed with, and reading resumes right after it.
-          const loaded = await this.partitions.ensure([...owned].filter((s) => !this.held.has(s) || restart.has(s)));
-          for (const [s, cp] of loaded) if (cp) cps.set(s, cp);
-        }
-        this.held = new Set(owned);
-        await this.source.assign?.(owned, cps, restart);
         this.lastRound = started;
-        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort(), gained: [...restart].sort() });
+        await this.apply();
+        this.events.emit('lease.round', { workerId: this.workerId, owned: [...owned].sort(), gained: gained.sort() });
       } catch (error) {
         this.onError(error);
-        if (this.now() - this.lastRound > this.failoverMs) {
-          await this.source.assign?.(new Set(), new Map()).catch(() => undefined);
-          this.partitions?.drop(this.held);
-          this.held = new Set();
-        }
+        // Self-fencing (see sync): no round renewed our leases for a failover time.
+        if (this.now() - this.lastRound > this.failoverMs) await this.apply().catch(() => undefined);
       } finally {
         this.running = undefined;
       }
@@ -108,10 +134,50 @@ export class LeaseDriver {
     return this.running;
   }
 
+  /**
+   * Applies the leases held now to the source, the partitions' state and the checkpointer's pending
+   * positions, through the gate (one queued change at a time: it reads the leases when it runs);
+   * waits for it unless a batch is queued or running (then it follows that batch, and a round the
+   * batch awaits must not wait for it).
+   */
+  private apply(): Promise<void> {
+    this.queued ??= this.gate.run(async () => {
+      this.queued = undefined;
+      await this.sync();
+    });
+    const done = this.queued;
+    if (!this.gate.busy) return done;
+    done.catch((error: unknown) => this.onError(error));
+    return Promise.resolve();
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    // Self-fencing: no round renewed our leases for a failover time; others may hold them.
+    const fenced = this.now() - this.lastRound > this.failoverMs;
+    const owned = fenced ? new Set<string>() : new Set(this.leases.owned());
+    // Every partition whose state is loaded now is read from the checkpoint that state is as of.
+    const fresh = new Set([...owned].filter((s) => !this.held.has(s) || this.restartPending.has(s)));
+    this.restartPending.clear();
+    const cps = new Map(this.leases.all().map((l) => [l.shardId, latest(l.checkpoint ?? '', this.floor.get(l.shardId) ?? '')]));
+    const gone = [...this.held].filter((s) => !owned.has(s) || fresh.has(s));
+    if (this.partitions?.active) {
+      this.partitions.drop(gone);
+      // Gained: state as of the checkpoint it was committed with, and reading resumes right after it.
+      const loaded = await this.partitions.ensure(fresh);
+      for (const [s, cp] of loaded) if (cp) cps.set(s, cp);
+    }
+    const reset = [...new Set([...gone, ...fresh])];
+    if (reset.length > 0) this.hooks.reset?.(reset, new Map([...fresh].map((s) => [s, cps.get(s) ?? ''])));
+    this.held = owned;
+    await this.source.assign?.(owned, fenced ? new Map() : cps, fresh);
+  }
+
   /** Stops the rounds (waiting for one in flight). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
+    this.stopped = true;
   }
 
   /** Hands the leases back so other workers need not wait for the failover time. */

@@ -20,6 +20,7 @@ import type { PipelineConfig } from '../pipeline/config.js';
 import { DeadLetterSink } from '../sinks/deadletter/sink.js';
 import { createSink } from '../sinks/registry.js';
 import { SqlEngine, sqlLimitsFrom } from '../sql/engine.js';
+import { BatchGate } from './batch-gate.js';
 import { Checkpointer } from './checkpointer.js';
 import { ProcessingTime, systemClock, type Clock } from './clock.js';
 import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
@@ -94,6 +95,8 @@ export class StreamingQuery {
   private readonly checkpoints: CheckpointStore;
   private readonly source: Source;
   private readonly leaseDriver: LeaseDriver | undefined;
+  /** Batches and lease changes, one at a time (see BatchGate). */
+  private readonly gate = new BatchGate();
   private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
   private readonly sinks = new Map<string, Sink>();
   private readonly viewFields: Field[];
@@ -306,7 +309,7 @@ export class StreamingQuery {
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
-        void this.leaseDriver?.round();
+        void this.leaseDriver?.lost(shards);
       },
       onRefused: (shards) => void this.leaseDriver?.restart(shards),
     });
@@ -320,7 +323,7 @@ export class StreamingQuery {
     }
     if (this.leaseDriver) {
       await this.source.start(loaded);
-      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])), partitions);
+      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])), partitions, { gate: this.gate, reset: (shards, cps) => checkpointer.reset(shards, cps) });
     } else if (this.source instanceof KinesisStreamSource) {
       await this.source.startUnleased(loaded);
     } else {
@@ -434,7 +437,8 @@ export class StreamingQuery {
     if (this.leaseDriver && !this.leaseDriver.current()) await this.leaseDriver.round();
     const started = performance.now();
     const batchId = this.batchId++;
-    const o = await this.batch!.run(batchId, batchTime, final, takeNew);
+    // Through the gate: lease changes (state swapped, positions forgotten) wait for the batch to end.
+    const o = await this.gate.batch(() => this.batch!.run(batchId, batchTime, final, takeNew));
     this.totals.records += o.records;
     this.totals.rows += o.rows;
     this.totals.deadLetters += o.deadLetters;

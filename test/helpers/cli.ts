@@ -1,8 +1,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
-/** Where test/global-setup.ts transpiles `src/` for the processes tests start (git-ignored; laid out as `dist/`). */
-export const TEST_BUILD_DIR = join(import.meta.dirname, '..', '..', '.sluice-test');
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Where test/global-setup.ts transpiled `src/` for this run. */
+    sluiceBuild: string;
+  }
+}
+
+/** This run's transpiled sources (runs in one checkout at once each have their own). */
+function buildDir(): string {
+  const dir = inject('sluiceBuild');
+  if (!dir || !existsSync(dir)) throw new Error(`${String(dir)} does not exist: it is made by test/global-setup.ts (vitest.config.ts globalSetup); run the tests through vitest`);
+  return dir;
+}
 
 /**
  * The `sluice` CLI's entry, transpiled for this test run: what `bin/sluice.js` runs, without tsx's
@@ -10,12 +22,10 @@ export const TEST_BUILD_DIR = join(import.meta.dirname, '..', '..', '.sluice-tes
  * itself, the entry a user runs.
  */
 export function sluiceCli(): string {
-  const main = join(TEST_BUILD_DIR, 'cli', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} does not exist: it is made by test/global-setup.ts (vitest.config.ts globalSetup); run the tests through vitest`);
-  return main;
+  return join(buildDir(), 'cli', 'main.js');
 }
 
 /** The embedded emulators' entry, transpiled as {@link sluiceCli} is. */
 export function emulatorEntry(): string {
-  return join(TEST_BUILD_DIR, 'local', 'emulator-process.js');
+  return join(buildDir(), 'local', 'emulator-process.js');
 }

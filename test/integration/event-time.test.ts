@@ -8,6 +8,7 @@ import { loadPipelineFile } from '../../src/pipeline/validate.js';
 import { parseDuration } from '../../src/engine/window.js';
 import { seededRandom } from '../../src/random.js';
 import { countItems, putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
+import { judge, minuteOf } from '../helpers/event-time-reference.js';
 import { uniqueName } from '../helpers/names.js';
 import { useLocalStack } from '../helpers/stack.js';
 import { startSluice } from '../helpers/sluice-process.js';
@@ -62,27 +63,18 @@ function events(n: number): Buffer[] {
  * watermark.
  */
 function reference(sent: readonly Sent[]) {
-  const byShard = new Map<string, Sent[]>();
-  for (const s of sent) byShard.set(s.shardId, [...(byShard.get(s.shardId) ?? []), s]);
+  const { records, watermarks } = judge<{ timestamp: string; type: string }>(sent, DELAY_MS);
   const counts = new Map<string, number>();
   let late = 0;
-  let watermark = Infinity;
-  for (const records of byShard.values()) {
-    records.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
-    let newest = -Infinity;
-    for (const r of records) {
-      const e = JSON.parse(Buffer.from(r.data).toString()) as { timestamp: string; type: string };
-      const t = Date.parse(e.timestamp);
-      if (t < newest - DELAY_MS) {
-        late++;
-        continue;
-      }
-      newest = Math.max(newest, t);
-      const key = `${new Date(Math.floor(t / 60_000) * 60_000).toISOString().slice(0, 16)}#${e.type}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const { event, time, late: isLate } of records) {
+    if (isLate) {
+      late++;
+      continue;
     }
-    watermark = Math.min(watermark, newest - DELAY_MS);
+    const key = `${minuteOf(time)}#${event.type}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  const watermark = Math.min(...watermarks.values());
   const closed = new Map([...counts].filter(([k]) => Date.parse(`${k.slice(0, 16)}:00Z`) + 60_000 <= watermark));
   return { counts, late, closed };
 }

@@ -6,6 +6,7 @@ import { ensureStream } from '../../src/aws/admin.js';
 import type { PipelineConfig } from '../../src/pipeline/config.js';
 import { seededRandom } from '../../src/random.js';
 import { putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
+import { judge, minuteOf } from '../helpers/event-time-reference.js';
 import { uniqueName } from '../helpers/names.js';
 import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
 import { useLocalStack } from '../helpers/stack.js';
@@ -14,6 +15,12 @@ const env = useLocalStack();
 const DELAY_MS = 20_000;
 const T0 = Date.parse('2015-06-05T12:00:00Z');
 const TYPES = ['Green', 'Red', 'Yellow'];
+
+interface Event {
+  timestamp: string;
+  type: string;
+  v: number;
+}
 
 /**
  * Issue 18: a 4-shard stream, several `sluice run` workers of one app, an event-time tumbling
@@ -66,25 +73,16 @@ interface Group {
  * In append mode only windows ending at or before the smallest shard watermark are written.
  */
 function reference(sent: readonly Sent[], mode: 'append' | 'update'): Map<string, Group> {
-  const byShard = new Map<string, Sent[]>();
-  for (const s of sent) byShard.set(s.shardId, [...(byShard.get(s.shardId) ?? []), s]);
+  const { records, watermarks } = judge<Event>(sent, DELAY_MS);
   const groups = new Map<string, Group>();
-  let watermark = Infinity;
-  for (const records of byShard.values()) {
-    records.sort((a, b) => (BigInt(a.sequenceNumber) < BigInt(b.sequenceNumber) ? -1 : 1));
-    let newest = -Infinity;
-    for (const r of records) {
-      const e = JSON.parse(Buffer.from(r.data).toString()) as { timestamp: string; type: string; v: number };
-      const t = Date.parse(e.timestamp);
-      if (t < newest - DELAY_MS) continue;
-      newest = Math.max(newest, t);
-      const key = `${new Date(Math.floor(t / 60_000) * 60_000).toISOString().slice(0, 16)}#${e.type}`;
-      const g = groups.get(key) ?? { events: 0, total: 0, low: Infinity, high: -Infinity };
-      groups.set(key, { events: g.events + 1, total: g.total + e.v, low: Math.min(g.low, e.v), high: Math.max(g.high, e.v) });
-    }
-    watermark = Math.min(watermark, newest - DELAY_MS);
+  for (const { event: e, time, late } of records) {
+    if (late) continue;
+    const key = `${minuteOf(time)}#${e.type}`;
+    const g = groups.get(key) ?? { events: 0, total: 0, low: Infinity, high: -Infinity };
+    groups.set(key, { events: g.events + 1, total: g.total + e.v, low: Math.min(g.low, e.v), high: Math.max(g.high, e.v) });
   }
   if (mode === 'update') return groups;
+  const watermark = Math.min(...watermarks.values());
   return new Map([...groups].filter(([k]) => Date.parse(`${k.slice(0, 16)}:00Z`) + 60_000 <= watermark));
 }
 
@@ -159,7 +157,35 @@ async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'u
     expect(code, `${w}: ${p.out()}`).toBe(0);
   }
   if (opts.kills > 0) expect(moves.length).toBeGreaterThanOrEqual(opts.kills);
-  expect(new Map([...(await table(id))].sort())).toEqual(new Map([...ref].sort()));
+  const final = await table(id);
+  const wrong = [...ref.keys()].filter((k) => JSON.stringify(final.get(k)) !== JSON.stringify(ref.get(k)));
+  expect(new Map([...final].sort()), wrong.length > 0 ? await explain(id, sent, wrong, said()) : undefined).toEqual(new Map([...ref].sort()));
+}
+
+/**
+ * Why groups differ, for the failure message: the dead letters the reference counts as on time
+ * (and late records that were not dead-lettered), and the stored per-shard partials of each wrong
+ * group beside the reference's count of that shard.
+ */
+async function explain(id: string, sent: readonly Sent[], wrong: readonly string[], said: string): Promise<string> {
+  const { records } = judge<Event>(sent, DELAY_MS);
+  const late = new Set(records.filter((r) => r.late).map((r) => `${r.shard}#${r.record.sequenceNumber}`));
+  const perShard = new Map<string, number>();
+  for (const { shard, event, time, late: isLate } of records) {
+    const key = `${minuteOf(time)}#${event.type}#${shard}`;
+    if (!isLate) perShard.set(key, (perShard.get(key) ?? 0) + 1);
+  }
+  const dead = await scanAll(env.clients.dynamodb, `dead-${id}`).catch(() => []);
+  const deadIds = new Set(dead.map((d) => `${String(d.shard_id)}#${String(d.sequence_number)}`));
+  const wronglyLate = [...deadIds].filter((d) => !late.has(d));
+  const missedLate = [...late].filter((d) => !deadIds.has(d));
+  const items = await scanAll(env.clients.dynamodb, `minutes-${id}`).catch(() => []);
+  const parts = wrong.map((k) => {
+    const item = items.find((i) => `${String(i.bucket)}#${String(i.type)}` === k);
+    const shards = Object.keys(item ?? {}).filter((a) => a.startsWith('__partial:')).sort();
+    return `${k}: ${shards.map((a) => `${a.slice(10)} ref=${perShard.get(`${k}#${a.slice(10)}`) ?? 0} stored=${JSON.stringify(item![a])}`).join('; ')}`;
+  });
+  return `dead letters the reference counts on time: ${wronglyLate.join(', ') || 'none'}; late records not dead-lettered: ${missedLate.join(', ') || 'none'}\n${parts.join('\n')}\nthey said: ${said}`;
 }
 
 describe('GROUP BY over event-time windows into dynamodb: the same table with 1, 2 and 4 workers, SIGKILLs and moving leases (issue 18)', () => {
