@@ -21,9 +21,18 @@ export const CRASH_POINT_APPLIES: Record<CrashPoint, 'always' | 'whole' | 'parti
   'snapshot-cleanup': 'always',
 };
 
+/**
+ * Points outside the snapshot protocol (not in `CRASH_POINTS`, which the snapshot-crash test runs
+ * through one by one): `shard-end` right after a checkpoint at SHARD_END is written (a shard of a
+ * reshard read to its end), before anything else happens; what the worker held of that shard
+ * only in memory is lost there (test/integration/fleet-reshard.test.ts).
+ */
+export const OTHER_CRASH_POINTS = ['shard-end'] as const;
+export type OtherCrashPoint = (typeof OTHER_CRASH_POINTS)[number];
+
 const seen = new Map<string, number>();
 
-export function crashPoint(point: CrashPoint): void {
+export function crashPoint(point: CrashPoint | OtherCrashPoint): void {
   const spec = process.env.SLUICE_CRASH_AT;
   if (!spec) return;
   const [name, nth] = spec.split('@');

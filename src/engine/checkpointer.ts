@@ -1,3 +1,4 @@
+import { crashPoint } from '../checkpoint/crash-points.js';
 import type { PartitionStates } from '../checkpoint/partition-states.js';
 import { SHARD_END, type CheckpointStore, type ShardState } from '../checkpoint/store.js';
 import type { StateHolder } from '../core/operator.js';
@@ -124,6 +125,7 @@ export class Checkpointer {
       saved.delete(id);
       this.committed.delete(id);
     }
+    if ([...saved.values()].includes(SHARD_END)) crashPoint('shard-end');
     // Lost shards' state belongs to their new owner; ended shards' state is committed (their children load it from there).
     this.partitions?.drop(lost);
     this.partitions?.drop([...saved].filter(([, seq]) => seq === SHARD_END).map(([s]) => s), true);

@@ -53,6 +53,8 @@ export interface EngineEvents {
   'pipeline.stop': { reason: string };
   /** Something the operator should know that does not stop the pipeline (printed by `sluice run`): an output not exact across workers, a table recreated empty. */
   'pipeline.warning': { message: string };
+  /** How the pipeline runs where it differs from the config's plain reading (printed by `sluice run`): a processing-time window run on arrival time. */
+  'pipeline.info': { message: string };
 }
 
 export type EngineEventName = keyof EngineEvents;

@@ -118,7 +118,7 @@ export class MicroBatch {
     d.checkpointer.taken(records, finished);
 
     const endOfInput = final && d.source.exhausted?.() === true && d.source.buffered() === 0;
-    const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final, { reading: d.source.readingPartitions(), endOfInput });
+    const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final, { reading: d.source.readingPartitions(), endOfInput, ended: finished });
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
     // Late records bound for a sink of their own travel with the outputs: durable before the checkpoint.

@@ -31,6 +31,7 @@ import { OutputExecutor } from './outputs/executor.js';
 import { volatileCalls } from './outputs/plan.js';
 import { parseSql } from '../sql/parse.js';
 import { parseDuration, planWindow, type EventTimeOptions, type WindowPlan, type WindowSpec } from './window.js';
+import { arrivalTimeSpec, chooseArrivalTime } from './arrival-time.js';
 import { EventTimeWindows, WINDOW_FIELDS, checkEventTime } from './event-time/windows.js';
 import { queryWindowReadOnly, type WindowQueryLimits, type WindowQueryResult } from './window-query.js';
 
@@ -90,7 +91,7 @@ export class StreamingQuery {
   private readonly config: PipelineConfig;
   private readonly operators: Operator[];
   private readonly batchIntervalMs: number;
-  private readonly plan: WindowPlan;
+  private plan: WindowPlan;
   private readonly checkpoints: CheckpointStore;
   private readonly source: Source;
   private readonly leaseDriver: LeaseDriver | undefined;
@@ -99,7 +100,7 @@ export class StreamingQuery {
   private readonly deadLetters: (DeadLetterWriter & { init?(): Promise<void>; close?(): Promise<void> }) | undefined;
   private readonly sinks = new Map<string, Sink>();
   private readonly viewFields: Field[];
-  private readonly eventTime: EventTimeWindows | undefined;
+  private eventTime: EventTimeWindows | undefined;
   private sql: SqlEngine | undefined;
   private executor: OutputExecutor | undefined;
   private batch: MicroBatch | undefined;
@@ -151,6 +152,49 @@ export class StreamingQuery {
     }
   }
 
+  /**
+   * Runs the processing-time window on arrival time (engine/arrival-time.ts) for `outputs`, each a
+   * GROUP BY into a dynamodb sink whose partials are then merged across workers; says so per
+   * output (`pipeline.info`). An output the merge cannot key (keyColumns not from the GROUP BY
+   * alone, a LIMIT) keeps the pipeline on processing time, with the reason in `kept`.
+   */
+  private async runOnArrivalTime(outputs: readonly string[], kept: Map<string, string>): Promise<Set<string>> {
+    const processing = { plan: this.plan, fields: this.viewFields.length };
+    const spec = arrivalTimeSpec(this.plan);
+    this.plan = { ...this.plan, eventTime: spec };
+    this.viewFields.push(...WINDOW_FIELDS);
+    this.eventTime = new EventTimeWindows(spec);
+    const merged = new Set(outputs);
+    this.executor = await OutputExecutor.create(this.sql!, this.viewFields, this.plan, this.config.view, this.config.outputs, {
+      retainWindow: this.options.retainWindow ?? false,
+      eventTime: this.eventTime,
+      merged,
+      latest: merged,
+    });
+    const unkeyed = this.config.outputs.filter((o) => {
+      const plan = merged.has(o.name) ? this.executor!.planOf(o.name) : undefined;
+      if (!plan || plan.kind !== 'aggregate' || !plan.merged || o.sink.kind !== 'dynamodb') return false;
+      return plan.merged.limited || o.sink.keyColumns.some((k) => !plan.merged!.groupOnly.includes(k));
+    });
+    if (unkeyed.length > 0) {
+      const why = `${unkeyed.map((o) => `output ${o.name}`).join(', ')} cannot be merged per item (a LIMIT, or keyColumns not computed from the GROUP BY alone), so the pipeline stays on processing time`;
+      for (const o of outputs) kept.set(o, why);
+      this.plan = processing.plan;
+      this.viewFields.length = processing.fields;
+      this.eventTime = undefined;
+      this.executor = await OutputExecutor.create(this.sql!, this.viewFields, this.plan, this.config.view, this.config.outputs, { retainWindow: this.options.retainWindow ?? false });
+      return new Set();
+    }
+    const w = this.plan;
+    const shape = w.panes === 1 ? `tumbling ${w.lengthMs} ms` : `sliding ${w.lengthMs} ms every ${w.slideMs} ms`;
+    for (const o of outputs) {
+      this.events.emit('pipeline.info', {
+        message: `output ${o} (sink dynamodb): the processing-time window runs on arrival-time windows (${shape}, on each record's Kinesis arrival time _arrival), so with any number of workers each item is exact: every shard's part is merged in it; each item shows the newest window that has its group`,
+      });
+    }
+    return merged;
+  }
+
   private kinesisSource(clients: AwsClients): Source {
     const src = this.config.source;
     return new KinesisStreamSource({
@@ -184,12 +228,15 @@ export class StreamingQuery {
     await Promise.all([...[...this.sinks.values()].map((s) => s.init()), this.deadLetters?.init?.()]);
     this.sql = await SqlEngine.create(sqlLimitsFrom(this.config.sql));
     // Event-time aggregates into DynamoDB: per-shard partials the sink merges, exact across workers.
-    const merged = new Set(this.eventTime ? this.config.outputs.filter((o) => o.sink.kind === 'dynamodb').map((o) => o.name) : []);
+    let merged = new Set(this.eventTime ? this.config.outputs.filter((o) => o.sink.kind === 'dynamodb').map((o) => o.name) : []);
     this.executor = await OutputExecutor.create(this.sql, this.viewFields, this.plan, this.config.view, this.config.outputs, {
       retainWindow: this.options.retainWindow ?? false,
       ...(this.eventTime ? { eventTime: this.eventTime, merged } : {}),
     });
-    checkAcrossWorkers(this.config, this.executor, merged, Boolean(this.leaseDriver), (message) => this.events.emit('pipeline.warning', { message }));
+    // Processing-time GROUP BY into dynamodb with leases: on arrival-time windows, exact across workers.
+    const arrival = chooseArrivalTime(this.config.outputs, this.plan, (name) => this.executor!.planOf(name), Boolean(this.leaseDriver));
+    if (arrival.outputs.length > 0) merged = await this.runOnArrivalTime(arrival.outputs, arrival.kept);
+    checkAcrossWorkers(this.config, this.executor, merged, Boolean(this.leaseDriver), (message) => this.events.emit('pipeline.warning', { message }), arrival.kept);
     // Checkpoints first: loading them folds the current snapshot's positions in (and clears the
     // chunks of snapshots that never became current); then the state that goes with them.
     const loaded = await this.checkpoints.load();
@@ -469,7 +516,7 @@ export class StreamingQuery {
  * a merged output the sink could not merge: aggregates are exact across workers only when the
  * sink merges each shard's partials (event-time GROUP BY into `dynamodb`, see merge.ts).
  */
-function checkAcrossWorkers(config: PipelineConfig, executor: OutputExecutor, merged: ReadonlySet<string>, leased: boolean, warn: (message: string) => void): void {
+function checkAcrossWorkers(config: PipelineConfig, executor: OutputExecutor, merged: ReadonlySet<string>, leased: boolean, warn: (message: string) => void, kept: ReadonlyMap<string, string> = new Map()): void {
   for (const o of config.outputs) {
     const plan = executor.planOf(o.name);
     if (!plan || plan.kind === 'incremental' || (plan.kind === 'window' && plan.scope === 'batch')) continue;
@@ -494,8 +541,12 @@ function checkAcrossWorkers(config: PipelineConfig, executor: OutputExecutor, me
         `output ${o.name} (sink ${o.sink.kind}): an event-time GROUP BY is exact across workers only into a dynamodb sink, which merges each shard's partials; here each worker emits its own shards' part of every window, so with several workers the rows are partial`,
       );
     } else {
+      const why = kept.get(o.name);
       warn(
-        `output ${o.name} (sink ${o.sink.kind}): a query over a processing-time window sees the records this worker read in that window, so with several workers each emits its own shards' part (a keyed sink keeps the last); for exact aggregates across workers use event time (window.eventTime, column _arrival for the arrival time) into a dynamodb sink`,
+        `output ${o.name} (sink ${o.sink.kind}): a query over a processing-time window sees the records this worker read in that window, so with several workers each emits its own shards' part (a keyed sink keeps the last); ` +
+          (why
+            ? `it cannot run on arrival-time windows: ${why}`
+            : 'a GROUP BY with count/sum/min/max/avg into a dynamodb sink runs on arrival-time windows, exact across workers, when every other output is a projection, a filter or a query over current_batch; or use event time (window.eventTime) into a dynamodb sink'),
       );
     }
   }

@@ -45,6 +45,14 @@ export class EventTimeAggregate {
      * that merges them across workers (see `emitMerged`), instead of this worker's combination.
      */
     readonly merged = false,
+    /**
+     * Merged, with items keyed without the window (a processing-time GROUP BY run on arrival-time
+     * windows, engine/arrival-time.ts): an item holds each shard's partial of the newest window it
+     * sent, and shows the newest window of all, as the processing-time query overwrote its item
+     * with each window's result. The fence orders by window first (an older window's partial never
+     * replaces a newer one's), then by position.
+     */
+    readonly latest = false,
   ) {
     this.state = quoteIdent(tables.state);
     this.fresh = quoteIdent(tables.fresh);
@@ -123,20 +131,33 @@ export class EventTimeAggregate {
    * sent: no on-time record of that shard can fall in it any more, so the partial is final. So
    * which worker sends a partial and when changes only when the merged item is complete, never
    * its final value.
+   *
+   * A shard read to its end (`ended`: a parent of a reshard) will give no more records, so its
+   * partials of every window, open ones too, are final: they are sent now and leave the state,
+   * before the shard's SHARD_END checkpoint can be written (the caller writes them to the sink
+   * first). No crash after that checkpoint can lose them, and no child has to carry them.
    */
-  async emitMerged(watermark: number, shardWatermarks: ReadonlyMap<string, number>, fences: ReadonlyMap<string, string>): Promise<{ out: ColumnBatch | undefined; dropped: string[] }> {
+  async emitMerged(
+    watermark: number,
+    shardWatermarks: ReadonlyMap<string, number>,
+    fences: ReadonlyMap<string, string>,
+    ended: readonly string[] = [],
+  ): Promise<{ out: ColumnBatch | undefined; dropped: string[] }> {
     const cols = [...this.keys, '__part'];
     const on = cols.map((k) => `s.${k} IS NOT DISTINCT FROM t.${k}`).join(' AND ');
-    const due = this.spec.mode === 'append' ? ` WHERE ${this.closed(watermark)}` : '';
+    const endedSql = ended.length > 0 ? ` OR __part IN (${ended.map(literal).join(', ')})` : '';
+    const due = this.spec.mode === 'append' ? ` WHERE ${this.closed(watermark)}${endedSql}` : '';
     await this.sql.run(`CREATE OR REPLACE TEMP TABLE __et_due AS SELECT * FROM ${this.pending}${due}`);
     const rows = await this.sql.query(
-      `SELECT __part, CAST(to_json(m) AS VARCHAR) AS j FROM (${this.plan.mergeSql(`(SELECT s.* FROM ${this.state} AS s SEMI JOIN __et_due AS t ON ${on}) AS p`)}) AS m ORDER BY __part`,
+      `SELECT __part, CAST(${this.endSql('m.')} AS BIGINT) AS e, CAST(to_json(m) AS VARCHAR) AS j FROM (${this.plan.mergeSql(`(SELECT s.* FROM ${this.state} AS s SEMI JOIN __et_due AS t ON ${on}) AS p`)}) AS m ORDER BY __part, e`,
     );
     await this.sql.run(`DELETE FROM ${this.pending} AS s WHERE EXISTS (SELECT 1 FROM __et_due AS t WHERE ${on})`);
     await this.sql.run('DROP TABLE __et_due');
     // Final partials go: their window ended before their own shard's watermark, and they were sent.
     let dropped: string[] = [];
-    const marks = [...shardWatermarks].filter(([, w]) => Number.isFinite(w) || w === Infinity);
+    const own = new Map(shardWatermarks);
+    for (const p of ended) own.set(p, Infinity);
+    const marks = [...own].filter(([, w]) => Number.isFinite(w) || w === Infinity);
     if (marks.length > 0) {
       const values = marks.map(([p, w]) => `(${literal(p)}, ${w === Infinity ? 'CAST(\'infinity\' AS DOUBLE)' : Math.floor(w)})`).join(', ');
       const gone = `${this.endSql('s.')} <= w.wm AND NOT EXISTS (SELECT 1 FROM ${this.pending} AS t WHERE ${on})`;
@@ -149,12 +170,12 @@ export class EventTimeAggregate {
     }
     if (rows.length === 0) return { out: undefined, dropped };
     const partials = rows.map((r) => String(r.j));
-    const own = await this.derive(partials.map((j) => [j]));
+    const derived = await this.derive(partials.map((j) => [j]));
     const parts = rows.map((r) => String(r.__part));
     return {
-      out: own.withColumns([
+      out: derived.withColumns([
         { field: { name: '__part', type: 'string' }, column: { values: parts } },
-        { field: { name: '__fence', type: 'string' }, column: { values: parts.map((p) => fenceOf(fences.get(p))) } },
+        { field: { name: '__fence', type: 'string' }, column: { values: rows.map((r, k) => (this.latest ? `${String(r.e).padStart(16, '0')}|` : '') + fenceOf(fences.get(parts[k]!))) } },
         { field: { name: '__partial', type: 'string' }, column: { values: partials } },
       ]),
       dropped,
@@ -168,7 +189,7 @@ export class EventTimeAggregate {
    * with every shard's partial stored for an item.
    */
   async derive(merges: readonly (readonly string[])[]): Promise<ColumnBatch> {
-    const rows = merges.flatMap((list, i) => list.map((j) => `{"__i":${i},${j.slice(1)}`));
+    const rows = (this.latest ? merges.map((list) => newestWindow(list, `__g${this.plan.windowGroup.index}`)) : merges).flatMap((list, i) => list.map((j) => `{"__i":${i},${j.slice(1)}`));
     const structure = JSON.stringify([{ __i: 'INTEGER', ...(JSON.parse(await this.structure()) as Record<string, string>[])[0] }]);
     await this.sql.run(`DELETE FROM ${this.deriveTable}`);
     if (rows.length > 0) {
@@ -232,7 +253,7 @@ export class EventTimeAggregate {
   async restoreShard(shard: string, json: string | undefined): Promise<boolean> {
     await this.sql.run(`DELETE FROM ${this.state} WHERE __part = ${literal(shard)}`);
     let inherited = false;
-    // Merged: a parent's partials stay the parent's (the sink holds them per shard).
+    // Merged: a parent's partials were sent to the sink when it ended (`emitMerged`); none pass to a child.
     if (json !== undefined && !this.merged) {
       const parents = (await this.sql.query(`SELECT DISTINCT p.__part AS p FROM (SELECT unnest(from_json(${literal(json)}, '[{"__part":"VARCHAR"}]'), recursive := true)) AS p WHERE p.__part <> ${literal(shard)}`)).map((r) => String(r.p));
       if (parents.length > 0) {
@@ -295,6 +316,13 @@ export function fenceOf(seq: string | undefined): string {
   if (seq === undefined) return '';
   const i = seq.indexOf(':');
   return i === -1 ? seq.padStart(128, '0') : `${seq.slice(0, i).padStart(128, '0')}:${seq.slice(i + 1).padStart(10, '0')}`;
+}
+
+/** The partials (DuckDB's JSON rows) of the newest window among them: `key` holds the window, as text that orders as time does. */
+function newestWindow(list: readonly string[], key: string): string[] {
+  const windows = list.map((j) => String((JSON.parse(j) as Record<string, unknown>)[key]));
+  const newest = windows.reduce((a, b) => (b > a ? b : a), '');
+  return list.filter((_, k) => windows[k] === newest);
 }
 
 function literal(text: string): string {

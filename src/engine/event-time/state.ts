@@ -80,7 +80,8 @@ export class EventTimeState implements PartitionedStateHolder {
 
   /**
    * A lost shard's partials go (its new owner restores them). An ended shard's stay until their
-   * windows close or its first child restored here takes them over.
+   * windows close or its first child restored here takes them over; a merged output has none left
+   * by then (they were sent, final, in the batch that read the shard to its end: `emitMerged`).
    */
   dropPartition(partition: string, ended = false): void {
     this.windows.watermarks.dropShard(partition);

@@ -91,3 +91,23 @@ describe('lateness decided by data alone (issue 19, parts 4 and 5)', () => {
     expect(lateWith(200, 10, 400)).toEqual(reference);
   });
 });
+
+describe('arrival time (monotone): a processing-time window run on _arrival (issue 18)', () => {
+  it('a step back in a shard counts as its newest time (no record is late), and once every shard is silent for the idle time the watermark follows the clock', () => {
+    const w = new Watermarks(0, 1_000, true);
+    const { b, times } = batch([['a', T0 + 500], ['a', T0 + 400], ['b', T0 + 100], ['a', T0 + 900], ['b', T0 + 50]]);
+    const r = w.admit(b, times, T0);
+    expect(r.late).toEqual([]);
+    expect([...r.kept]).toEqual([0, 1, 2, 3, 4]);
+    expect([...times].map((t) => t - T0)).toEqual([500, 500, 100, 900, 100]);
+    expect(w.advance(T0 + 100, ['a', 'b'])).toBe(T0 + 100);
+    // Both silent for the idle time: the watermark moves to now - idle, past their newest times.
+    expect(w.advance(T0 + 5_000, ['a', 'b'])).toBe(T0 + 4_000);
+    // Without monotone, the same silence keeps the largest shard watermark.
+    const plain = new Watermarks(0, 1_000);
+    const again = batch([['a', T0 + 500], ['a', T0 + 400]]);
+    expect(plain.admit(again.b, again.times, T0).late).toHaveLength(1);
+    plain.advance(T0, ['a']);
+    expect(plain.advance(T0 + 5_000, ['a'])).toBe(T0 + 500);
+  });
+});

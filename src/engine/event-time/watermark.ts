@@ -38,6 +38,8 @@ export class Watermarks {
   constructor(
     readonly delayMs: number,
     readonly idleMs: number,
+    /** A time before its shard's newest is taken as the newest (written back into `times`): nothing is late. */
+    readonly monotone = false,
   ) {}
 
   /** The pipeline's watermark in epoch ms (-Infinity before any record). */
@@ -73,7 +75,7 @@ export class Watermarks {
     let lastShard: string | undefined;
     let state: ShardMark | undefined;
     for (let k = 0; k < batch.length; k++) {
-      const t = times[k]!;
+      let t = times[k]!;
       const shard = (shardValues ? shardValues[batch.physical(k)] : undefined) ?? '';
       if (shard !== lastShard || !state) {
         lastShard = shard;
@@ -89,6 +91,7 @@ export class Watermarks {
       }
       // Heard from, late or not: idle means silent.
       state.lastSeen = nowMs;
+      if (this.monotone && t < state.max) times[k] = t = state.max;
       const bound = state.max - this.delayMs;
       if (t < bound) {
         late.push({ row: k, eventTime: t, watermark: bound, shard });
@@ -121,7 +124,11 @@ export class Watermarks {
       }
       if (w > any) any = w;
     }
-    const next = anyActive ? active : any;
+    let next = anyActive ? active : any;
+    // Arrival time, every shard silent for the idle timeout: a record yet to come arrives after
+    // now - idle (up to the clocks' skew), so the windows before that close. One that still comes
+    // only updates its shard's partial, sent again (nothing is late in monotone mode).
+    if (this.monotone && !anyActive && reading.length > 0) next = Math.max(next, nowMs - this.idleMs);
     if (next > this.watermark) this.watermark = next;
     if (this.watermark > this.emitted) this.emitted = this.watermark;
     return this.watermark;

@@ -20,6 +20,13 @@ export interface EventTimeSpec {
   mode: 'append' | 'update';
   lengthMs: number;
   slideMs: number;
+  /**
+   * Arrival time run in place of a processing-time window (see engine/arrival-time.ts): a record's
+   * time is never before its shard's newest (Kinesis' ApproximateArrivalTimestamp is meant to grow
+   * along a shard; a step back is read as the newest), so no record is late and each shard's
+   * watermark only moves forward with its own records: what a replay repeats.
+   */
+  monotone?: boolean;
 }
 
 export const WINDOW_FIELDS: readonly Field[] = [
@@ -67,7 +74,7 @@ export class EventTimeWindows {
   started = false;
 
   constructor(readonly spec: EventTimeSpec) {
-    this.watermarks = new Watermarks(spec.delayMs, spec.idleMs);
+    this.watermarks = new Watermarks(spec.delayMs, spec.idleMs, spec.monotone ?? false);
   }
 
   get panes(): number {

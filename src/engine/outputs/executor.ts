@@ -99,6 +99,11 @@ export class OutputExecutor {
       eventTime?: EventTimeWindows;
       /** Event-time aggregate outputs whose sink merges per-shard partials across workers (`dynamodb`). */
       merged?: ReadonlySet<string>;
+      /**
+       * Processing-time GROUP BY outputs run on arrival-time windows (engine/arrival-time.ts):
+       * `window_start` is added to their GROUP BY, and their merged items show the newest window.
+       */
+      latest?: ReadonlySet<string>;
       /** `js: false` runs every output in DuckDB (tests compare it with the JS path). */
       js?: boolean;
     } = {},
@@ -120,7 +125,7 @@ export class OutputExecutor {
         deparse: (tree) => sql.exclusive((c) => deparseSql(c, tree)),
         describe: (text) => sql.exclusive((c) => describeSql(c, text)),
         tables: { batch: BATCH_VIEW, candidates: candidateView, aggregates: aggregateView },
-        ...(eventTime ? { eventTime } : {}),
+        ...(eventTime ? { eventTime: { ...eventTime, ...(opts.latest?.has(spec.name) ? { addWindow: true } : {}) } } : {}),
         ...(opts.js === false ? { js: false } : {}),
         index,
       });
@@ -130,7 +135,7 @@ export class OutputExecutor {
     // output alias, say) runs as written over the whole window instead: slower, never wrong.
     for (;;) {
       if (opts.eventTime) checkEventTimePlans(planned);
-      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false, opts.eventTime, opts.merged ?? new Set());
+      const exec = await OutputExecutor.build(sql, fields, window, view, planned, opts.retainWindow ?? false, opts.eventTime, opts.merged ?? new Set(), opts.latest ?? new Set());
       const failed = await exec.unbound();
       if (failed.length === 0) return exec;
       for (const i of failed) {
@@ -160,6 +165,7 @@ export class OutputExecutor {
     retain: boolean,
     eventTime: EventTimeWindows | undefined,
     merged: ReadonlySet<string>,
+    latest: ReadonlySet<string>,
   ): Promise<OutputExecutor> {
     const batchNeeds = new Set<string>();
     const windowNeeds = new Set<string>();
@@ -183,7 +189,7 @@ export class OutputExecutor {
     for (const [i, o] of planned.entries()) {
       if (o.plan.kind !== 'aggregate') continue;
       if (eventTime && window.eventTime && o.plan.windowGroup) {
-        const agg = new EventTimeAggregate(sql, o.spec.name, { ...o.plan, windowGroup: o.plan.windowGroup }, window.eventTime, eventTimeTables(i), merged.has(o.spec.name) && o.plan.merged !== undefined);
+        const agg = new EventTimeAggregate(sql, o.spec.name, { ...o.plan, windowGroup: o.plan.windowGroup }, window.eventTime, eventTimeTables(i), merged.has(o.spec.name) && o.plan.merged !== undefined, latest.has(o.spec.name));
         await agg.create();
         exec.eventAggregates.set(i, agg);
         continue;
@@ -244,8 +250,11 @@ export class OutputExecutor {
     batch: ColumnBatch,
     batchTimeMs: number,
     final: boolean,
-    /** Event time: the partitions being read (for the watermark), and whether the input ended (every window closes). */
-    input: { reading?: readonly string[]; endOfInput?: boolean } = {},
+    /**
+     * Event time: the partitions being read (for the watermark), whether the input ended (every
+     * window closes), and the partitions read to their end (their merged partials are final).
+     */
+    input: { reading?: readonly string[]; endOfInput?: boolean; ended?: readonly string[] } = {},
   ): Promise<{ results: OutputResult[]; fired: boolean }> {
     const results: OutputResult[] = [];
     // Shards restored or dropped since the last batch (lease moves): their partials first.
@@ -296,7 +305,7 @@ export class OutputExecutor {
       const marks = this.eventTime.watermarks;
       for (const [i, agg] of this.eventAggregates) {
         const { out, dropped } = agg.merged
-          ? await agg.emitMerged(marks.current, marks.shardWatermarks(), marks.positions())
+          ? await agg.emitMerged(marks.current, marks.shardWatermarks(), marks.positions(), input.ended)
           : await agg.emit(marks.current, closed, batch.length > 0);
         this.eventTimeState?.changed(dropped);
         if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false, ...(agg.merged ? { merge: agg } : {}) });

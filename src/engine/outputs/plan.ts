@@ -110,9 +110,10 @@ export interface PlanContext {
   js?: boolean;
   /**
    * Event-time windows: aggregates read `input` (the batch with one row per window a record falls
-   * in) and keep their partials per shard (`_shard`).
+   * in) and keep their partials per shard (`_shard`). `addWindow`: a processing-time GROUP BY run
+   * on arrival-time windows (engine/arrival-time.ts): `window_start` is added to its GROUP BY.
    */
-  eventTime?: { input: string };
+  eventTime?: { input: string; addWindow?: boolean };
   index: number;
 }
 
@@ -143,17 +144,18 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
   const grouped = ((node.group_expressions as unknown[]) ?? []).length > 0 || node.having || hasAggregate(node.select_list, ctx.aggregates);
   if (grouped) {
     if (scope === 'batch') return fallback(scope);
-    const exprSql = async (expr: Node) => (await ctx.deparse(wrap(parsed, { ...node, select_list: [expr], where_clause: null, group_expressions: [], group_sets: [], having: null, modifiers: [], from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 } }))).replace(/^SELECT /, '');
+    const g = ctx.eventTime?.addWindow ? withWindowGroup(node) : node;
+    const exprSql = async (expr: Node) => (await ctx.deparse(wrap(parsed, { ...g, select_list: [expr], where_clause: null, group_expressions: [], group_sets: [], having: null, modifiers: [], from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 } }))).replace(/^SELECT /, '');
     const names = await ctx.describe(sql);
     const input = ctx.eventTime?.input ?? ctx.tables.batch;
-    const parts = await planPaneAggregate(node, ctx.aggregates, exprSql, `${input} AS ${quote(alias)}`, names, ctx.eventTime ? quote('_shard') : undefined).catch(() => undefined);
+    const parts = await planPaneAggregate(g, ctx.aggregates, exprSql, `${input} AS ${quote(alias)}`, names, ctx.eventTime ? quote('_shard') : undefined).catch(() => undefined);
     if (!parts) return fallback(scope);
     const finalNode = { ...parts.finalNode, from_table: { ...from, table_name: ctx.tables.aggregates(ctx.index), alias } };
     const needs = fieldsIn(parts.inputs);
     // Event time: partials are kept per shard, and the input leaves out windows already closed (by window_end).
     if (ctx.eventTime) for (const f of ['_shard', 'window_end']) needs.add(f);
-    const windowIndex = ((node.group_expressions as Node[]) ?? []).findIndex((g) => g.class === 'COLUMN_REF' && ['window_start', 'window_end'].includes(String((g.column_names as string[]).at(-1)).toLowerCase()));
-    const windowGroup = windowIndex >= 0 ? { index: windowIndex, column: String(((node.group_expressions as Node[])[windowIndex]!.column_names as string[]).at(-1)).toLowerCase() as 'window_start' | 'window_end' } : undefined;
+    const windowIndex = ((g.group_expressions as Node[]) ?? []).findIndex((e) => e.class === 'COLUMN_REF' && ['window_start', 'window_end'].includes(String((e.column_names as string[]).at(-1)).toLowerCase()));
+    const windowGroup = windowIndex >= 0 ? { index: windowIndex, column: String(((g.group_expressions as Node[])[windowIndex]!.column_names as string[]).at(-1)).toLowerCase() as 'window_start' | 'window_end' } : undefined;
     return {
       kind: 'aggregate',
       scope: 'window',
@@ -234,6 +236,13 @@ export async function planOutput(sql: string, ctx: PlanContext): Promise<OutputP
   const outputs = columns.map((c) => ('field' in c ? c : { name: c.name, field: '' }));
   const js = !trivial && computedInJs && ctx.js !== false ? compileSelect(node, ctx.fields, alias, outputs) : undefined;
   return { kind: 'incremental', scope, columns, selectSql, needs, ...(js ? { js } : {}), ...(js && computed.length > 0 ? { jsComputed: jsComputed as JsComputed[] } : {}) };
+}
+
+/** The GROUP BY with `window_start` added last (in its grouping set too), for an arrival-time window. */
+function withWindowGroup(node: Node): Node {
+  const groups = (node.group_expressions as Node[]) ?? [];
+  const sets = (node.group_sets as number[][]) ?? [];
+  return { ...node, group_expressions: [...groups, columnRef('window_start')], group_sets: sets.length === 1 ? [[...sets[0]!, groups.length]] : sets };
 }
 
 /** The output columns of a select list that names fields only (or `*`), or undefined. */
