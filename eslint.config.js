@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'build/**', '.artifacts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'build/**', '.artifacts/**', '.sluice-test/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
