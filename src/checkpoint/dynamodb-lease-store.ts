@@ -1,4 +1,4 @@
-import { PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
 import { retry } from '../retry.js';
 import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem } from './lease-store.js';
@@ -137,6 +137,20 @@ export class DynamoLeaseStore implements LeaseStore {
       ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
       ExpressionAttributeValues: { ':shards': { SS: [...shardIds] }, ':no': { BOOL: false } },
     });
+  }
+
+  async forget(workerId: string): Promise<void> {
+    await this.conditional('DeleteItem', () =>
+      this.o.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: this.o.table,
+          Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
+          ConditionExpression: 'stopping = :yes',
+          ExpressionAttributeValues: { ':yes': { BOOL: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
   }
 
   async clearInbox(workerId: string, shardIds: readonly string[]): Promise<void> {

@@ -65,6 +65,8 @@ export interface LeaseStore {
   transfer(shardId: string, from: string, to: string): Promise<boolean>;
   /** Puts shards in `to`'s inbox. False if `to` has no item or is stopping (then the lease must be taken back). */
   notify(to: string, shardIds: readonly string[]): Promise<boolean>;
+  /** Deletes `workerId`'s item once it stopped (only if it is marked stopping), so items of gone workers do not pile up. */
+  forget(workerId: string): Promise<void>;
   /** Removes shards from `workerId`'s inbox (those it has taken). */
   clearInbox(workerId: string, shardIds: readonly string[]): Promise<void>;
   /** Capacity consumed by this store's calls so far. */

@@ -47,7 +47,7 @@ describe('LeaseCoordinator handoff on a clean stop', () => {
     const handed = await a!.handoff();
     expect(handed.map((h) => h.shardId).sort()).toEqual(held.sort());
     expect(handed.every((h) => h.to === 'wb' || h.to === 'wc')).toBe(true);
-    expect(table.workers.get('wa')?.stopping).toBe(true);
+    expect(table.workers.has('wa')).toBe(false); // its item is gone with it
     // The very next round of each target, even one that does not scan on schedule, holds them.
     for (const w of [b!, c!]) await w.round(shards);
     for (const h of handed) {
@@ -87,6 +87,28 @@ describe('LeaseCoordinator handoff on a clean stop', () => {
     const released = await x!.handoff();
     expect(released.every((h) => h.to === undefined)).toBe(true);
     expect(released.length).toBe(2);
+  });
+
+  it('takes a lease back from a target that stopped between the Scan and the notice, and hands it to the next one', async () => {
+    const now = 0;
+    const table = new MemoryLeaseTable('s');
+    const [, b, c] = fleetOf(table, ['wa', 'wb', 'wc'], () => now, { balance: 'count' });
+    /** wb starts stopping right after wa's Scan: wa's notice to wb is refused. */
+    class Racing extends MemoryLeaseStore {
+      override async notify(to: string, shardIds: readonly string[]): Promise<boolean> {
+        if (to === 'wb') await new MemoryLeaseStore(table).markStopping('wb');
+        return super.notify(to, shardIds);
+      }
+    }
+    const a = new LeaseCoordinator({ store: new Racing(table), streamName: 's', workerId: 'wa', failoverMs: 3000, scanEvery: 3, balance: 'count', now: () => now });
+    await a.round(['s0']);
+    for (const w of [b!, c!]) await w.round(['s0']);
+    expect([...a.owned()]).toEqual(['s0']);
+    const handed = await a.handoff();
+    expect(handed).toEqual([{ shardId: 's0', to: 'wc' }]);
+    expect(table.items.get('s0')?.owner).toBe('wc');
+    await c!.round(['s0']);
+    expect([...c!.gained()]).toEqual(['s0']);
   });
 
   it('list() (the shards) skips the workers\' items', async () => {

@@ -276,46 +276,13 @@ export class LeaseCoordinator {
     const out: HandoffResult[] = [];
     const pending = new Set(this.mine);
     this.mine = new Set();
-    if (pending.size === 0) return out;
     try {
       await this.store.markStopping(this.o.workerId);
-      const table = await this.store.scan();
-      this.observeWorkers(table.workers, this.now());
-      const targets = new Map(this.handoffTargets().map((w) => [w, { load: 0, count: 0 }]));
-      for (const l of table.leases) {
-        const t = l.owner !== undefined && l.checkpoint !== SHARD_END ? targets.get(l.owner) : undefined;
-        if (t) {
-          t.load += l.load;
-          t.count++;
-        }
-      }
-      const loadOf = (s: string) => this.o.loadOf?.(s) ?? table.leases.find((l) => l.shardId === s)?.load ?? 0;
-      for (const shardId of [...pending].sort((a, b) => loadOf(b) - loadOf(a))) {
-        if (this.now() > deadline) break;
-        for (;;) {
-          const [to, t] = [...targets].sort((a, b) => a[1].load - b[1].load || a[1].count - b[1].count || (a[0] < b[0] ? -1 : 1))[0] ?? [undefined, undefined];
-          if (!to || !t || this.now() > deadline) break;
-          if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
-            pending.delete(shardId); // not ours any more: nothing to hand or release
-            break;
-          }
-          crashPoint('handoff-transfer');
-          if (await this.store.notify(to, [shardId])) {
-            pending.delete(shardId);
-            t.load += loadOf(shardId);
-            t.count++;
-            const r = { shardId, to };
-            out.push(r);
-            onHanded?.(r);
-            break;
-          }
-          // The target is stopping or gone: take the lease back and try the next one.
-          targets.delete(to);
-          if (!(await this.store.transfer(shardId, to, this.o.workerId))) {
-            pending.delete(shardId);
-            break;
-          }
-        }
+      if (pending.size > 0) {
+        await this.handEach(pending, deadline, (r) => {
+          out.push(r);
+          onHanded?.(r);
+        });
       }
     } catch {
       // Whatever was not handed is released below.
@@ -323,7 +290,47 @@ export class LeaseCoordinator {
     for (const shardId of pending) {
       if (await this.store.release(shardId, this.o.workerId).catch(() => false)) out.push({ shardId, to: undefined });
     }
+    await this.store.forget(this.o.workerId).catch(() => undefined);
     return out;
+  }
+
+  /** Hands each lease of `pending` (the most loaded first) to the least loaded live worker until `deadline`; removes from `pending` what is settled. */
+  private async handEach(pending: Set<string>, deadline: number, handed: (r: HandoffResult) => void): Promise<void> {
+    const table = await this.store.scan();
+    this.observeWorkers(table.workers, this.now());
+    const targets = new Map(this.handoffTargets().map((w) => [w, { load: 0, count: 0 }]));
+    for (const l of table.leases) {
+      const t = l.owner !== undefined && l.checkpoint !== SHARD_END ? targets.get(l.owner) : undefined;
+      if (t) {
+        t.load += l.load;
+        t.count++;
+      }
+    }
+    const loadOf = (s: string) => this.o.loadOf?.(s) ?? table.leases.find((l) => l.shardId === s)?.load ?? 0;
+    for (const shardId of [...pending].sort((a, b) => loadOf(b) - loadOf(a))) {
+      for (;;) {
+        const [to, t] = [...targets].sort((a, b) => a[1].load - b[1].load || a[1].count - b[1].count || (a[0] < b[0] ? -1 : 1))[0] ?? [undefined, undefined];
+        if (!to || !t || this.now() > deadline) return;
+        if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
+          pending.delete(shardId); // not ours any more: nothing to hand or release
+          break;
+        }
+        crashPoint('handoff-transfer');
+        if (await this.store.notify(to, [shardId])) {
+          pending.delete(shardId);
+          t.load += loadOf(shardId);
+          t.count++;
+          handed({ shardId, to });
+          break;
+        }
+        // The target is stopping or gone: take the lease back and try the next one.
+        targets.delete(to);
+        if (!(await this.store.transfer(shardId, to, this.o.workerId))) {
+          pending.delete(shardId);
+          break;
+        }
+      }
+    }
   }
 
   /** A round between scans: one conditional write per lease held. */
@@ -340,6 +347,8 @@ export class LeaseCoordinator {
   async release(): Promise<void> {
     for (const shardId of this.mine) await this.store.release(shardId, this.o.workerId);
     this.mine = new Set();
+    await this.store.markStopping(this.o.workerId);
+    await this.store.forget(this.o.workerId);
   }
 }
 

@@ -179,6 +179,12 @@ export class MemoryLeaseStore implements LeaseStore {
     });
   }
 
+  forget(workerId: string): Promise<void> {
+    return this.workerWrite(workerId, () => {
+      if (this.table.workers.get(workerId)?.stopping) this.table.workers.delete(workerId);
+    });
+  }
+
   clearInbox(workerId: string, shardIds: readonly string[]): Promise<void> {
     return this.workerWrite(workerId, () => {
       const w = this.table.workers.get(workerId);
