@@ -118,12 +118,19 @@ export class LeaseCoordinator {
   async round(shardIds: readonly string[]): Promise<ReadonlySet<string>> {
     const known = new Set(this.leases.map((l) => l.shardId));
     // The heartbeat says we are alive (handoffs may name us) and brings the shards handed to us.
-    const inbox = await this.store.heartbeat(this.o.workerId);
-    const scan = this.scanNext || inbox.length > 0 || this.rounds % this.scanEvery === 0 || shardIds.some((s) => !known.has(s));
+    // It runs beside the renewals, so it does not delay them.
+    const beat = this.store.heartbeat(this.o.workerId);
+    beat.catch(() => undefined); // awaited below; a failure fails the round there
+    const scan = this.scanNext || this.rounds % this.scanEvery === 0 || shardIds.some((s) => !known.has(s));
     this.rounds++;
-    if (!scan) return this.renewOnly();
+    if (!scan) {
+      const held = await this.renewOnly();
+      // Handed to us: a scan now takes them (owner is us already: gained, read from their checkpoint).
+      if ((await beat).length === 0) return held;
+    }
     this.scanNext = false;
-    let table = await this.store.scan();
+    const [inbox, scanned] = await Promise.all([beat, this.store.scan()]);
+    let table = scanned;
     const existing = new Set(table.leases.map((l) => l.shardId));
     const missing = shardIds.filter((s) => !existing.has(s));
     if (missing.length > 0) {

@@ -140,13 +140,13 @@ describe('graceful handoff: a worker stopped with SIGTERM names the next owner o
       expect(handed.map((h) => h.shard).sort(), say()).toEqual(held.sort());
       expect(handed.every((h) => h.to === 'wb' || h.to === 'wc'), say()).toBe(true);
       // Each target's next round takes it: well before a Scan would have (up to a failover time).
-      await waitFor(() => handed.every((h) => events(h.to === 'wb' ? b! : c!, 'lease.round').some((r) => (r.gained as string[]).includes(h.shard as string))), 30_000, `targets take the handed leases; ${say()}`);
-      const delays = handed.map((h) => {
-        const round = events(h.to === 'wb' ? b! : c!, 'lease.round').find((r) => (r.gained as string[]).includes(h.shard as string))!;
-        return Date.parse(round.ts) - Date.parse(h.ts);
-      });
+      /** The target's first round after the handoff that gained the shard. */
+      const takenBy = (h: (typeof handed)[number]) =>
+        events(h.to === 'wb' ? b! : c!, 'lease.round').find((r) => r.ts >= h.ts && (r.gained as string[]).includes(h.shard as string));
+      await waitFor(() => handed.every((h) => takenBy(h) !== undefined), 30_000, `targets take the handed leases; ${say()}`);
+      const delays = handed.map((h) => Date.parse(takenBy(h)!.ts) - Date.parse(h.ts));
       console.log(`handoff: ${handed.length} leases taken ${delays.join(', ')} ms after wa handed them (failover ${FAILOVER_MS} ms, rounds every ${FAILOVER_MS / 3} ms)`);
-      for (const d of delays) expect(d).toBeLessThan(FAILOVER_MS);
+      for (const d of delays) expect(d).toBeLessThan(FAILOVER_MS / 3 + 1500); // one round, plus slack for a loaded machine
       expect([...(await owners(f.app)).values()].every((o) => o === 'wb' || o === 'wc')).toBe(true);
       await sleep(2000);
       await expectEachOnce(f.table, after, await f.stopProducing(), say);
