@@ -6,7 +6,7 @@
  *   case=balance  64 shards, 8 real LeaseCoordinators against the embedded dynalite (bench/scale/balance.ts)
  *   case=sim      1,000 shards, 100 workers, the same coordinator against the in-memory store on a
  *                 simulated clock, beside the same fleet scanning every round (bench/scale/sim.ts)
- *   case=handoff  a clean stop: time until another worker holds every lease of the stopping one,
+ *   case=handoff  a clean stop (BENCH_HANDOFF_TRIALS trials each, default 5): time until another worker holds every lease of the stopping one,
  *                 named handoff against release, alternating, on the embedded dynalite (bench/scale/handoff.ts)
  *   case=balance_load  64 shards (8 hot), 8 workers, simulated: balance by load beside balance by
  *                 count in the same run (bench/scale/balance-load.ts)
@@ -49,7 +49,7 @@ const leaseCases: { name: string; run(): Promise<void> }[] = [
   {
     name: 'handoff',
     async run() {
-      const h = await handoffBench();
+      const h = await handoffBench({ trials: Number(process.env.BENCH_HANDOFF_TRIALS ?? 5) });
       const [named, release] = [median(h.handoffMs), median(h.releaseMs)];
       console.log(
         `case=handoff shards=${h.shards} workers=${h.workers} failover_ms=${h.failoverMs} trials=${h.trials} handoff_median_ms=${Math.round(named)} release_median_ms=${Math.round(release)} ratio=${(named / release).toFixed(2)} handoff_max_ms=${Math.round(Math.max(...h.handoffMs))} release_max_ms=${Math.round(Math.max(...h.releaseMs))} released_instead=${h.released}`,
