@@ -38,7 +38,7 @@ describe('LeaseCoordinator handoff on a clean stop', () => {
     const table = new MemoryLeaseTable('s');
     const shards = ['s0', 's1', 's2', 's3'];
     const [a, b, c] = fleetOf(table, ['wa', 'wb', 'wc'], () => now, { balance: 'count' });
-    for (let r = 0; r < 9; r++) {
+    for (let r = 0; r < 10; r++) {
       for (const w of [a!, b!, c!]) await w.round(shards);
       now += 1000;
     }
