@@ -25,9 +25,10 @@ export interface LeaseCoordinatorOptions {
   /** Records per second this worker reads from a shard, published in its lease at each renewal. */
   loadOf?: (shardId: string) => number;
   /**
-   * `load` (default): once leases publish a load, a worker below the average load by more than
-   * `loadMargin` steals a lease from the most loaded one, if the move narrows their gap by that
-   * margin, after `loadPatience` scans in a row that saw the same need. `count`: even lease counts only.
+   * `load` (default): once leases publish a load, a worker steals from the most loaded one while
+   * that is above the average load by more than `loadMargin` (or we below it by more), if the move
+   * leaves us below its load, after `loadPatience` scans in a row that saw the need. `count`: even
+   * lease counts only.
    */
   balance?: 'count' | 'load';
   /** Hysteresis of balance by load, a fraction of the average load. Default 0.2. */
@@ -38,6 +39,12 @@ export interface LeaseCoordinatorOptions {
   now?: () => number;
 }
 
+/** Where one lease went on a clean stop: to a named worker (`handoff`) or back to the table (`release`). */
+export interface HandoffResult {
+  readonly shardId: string;
+  readonly to: string | undefined;
+}
+
 /**
  * Shares a stream's shards among workers through a {@link LeaseStore}, the KCL's way: a worker
  * holds a lease by bumping its counter; a lease whose counter has not moved for `failoverMs`
@@ -46,14 +53,11 @@ export interface LeaseCoordinatorOptions {
  * an even share (ceil(shards / live workers)) and steals at most one lease per round from the
  * busiest worker when it holds two or more than we do (so counts end at most one apart). A lease renewed without a break is *kept*; one taken (free, expired, stolen, or
  * ours again after another held it) is *gained*, and its reader must start again from the
- * stored checkpoint. Leases of ended shards (SHARD_END) are given up.
+ * stored checkpoint. Leases of ended shards (SHARD_END) are given up. Once leases publish their
+ * shard's load, balance is by load instead (`balance`, see `loadSteal`). Each worker also
+ * keeps its own item (heartbeat, stopping flag, inbox), so a clean stop can hand each lease to a
+ * named live worker ({@link handoff}).
  */
-/** Where one lease went on a clean stop: to a named worker (`handoff`) or back to the table (`release`). */
-export interface HandoffResult {
-  readonly shardId: string;
-  readonly to: string | undefined;
-}
-
 export class LeaseCoordinator {
   /** Leases this coordinator took from a live owner (count or load steals), for measurements. */
   steals = 0;
