@@ -9,7 +9,7 @@ import { MemoryLeaseStore, MemoryLeaseTable } from '../../src/checkpoint/memory-
 import { xorshift } from './random.js';
 
 /** A clock for simulations: `sleep` resolves when `run` reaches its time; nothing waits for real. */
-class SimClock {
+export class SimClock {
   now = 0;
   private seq = 0;
   private readonly queue: { at: number; seq: number; resolve: () => void }[] = [];

@@ -1,7 +1,7 @@
-import { PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
 import { retry } from '../retry.js';
-import type { Lease, LeaseStore, LeaseStoreUsage } from './lease-store.js';
+import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem } from './lease-store.js';
 
 export interface DynamoLeaseStoreOptions {
   dynamodb: DynamoDBClient;
@@ -10,7 +10,11 @@ export interface DynamoLeaseStoreOptions {
   streamName: string;
 }
 
-/** Leases in the checkpoint table (`leaseKey`, `leaseOwner`, `leaseCounter`, `checkpoint`, `shardLoad`). */
+/**
+ * Leases in the checkpoint table (`leaseKey`, `leaseOwner`, `leaseCounter`, `checkpoint`,
+ * `shardLoad`), and one item per worker (`leaseKey` = `worker#<id>`, `workerCounter`, `stopping`,
+ * `inbox` a string set) for handoffs on a clean stop.
+ */
 export class DynamoLeaseStore implements LeaseStore {
   private readonly used: LeaseStoreUsage = { readUnits: 0, writeUnits: 0 };
 
@@ -21,7 +25,12 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async list(): Promise<Lease[]> {
+    return (await this.scan()).leases;
+  }
+
+  async scan(): Promise<LeaseTableScan> {
     const out: Lease[] = [];
+    const workers: WorkerItem[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const r = await retry(() =>
@@ -32,12 +41,16 @@ export class DynamoLeaseStore implements LeaseStore {
       this.used.readUnits += r.ConsumedCapacity?.CapacityUnits ?? 0;
       for (const item of r.Items ?? []) {
         const key = item.leaseKey?.S;
+        if (key?.startsWith(WORKER_KEY_PREFIX)) {
+          workers.push({ workerId: key.slice(WORKER_KEY_PREFIX.length), counter: Number(item.workerCounter?.N ?? 0), stopping: item.stopping?.BOOL === true, inbox: [...(item.inbox?.SS ?? [])].sort() });
+          continue;
+        }
         if (!key || key.startsWith('state#') || key === 'snapshot') continue;
         out.push({ shardId: key, owner: item.leaseOwner?.S, counter: Number(item.leaseCounter?.N ?? 0), checkpoint: item.checkpoint?.S, load: Number(item.shardLoad?.N ?? 0) });
       }
       start = r.LastEvaluatedKey;
     } while (start);
-    return out;
+    return { leases: out, workers };
   }
 
   async create(shardId: string): Promise<boolean> {
@@ -77,6 +90,75 @@ export class DynamoLeaseStore implements LeaseStore {
       UpdateExpression: 'REMOVE leaseOwner SET leaseCounter = leaseCounter + :one',
       ConditionExpression: 'leaseOwner = :me',
       ExpressionAttributeValues: { ':me': { S: owner }, ':one': { N: '1' } },
+    });
+  }
+
+  async heartbeat(workerId: string): Promise<string[]> {
+    const r = await retry(() =>
+      awsCall('UpdateItem', () =>
+        this.o.dynamodb.send(
+          new UpdateItemCommand({
+            TableName: this.o.table,
+            Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
+            UpdateExpression: 'SET workerCounter = if_not_exists(workerCounter, :zero) + :one, stopping = :no, streamName = :stream',
+            ExpressionAttributeValues: { ':zero': { N: '0' }, ':one': { N: '1' }, ':no': { BOOL: false }, ':stream': { S: this.o.streamName } },
+            ReturnValues: 'ALL_NEW',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      ),
+    );
+    this.used.writeUnits += r.ConsumedCapacity?.CapacityUnits ?? 1;
+    return [...(r.Attributes?.inbox?.SS ?? [])].sort();
+  }
+
+  async markStopping(workerId: string): Promise<void> {
+    await this.update({
+      Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
+      UpdateExpression: 'SET stopping = :yes, streamName = :stream',
+      ExpressionAttributeValues: { ':yes': { BOOL: true }, ':stream': { S: this.o.streamName } },
+    });
+  }
+
+  transfer(shardId: string, from: string, to: string): Promise<boolean> {
+    return this.update({
+      Key: { leaseKey: { S: shardId } },
+      UpdateExpression: 'SET leaseOwner = :to, leaseCounter = leaseCounter + :one',
+      ConditionExpression: 'leaseOwner = :from',
+      ExpressionAttributeValues: { ':from': { S: from }, ':to': { S: to }, ':one': { N: '1' } },
+    });
+  }
+
+  notify(to: string, shardIds: readonly string[]): Promise<boolean> {
+    if (shardIds.length === 0) return Promise.resolve(true);
+    return this.update({
+      Key: { leaseKey: { S: WORKER_KEY_PREFIX + to } },
+      UpdateExpression: 'ADD inbox :shards',
+      ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
+      ExpressionAttributeValues: { ':shards': { SS: [...shardIds] }, ':no': { BOOL: false } },
+    });
+  }
+
+  async forget(workerId: string): Promise<void> {
+    await this.conditional('DeleteItem', () =>
+      this.o.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: this.o.table,
+          Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
+          ConditionExpression: 'stopping = :yes',
+          ExpressionAttributeValues: { ':yes': { BOOL: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+  }
+
+  async clearInbox(workerId: string, shardIds: readonly string[]): Promise<void> {
+    if (shardIds.length === 0) return;
+    await this.update({
+      Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
+      UpdateExpression: 'DELETE inbox :shards',
+      ExpressionAttributeValues: { ':shards': { SS: [...shardIds] } },
     });
   }
 

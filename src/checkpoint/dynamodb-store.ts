@@ -15,6 +15,7 @@ import { awsCall } from '../aws/errors.js';
 import { SluiceError, invalidOption } from '../errors.js';
 import { compareSequence } from '../kinesis/position.js';
 import { retry } from '../retry.js';
+import { WORKER_KEY_PREFIX } from './lease-store.js';
 import { crashPoint } from './crash-points.js';
 import { STATE_CHUNK_BYTES, decodeKeyedChunks, encodeKeyedChunks, type KeyedEntry } from './keyed-chunks.js';
 import { SHARD_END, type CheckpointStore, type ShardCheckpoint, type KeyedState, type ShardSnapshot, type ShardState, type Snapshot } from './store.js';
@@ -113,7 +114,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
           if (item.snapshotChunk?.BOOL) chunks.push({ key, version: item.version?.S ?? '', shard: item.shard?.S, bucket: item.bucket?.N ?? '', writer: item.writer?.S, writtenAt: Number(item.writtenAt?.N ?? 0) });
           continue;
         }
-        if (!key) continue;
+        if (!key || key.startsWith(WORKER_KEY_PREFIX)) continue;
         const stream = item.streamName?.S;
         if (stream && stream !== this.options.streamName) {
           throw invalidOption(

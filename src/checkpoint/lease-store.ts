@@ -8,6 +8,27 @@ export interface Lease {
   readonly load: number;
 }
 
+/** Key prefix of the workers' items in the lease table (`worker#<id>`): not shards, skipped wherever shards are read. */
+export const WORKER_KEY_PREFIX = 'worker#';
+
+/**
+ * A worker's own item in the lease table (`worker#<id>`): its heartbeat counter (bumped every
+ * round), whether it is stopping (then no lease is handed to it), and its inbox: shards another
+ * worker handed to it on a clean stop, which it takes at its next round.
+ */
+export interface WorkerItem {
+  readonly workerId: string;
+  readonly counter: number;
+  readonly stopping: boolean;
+  readonly inbox: readonly string[];
+}
+
+/** What one consistent Scan of the lease table holds: the shards' leases and the workers' items. */
+export interface LeaseTableScan {
+  readonly leases: Lease[];
+  readonly workers: WorkerItem[];
+}
+
 /** Read and write capacity units a lease store consumed so far (DynamoDB's accounting). */
 export interface LeaseStoreUsage {
   readUnits: number;
@@ -21,8 +42,10 @@ export interface LeaseStoreUsage {
  * conditional; a refused condition is `false`, never an error.
  */
 export interface LeaseStore {
-  /** Every lease item (a consistent Scan of the table). */
+  /** Every shard's lease (a consistent Scan of the table; worker, state and snapshot items are skipped). */
   list(): Promise<Lease[]>;
+  /** The same Scan, with the workers' items too. */
+  scan(): Promise<LeaseTableScan>;
   /** Creates the lease of a shard that has none. False if it exists already. */
   create(shardId: string): Promise<boolean>;
   /** Takes a lease as last seen: succeeds only if its counter is still `seenCounter`; sets the owner and bumps the counter. */
@@ -31,6 +54,21 @@ export interface LeaseStore {
   renew(shardId: string, owner: string, load: number): Promise<boolean>;
   /** Gives a lease up (no owner; the counter moves so observers see it free at once). False if `owner` does not hold it. */
   release(shardId: string, owner: string): Promise<boolean>;
+  /**
+   * Bumps `workerId`'s heartbeat (creating its item, clearing a stale stopping flag) and returns
+   * its inbox: shards handed to it since it last cleared them.
+   */
+  heartbeat(workerId: string): Promise<string[]>;
+  /** Marks `workerId` as stopping: no worker hands it a lease from now on. */
+  markStopping(workerId: string): Promise<void>;
+  /** Hands a lease held by `from` to `to` (sets the owner, bumps the counter). False if `from` does not hold it. */
+  transfer(shardId: string, from: string, to: string): Promise<boolean>;
+  /** Puts shards in `to`'s inbox. False if `to` has no item or is stopping (then the lease must be taken back). */
+  notify(to: string, shardIds: readonly string[]): Promise<boolean>;
+  /** Deletes `workerId`'s item once it stopped (only if it is marked stopping), so items of gone workers do not pile up. */
+  forget(workerId: string): Promise<void>;
+  /** Removes shards from `workerId`'s inbox (those it has taken). */
+  clearInbox(workerId: string, shardIds: readonly string[]): Promise<void>;
   /** Capacity consumed by this store's calls so far. */
   usage(): LeaseStoreUsage;
 }

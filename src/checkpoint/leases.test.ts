@@ -28,3 +28,142 @@ describe('LeaseCoordinator', () => {
     expect(new Set(fleet.flatMap((c) => [...c.owned()])).size).toBe(10);
   });
 });
+
+describe('LeaseCoordinator handoff on a clean stop', () => {
+  const fleetOf = (table: MemoryLeaseTable, ids: string[], clock: () => number, extra: Partial<ConstructorParameters<typeof LeaseCoordinator>[0]> = {}) =>
+    ids.map((id) => new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: id, failoverMs: 3000, scanEvery: 3, now: clock, ...extra }));
+
+  it('hands each lease to the least loaded live worker, which takes it at its very next round (no Scan wait)', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    const shards = ['s0', 's1', 's2', 's3'];
+    const [a, b, c] = fleetOf(table, ['wa', 'wb', 'wc'], () => now, { balance: 'count' });
+    for (let r = 0; r < 10; r++) {
+      for (const w of [a!, b!, c!]) await w.round(shards);
+      now += 1000;
+    }
+    const held = [...a!.owned()];
+    expect(held.length).toBeGreaterThan(0);
+    const handed = await a!.handoff();
+    expect(handed.map((h) => h.shardId).sort()).toEqual(held.sort());
+    expect(handed.every((h) => h.to === 'wb' || h.to === 'wc')).toBe(true);
+    expect(table.workers.has('wa')).toBe(false); // its item is gone with it
+    // The very next round of each target, even one that does not scan on schedule, holds them.
+    for (const w of [b!, c!]) await w.round(shards);
+    for (const h of handed) {
+      const target = h.to === 'wb' ? b! : c!;
+      expect(target.owned().has(h.shardId)).toBe(true);
+      expect(target.gained().has(h.shardId)).toBe(true); // read again from the stored checkpoint
+    }
+    expect(new Set([...b!.owned(), ...c!.owned()]).size).toBe(4);
+    expect(table.workers.get('wb')?.inbox.size).toBe(0);
+  });
+
+  it('releases instead when no other worker is alive, and skips a worker that is stopping too', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    const [a, b] = fleetOf(table, ['wa', 'wb'], () => now, { balance: 'count' });
+    for (let r = 0; r < 6; r++) {
+      for (const w of [a!, b!]) await w.round(['s0', 's1']);
+      now += 1000;
+    }
+    await new MemoryLeaseStore(table).markStopping('wb');
+    const handed = await a!.handoff();
+    expect(handed).toEqual([...handed].map((h) => ({ shardId: h.shardId, to: undefined })));
+    expect(handed.length).toBe(1);
+    expect(table.items.get(handed[0]!.shardId)?.owner).toBeUndefined();
+
+    // wb's heartbeat stopped for a failover time: it is gone, and wa (running again) releases to nobody.
+    const solo = new MemoryLeaseTable('s');
+    const [x, y] = fleetOf(solo, ['wx', 'wy'], () => now, { balance: 'count' });
+    for (let r = 0; r < 6; r++) {
+      for (const w of [x!, y!]) await w.round(['s0', 's1']);
+      now += 1000;
+    }
+    for (let r = 0; r < 6; r++) {
+      await x!.round(['s0', 's1']);
+      now += 1000;
+    }
+    const released = await x!.handoff();
+    expect(released.every((h) => h.to === undefined)).toBe(true);
+    expect(released.length).toBe(2);
+  });
+
+  it('takes a lease back from a target that stopped between the Scan and the notice, and hands it to the next one', async () => {
+    const now = 0;
+    const table = new MemoryLeaseTable('s');
+    const [, b, c] = fleetOf(table, ['wa', 'wb', 'wc'], () => now, { balance: 'count' });
+    /** wb starts stopping right after wa's Scan: wa's notice to wb is refused. */
+    class Racing extends MemoryLeaseStore {
+      override async notify(to: string, shardIds: readonly string[]): Promise<boolean> {
+        if (to === 'wb') await new MemoryLeaseStore(table).markStopping('wb');
+        return super.notify(to, shardIds);
+      }
+    }
+    const a = new LeaseCoordinator({ store: new Racing(table), streamName: 's', workerId: 'wa', failoverMs: 3000, scanEvery: 3, balance: 'count', now: () => now });
+    await a.round(['s0']);
+    for (const w of [b!, c!]) await w.round(['s0']);
+    expect([...a.owned()]).toEqual(['s0']);
+    const handed = await a.handoff();
+    expect(handed).toEqual([{ shardId: 's0', to: 'wc' }]);
+    expect(table.items.get('s0')?.owner).toBe('wc');
+    await c!.round(['s0']);
+    expect([...c!.gained()]).toEqual(['s0']);
+  });
+
+  it('list() (the shards) skips the workers\' items', async () => {
+    const table = new MemoryLeaseTable('s');
+    const [a] = fleetOf(table, ['wa'], () => 0);
+    await a!.round(['s0']);
+    expect(table.workers.has('wa')).toBe(true);
+    expect((await a!.read()).map((l) => l.shardId)).toEqual(['s0']);
+  });
+});
+
+describe('LeaseCoordinator balance by load', () => {
+  /** 16 shards, 4 of them hot (100 records/s), the rest at 5; 4 workers joining one after another. */
+  async function run(balance: 'count' | 'load', rounds: number) {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    const shards = Array.from({ length: 16 }, (_, i) => `shard-${String(i).padStart(2, '0')}`);
+    const load = (s: string) => (Number(s.slice(-2)) < 4 ? 100 : 5);
+    const fleet = ['wa', 'wb', 'wc', 'wd'].map((id) => new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: id, failoverMs: 3000, scanEvery: 1, balance, loadOf: load, now: () => now }));
+    const movesAt: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const before = fleet.reduce((n, c) => n + c.steals, 0);
+      for (const [i, c] of fleet.entries()) if (r >= i * 3) await c.round(shards);
+      if (fleet.reduce((n, c) => n + c.steals, 0) > before) movesAt.push(r);
+      now += 1000;
+    }
+    const loads = fleet.map((c) => [...c.owned()].reduce((n, s) => n + load(s), 0));
+    return { loads, movesAt, owned: new Set(fleet.flatMap((c) => [...c.owned()])).size };
+  }
+
+  it('ends with no worker above the average load by more than the margin, and then moves nothing (no flapping)', async () => {
+    const byCount = await run('count', 60);
+    const byLoad = await run('load', 60);
+    const average = (100 * 4 + 5 * 12) / 4;
+    expect(byLoad.owned).toBe(16);
+    expect(Math.max(...byLoad.loads)).toBeLessThanOrEqual(average * 1.2);
+    expect(Math.max(...byLoad.loads)).toBeLessThan(Math.max(...byCount.loads));
+    expect(byLoad.movesAt.filter((r) => r >= 40)).toEqual([]);
+  });
+
+  it('waits `loadPatience` scans before moving a lease for load', async () => {
+    const now = 0;
+    const table = new MemoryLeaseTable('s');
+    const load = (s: string) => (s === 's0' || s === 's1' ? 100 : 1);
+    const shards = ['s0', 's1', 's2', 's3'];
+    const a = new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: 'wa', failoverMs: 3000, scanEvery: 1, loadOf: load, now: () => now });
+    await a.round(shards);
+    expect(a.owned().size).toBe(4);
+    const b = new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: 'wb', failoverMs: 3000, scanEvery: 1, loadOf: load, loadPatience: 3, now: () => now });
+    // wa published loads of 100, 100, 1, 1; wb holds nothing (free leases none): two scans wait, the third steals a hot one.
+    await a.round(shards);
+    await b.round(shards);
+    await b.round(shards);
+    expect(b.owned().size).toBe(0);
+    await b.round(shards);
+    expect([...b.owned()].map(load)).toEqual([100]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoLeaseStore } from './dynamodb-lease-store.js';
-import type { Lease, LeaseStore, LeaseStoreUsage } from './lease-store.js';
+import { crashPoint } from './crash-points.js';
+import type { Lease, LeaseStore, LeaseStoreUsage, WorkerItem } from './lease-store.js';
 import { SHARD_END } from './store.js';
 
 export type { Lease } from './lease-store.js';
@@ -23,8 +24,25 @@ export interface LeaseCoordinatorOptions {
   scanEvery?: number;
   /** Records per second this worker reads from a shard, published in its lease at each renewal. */
   loadOf?: (shardId: string) => number;
+  /**
+   * `load` (default): once leases publish a load, a worker steals from the most loaded one while
+   * that is above the average load by more than `loadMargin` (or we below it by more), if the move
+   * leaves us below its load, after `loadPatience` scans in a row that saw the need. `count`: even
+   * lease counts only.
+   */
+  balance?: 'count' | 'load';
+  /** Hysteresis of balance by load, a fraction of the average load. Default 0.2. */
+  loadMargin?: number;
+  /** Scans in a row that must see a load imbalance before a lease moves for it. Default 3. */
+  loadPatience?: number;
   /** Monotonic milliseconds (expiry is timed on it, never on the wall clock). Default `performance.now`. */
   now?: () => number;
+}
+
+/** Where one lease went on a clean stop: to a named worker (`handoff`) or back to the table (`release`). */
+export interface HandoffResult {
+  readonly shardId: string;
+  readonly to: string | undefined;
 }
 
 /**
@@ -35,9 +53,17 @@ export interface LeaseCoordinatorOptions {
  * an even share (ceil(shards / live workers)) and steals at most one lease per round from the
  * busiest worker when it holds two or more than we do (so counts end at most one apart). A lease renewed without a break is *kept*; one taken (free, expired, stolen, or
  * ours again after another held it) is *gained*, and its reader must start again from the
- * stored checkpoint. Leases of ended shards (SHARD_END) are given up.
+ * stored checkpoint. Leases of ended shards (SHARD_END) are given up. Once leases publish their
+ * shard's load, balance is by load instead (`balance`, see `loadSteal`). Each worker also
+ * keeps its own item (heartbeat, stopping flag, inbox), so a clean stop can hand each lease to a
+ * named live worker ({@link handoff}).
  */
 export class LeaseCoordinator {
+  /** Leases this coordinator took from a live owner (count or load steals), for measurements. */
+  steals = 0;
+  private readonly workersSeen = new Map<string, { counter: number; since: number }>();
+  private workers: WorkerItem[] = [];
+  private pressure = 0;
   private readonly seen = new Map<string, { counter: number; owner: string | undefined; since: number }>();
   private mine = new Set<string>();
   private fresh = new Set<string>();
@@ -104,18 +130,29 @@ export class LeaseCoordinator {
    */
   async round(shardIds: readonly string[]): Promise<ReadonlySet<string>> {
     const known = new Set(this.leases.map((l) => l.shardId));
+    // The heartbeat says we are alive (handoffs may name us) and brings the shards handed to us.
+    // It runs beside the renewals, so it does not delay them.
+    const beat = this.store.heartbeat(this.o.workerId);
+    beat.catch(() => undefined); // awaited below; a failure fails the round there
     const scan = this.scanNext || this.rounds % this.scanEvery === 0 || shardIds.some((s) => !known.has(s));
     this.rounds++;
-    if (!scan) return this.renewOnly();
+    if (!scan) {
+      const held = await this.renewOnly();
+      // Handed to us: a scan now takes them (owner is us already: gained, read from their checkpoint).
+      if ((await beat).length === 0) return held;
+    }
     this.scanNext = false;
-    let leases = await this.store.list();
-    const existing = new Set(leases.map((l) => l.shardId));
+    const [inbox, scanned] = await Promise.all([beat, this.store.scan()]);
+    let table = scanned;
+    const existing = new Set(table.leases.map((l) => l.shardId));
     const missing = shardIds.filter((s) => !existing.has(s));
     if (missing.length > 0) {
       for (const s of missing) await this.store.create(s);
-      leases = await this.store.list();
+      table = await this.store.scan();
     }
+    const leases = table.leases;
     const now = this.now();
+    this.observeWorkers(table.workers, now);
     const expired = new Set<string>();
     for (const l of leases) {
       const s = this.seen.get(l.shardId);
@@ -158,12 +195,23 @@ export class LeaseCoordinator {
       if (held.has(l.shardId) || !expired.has(l.shardId)) continue;
       await take(l);
     }
-    if (held.size < target) {
+    const loadOf = (l: Lease) => (l.owner === this.o.workerId ? (this.o.loadOf?.(l.shardId) ?? l.load) : l.load);
+    const byLoad = (this.o.balance ?? 'load') === 'load' && open.some((l) => loadOf(l) > 0);
+    if (byLoad) {
+      const steal = this.loadSteal(open, held, expired, loadOf);
+      if (steal) {
+        this.steals++;
+        await take(steal);
+      }
+    } else if (held.size < target) {
       // Steal one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we do).
       const [victim, count] = [...live].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
       if (victim && count > held.size + 1) {
         const lease = open.find((l) => l.owner === victim);
-        if (lease) await take(lease);
+        if (lease) {
+          this.steals++;
+          await take(lease);
+        }
       }
     }
     // Our own writes, applied to what we scanned (no second Scan).
@@ -174,7 +222,135 @@ export class LeaseCoordinator {
     });
     this.mine = held;
     this.fresh = gained;
+    // Handed to us: the scan above took them as ours (owner is us, not held before: gained).
+    if (inbox.length > 0) await this.store.clearInbox(this.o.workerId, inbox);
     return held;
+  }
+
+  /**
+   * Balance by load: the lease to steal this scan, if any. The most loaded live worker must be
+   * above the average load by more than the margin, or we below it by more than the margin (so
+   * loads within the margin never move a lease); the move must leave us below its load now (so the
+   * larger of the two loads drops, and the sum of squared loads with it: no cycle while loads hold
+   * still); and the same need must be seen `loadPatience` scans in a row.
+   */
+  private loadSteal(open: readonly Lease[], held: ReadonlySet<string>, expired: ReadonlySet<string>, loadOf: (l: Lease) => number): Lease | undefined {
+    const margin = this.o.loadMargin ?? 0.2;
+    const loads = new Map<string, number>([[this.o.workerId, 0]]);
+    for (const l of open) {
+      const owner = held.has(l.shardId) ? this.o.workerId : l.owner;
+      if (!owner || (owner !== this.o.workerId && expired.has(l.shardId))) continue;
+      loads.set(owner, (loads.get(owner) ?? 0) + loadOf(l));
+    }
+    const mine = loads.get(this.o.workerId)!;
+    const average = [...loads.values()].reduce((a, b) => a + b, 0) / loads.size;
+    const [victim, top] = [...loads].filter(([w]) => w !== this.o.workerId).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [undefined, 0];
+    let best: Lease | undefined;
+    if (victim && (top > average * (1 + margin) || mine < average * (1 - margin))) {
+      for (const l of open) {
+        if (l.owner !== victim || expired.has(l.shardId)) continue;
+        const moved = loadOf(l);
+        if (moved <= 0 || mine + moved >= top) continue;
+        // The move that leaves the pair closest to even.
+        if (!best || Math.abs(top - mine - 2 * moved) < Math.abs(top - mine - 2 * loadOf(best))) best = l;
+      }
+    }
+    if (!best) {
+      this.pressure = 0;
+      return undefined;
+    }
+    if (++this.pressure < (this.o.loadPatience ?? 3)) return undefined;
+    this.pressure = 0;
+    return best;
+  }
+
+  /** Notes each worker item's heartbeat as scanned now (a worker whose counter has not moved for a failover time is gone). */
+  private observeWorkers(workers: readonly WorkerItem[], now: number): void {
+    this.workers = [...workers];
+    for (const w of workers) {
+      const s = this.workersSeen.get(w.workerId);
+      if (!s || s.counter !== w.counter) this.workersSeen.set(w.workerId, { counter: w.counter, since: now });
+    }
+  }
+
+  /** Live workers that may take a lease: heartbeat seen moving within a failover time, not stopping, not us. */
+  private handoffTargets(): string[] {
+    const now = this.now();
+    return this.workers
+      .filter((w) => w.workerId !== this.o.workerId && !w.stopping && now - (this.workersSeen.get(w.workerId)?.since ?? -Infinity) < this.failoverMs)
+      .map((w) => w.workerId);
+  }
+
+  /**
+   * Clean stop, the KCL 3.x way: marks this worker stopping, then hands each lease held (its
+   * checkpoint already written) to the least loaded live worker, which takes it at its next round
+   * (its heartbeat finds it in its inbox) and reads on from the checkpoint. A lease that cannot be
+   * handed (no live worker, the target stopped or is gone, `withinMs` spent, an error) is released
+   * instead, as before: another worker takes it at its next Scan. The order per lease is: transfer
+   * the lease (conditional on our ownership), then tell the target; a crash between the two leaves
+   * the lease owned by the target, which finds it at its next Scan (or, if the target is gone too,
+   * takes over after the failover time). Returns where each lease went.
+   */
+  async handoff(withinMs = this.failoverMs / 2, onHanded?: (r: HandoffResult) => void): Promise<HandoffResult[]> {
+    const deadline = this.now() + withinMs;
+    const out: HandoffResult[] = [];
+    const pending = new Set(this.mine);
+    this.mine = new Set();
+    try {
+      await this.store.markStopping(this.o.workerId);
+      if (pending.size > 0) {
+        await this.handEach(pending, deadline, (r) => {
+          out.push(r);
+          onHanded?.(r);
+        });
+      }
+    } catch {
+      // Whatever was not handed is released below.
+    }
+    for (const shardId of pending) {
+      if (await this.store.release(shardId, this.o.workerId).catch(() => false)) out.push({ shardId, to: undefined });
+    }
+    await this.store.forget(this.o.workerId).catch(() => undefined);
+    return out;
+  }
+
+  /** Hands each lease of `pending` (the most loaded first) to the least loaded live worker until `deadline`; removes from `pending` what is settled. */
+  private async handEach(pending: Set<string>, deadline: number, handed: (r: HandoffResult) => void): Promise<void> {
+    const table = await this.store.scan();
+    this.observeWorkers(table.workers, this.now());
+    const targets = new Map(this.handoffTargets().map((w) => [w, { load: 0, count: 0 }]));
+    for (const l of table.leases) {
+      const t = l.owner !== undefined && l.checkpoint !== SHARD_END ? targets.get(l.owner) : undefined;
+      if (t) {
+        t.load += l.load;
+        t.count++;
+      }
+    }
+    const loadOf = (s: string) => this.o.loadOf?.(s) ?? table.leases.find((l) => l.shardId === s)?.load ?? 0;
+    for (const shardId of [...pending].sort((a, b) => loadOf(b) - loadOf(a))) {
+      for (;;) {
+        const [to, t] = [...targets].sort((a, b) => a[1].load - b[1].load || a[1].count - b[1].count || (a[0] < b[0] ? -1 : 1))[0] ?? [undefined, undefined];
+        if (!to || !t || this.now() > deadline) return;
+        if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
+          pending.delete(shardId); // not ours any more: nothing to hand or release
+          break;
+        }
+        crashPoint('handoff-transfer');
+        if (await this.store.notify(to, [shardId])) {
+          pending.delete(shardId);
+          t.load += loadOf(shardId);
+          t.count++;
+          handed({ shardId, to });
+          break;
+        }
+        // The target is stopping or gone: take the lease back and try the next one.
+        targets.delete(to);
+        if (!(await this.store.transfer(shardId, to, this.o.workerId))) {
+          pending.delete(shardId);
+          break;
+        }
+      }
+    }
   }
 
   /** A round between scans: one conditional write per lease held. */
@@ -187,10 +363,12 @@ export class LeaseCoordinator {
     return held;
   }
 
-  /** Gives our leases back (clean stop), so other workers take them at once instead of after failover. */
+  /** Gives our leases back (clean stop), so other workers take them at their next Scan instead of after failover. */
   async release(): Promise<void> {
     for (const shardId of this.mine) await this.store.release(shardId, this.o.workerId);
     this.mine = new Set();
+    await this.store.markStopping(this.o.workerId);
+    await this.store.forget(this.o.workerId);
   }
 }
 

@@ -1,4 +1,10 @@
-import type { Lease, LeaseStore, LeaseStoreUsage } from './lease-store.js';
+import type { Lease, LeaseStore, LeaseStoreUsage, LeaseTableScan, WorkerItem } from './lease-store.js';
+
+interface Worker {
+  counter: number;
+  stopping: boolean;
+  inbox: Set<string>;
+}
 
 interface Item {
   owner: string | undefined;
@@ -22,6 +28,8 @@ export interface MemoryLeaseCapacity {
  */
 export class MemoryLeaseTable {
   readonly items = new Map<string, Item>();
+  /** The workers' own items (`worker#<id>` in DynamoDB), by worker id. */
+  readonly workers = new Map<string, Worker>();
   private readonly buckets = { read: { level: 0, at: 0 }, write: { level: 0, at: 0 } };
 
   constructor(
@@ -47,6 +55,14 @@ export class MemoryLeaseTable {
     if (b.level + units > rate) return false;
     b.level += units;
     return true;
+  }
+
+  /** Bytes of a worker's item as DynamoDB would size it. */
+  workerSizeOf(workerId: string, w: Worker | undefined): number {
+    if (!w) return 0;
+    let size = 'leaseKey'.length + 'worker#'.length + workerId.length + 'workerCounter'.length + 1 + Math.ceil(String(w.counter).length / 2) + 'stopping'.length + 1;
+    if (w.inbox.size > 0) size += 'inbox'.length + [...w.inbox].reduce((n, s) => n + s.length, 0);
+    return size;
   }
 
   /** Bytes of an item as DynamoDB sizes it: attribute names plus values. */
@@ -107,13 +123,78 @@ export class MemoryLeaseStore implements LeaseStore {
     }
   }
 
-  list(): Promise<Lease[]> {
-    const bytes = () => [...this.table.items].reduce((n, [k, i]) => n + this.table.sizeOf(k, i), 0);
+  async list(): Promise<Lease[]> {
+    return (await this.scan()).leases;
+  }
+
+  scan(): Promise<LeaseTableScan> {
+    const bytes = () =>
+      [...this.table.items].reduce((n, [k, i]) => n + this.table.sizeOf(k, i), 0) + [...this.table.workers].reduce((n, [k, w]) => n + this.table.workerSizeOf(k, w), 0);
     return this.call(
       'read',
       () => Math.max(1, Math.ceil(bytes() / 4096)),
-      () => [...this.table.items].map(([shardId, i]) => ({ shardId, owner: i.owner, counter: i.counter, checkpoint: i.checkpoint, load: i.load })),
+      () => ({
+        leases: [...this.table.items].map(([shardId, i]) => ({ shardId, owner: i.owner, counter: i.counter, checkpoint: i.checkpoint, load: i.load })),
+        workers: [...this.table.workers].map(([workerId, w]): WorkerItem => ({ workerId, counter: w.counter, stopping: w.stopping, inbox: [...w.inbox].sort() })),
+      }),
     );
+  }
+
+  heartbeat(workerId: string): Promise<string[]> {
+    return this.workerWrite(workerId, () => {
+      const w = this.table.workers.get(workerId) ?? { counter: 0, stopping: false, inbox: new Set<string>() };
+      w.counter++;
+      w.stopping = false;
+      this.table.workers.set(workerId, w);
+      return [...w.inbox].sort();
+    });
+  }
+
+  markStopping(workerId: string): Promise<void> {
+    return this.workerWrite(workerId, () => {
+      const w = this.table.workers.get(workerId) ?? { counter: 0, stopping: false, inbox: new Set<string>() };
+      w.stopping = true;
+      this.table.workers.set(workerId, w);
+    });
+  }
+
+  transfer(shardId: string, from: string, to: string): Promise<boolean> {
+    return this.write(shardId, (item) => {
+      if (!item || item.owner !== from) return false;
+      item.owner = to;
+      item.counter++;
+      return true;
+    });
+  }
+
+  notify(to: string, shardIds: readonly string[]): Promise<boolean> {
+    return this.workerWrite(to, () => {
+      const w = this.table.workers.get(to);
+      if (!w || w.stopping) {
+        this.conflicts++;
+        return false;
+      }
+      for (const s of shardIds) w.inbox.add(s);
+      return true;
+    });
+  }
+
+  forget(workerId: string): Promise<void> {
+    return this.workerWrite(workerId, () => {
+      if (this.table.workers.get(workerId)?.stopping) this.table.workers.delete(workerId);
+    });
+  }
+
+  clearInbox(workerId: string, shardIds: readonly string[]): Promise<void> {
+    return this.workerWrite(workerId, () => {
+      const w = this.table.workers.get(workerId);
+      for (const s of shardIds) w?.inbox.delete(s);
+    });
+  }
+
+  /** A write to a worker's item, billed on its size plus what the write may add. */
+  private workerWrite<T>(workerId: string, apply: () => T): Promise<T> {
+    return this.call('write', () => Math.max(1, Math.ceil((this.table.workerSizeOf(workerId, this.table.workers.get(workerId)) + 64) / 1024)), apply);
   }
 
   create(shardId: string): Promise<boolean> {

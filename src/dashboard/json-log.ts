@@ -1,6 +1,6 @@
 import type { EngineEventBus, EngineEventName, EngineEvents } from '../engine/events.js';
 
-const EVENTS: readonly EngineEventName[] = ['batch.end', 'output.rows', 'sink.flush', 'deadletter.flush', 'checkpoint.commit', 'checkpoint.refused', 'shard.lag', 'consumer.error', 'lease.round', 'lease.lost', 'pipeline.stop'];
+const EVENTS: readonly EngineEventName[] = ['batch.end', 'output.rows', 'sink.flush', 'deadletter.flush', 'checkpoint.commit', 'checkpoint.refused', 'shard.lag', 'consumer.error', 'lease.round', 'lease.lost', 'lease.handoff', 'pipeline.stop'];
 
 /**
  * `--log-format json`: one JSON object per engine event, one per line, for log shippers.

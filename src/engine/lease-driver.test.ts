@@ -146,4 +146,37 @@ describe('LeaseDriver', () => {
     expect(outcome).toBe('done');
     await a.stop();
   });
+
+  it('a clean stop hands each lease to the other worker (a lease.handoff event each), whose next round restarts it from the checkpoint', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s', undefined, () => now);
+    const shards = ['shard-0', 'shard-1'];
+    const coordinator = (id: string) => new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: id, failoverMs: 3000, scanEvery: 3, balance: 'count', now: () => now });
+    const fail = (e: unknown) => {
+      throw e;
+    };
+    const events = new EngineEventBus();
+    const handed: unknown[] = [];
+    events.on('lease.handoff', (h) => handed.push({ ...h, ms: 0 }));
+    const [sa, sb] = [recordingSource(shards), recordingSource(shards)];
+    const a = new LeaseDriver(coordinator('wa'), sa, events, 'wa', 3000, fail, () => now);
+    const b = new LeaseDriver(coordinator('wb'), sb, new EngineEventBus(), 'wb', 3000, fail, () => now);
+    await a.round();
+    await b.round(); // b steals one of a's two
+    now += 1000;
+    await a.round(); // a learns it lost one
+    expect(a.owned()).toHaveLength(1);
+    expect(b.owned()).toHaveLength(1);
+    const shard = a.owned()[0]!;
+    table.setCheckpoint(shard, '49000000000000000000000000000000000000000000000000000100');
+    await a.stop();
+    await a.handOver(true);
+    expect(handed).toEqual([{ workerId: 'wa', shard, to: 'wb', ms: 0 }]);
+    await b.round(); // not a Scan round by schedule: the inbox makes it one
+    expect(sb.calls.at(-1)).toEqual({
+      owned: ['shard-0', 'shard-1'],
+      restart: [shard],
+      checkpoints: expect.objectContaining({ [shard]: '49000000000000000000000000000000000000000000000000000100' }),
+    });
+  });
 });

@@ -184,6 +184,18 @@ export class LeaseDriver {
   async release(): Promise<void> {
     await this.leases.release().catch(() => undefined);
   }
+
+  /**
+   * Clean stop (after the final checkpoint): with `named`, hands each lease to the least loaded
+   * live worker, which takes it at its next round; what cannot be handed within half the failover
+   * time is released. Without, releases them all. Each lease's fate is a `lease.handoff` event.
+   */
+  async handOver(named: boolean): Promise<void> {
+    if (!named) return this.release();
+    const started = this.now();
+    const results = await this.leases.handoff(this.failoverMs / 2).catch(() => []);
+    for (const r of results) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started) });
+  }
 }
 
 /** The later of two checkpoints ('' = none). */

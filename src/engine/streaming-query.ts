@@ -26,6 +26,7 @@ import { ProcessingTime, systemClock, type Clock } from './clock.js';
 import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
+import { ShardLoadMeter } from './shard-load.js';
 import { LATE_SINK, MicroBatch, type DeadLetterWriter } from './micro-batch.js';
 import { OutputExecutor } from './outputs/executor.js';
 import { volatileCalls } from './outputs/plan.js';
@@ -85,6 +86,8 @@ export interface StreamingQueryOptions {
  */
 export class StreamingQuery {
   readonly events = new EngineEventBus();
+  /** Records per second per shard, published in the leases (balance by load). */
+  private readonly shardLoad = new ShardLoadMeter(this.events);
   readonly workerId: string;
   /** Totals since start, for status lines and tests. */
   readonly totals = { records: 0, rows: 0, deadLetters: 0, late: 0, batches: 0, written: {} as Record<string, number> };
@@ -137,7 +140,16 @@ export class StreamingQuery {
       const leases =
         leased instanceof LeaseCoordinator
           ? leased
-          : new LeaseCoordinator({ dynamodb: clients().dynamodb, table: config.app, streamName: config.source.stream, workerId: this.workerId, failoverMs });
+          : new LeaseCoordinator({
+              dynamodb: clients().dynamodb,
+              table: config.app,
+              streamName: config.source.stream,
+              workerId: this.workerId,
+              failoverMs,
+              balance: config.lease.balance,
+              loadMargin: config.lease.loadMargin,
+              loadOf: (shard) => this.shardLoad.loadOf(shard),
+            });
       this.leaseDriver = new LeaseDriver(leases, this.source, this.events, this.workerId, failoverMs, (e) => this.onSourceError(e));
     }
     this.deadLetters = options.deadLetters ?? (config.deadLetter ? new DeadLetterSink(clients().dynamodb, config.deadLetter.table) : undefined);
@@ -497,8 +509,9 @@ export class StreamingQuery {
     } catch (error) {
       failure = error;
     } finally {
-      // Hand our leases back at once so other workers need not wait for the failover time.
-      if (!failure) await this.leaseDriver?.release();
+      // Hand our leases to named workers (or back) at once so others need not wait for the failover time.
+      if (!failure) await this.leaseDriver?.handOver(this.config.lease.handoff !== false);
+      this.shardLoad.close();
       for (const op of this.operators) await op.onClose?.();
       await Promise.all([...this.sinks.values()].map((s) => s.close()));
       await this.deadLetters?.close?.();

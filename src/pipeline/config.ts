@@ -89,7 +89,24 @@ export const pipelineConfigSchema = z
      * Workers sharing the stream: a lease not renewed for `failover` is taken over by another worker.
      * Run more `sluice run` processes with the same app to spread shards across them.
      */
-    lease: z.object({ failover: duration.default(10_000) }).strict().default({ failover: 10_000 }),
+    lease: z
+      .object({
+        failover: duration.default(10_000),
+        /**
+         * How workers share the shards: `load` (default) evens the records per second each worker
+         * reads (each lease publishes its shard's rate), `count` evens the number of leases only.
+         */
+        balance: z.enum(['load', 'count'], { error: 'one of "load" (even records per second per worker) or "count" (even lease counts)' }).optional(),
+        /** Balance by load moves a lease only while a worker is above or below the average by more than this fraction. Default 0.2. */
+        loadMargin: z.number({ error: 'a fraction of the average load between 0.05 and 1, such as 0.2' }).min(0.05, 'at least 0.05 (below, leases move back and forth on noise)').max(1, 'at most 1').optional(),
+        /**
+         * On a clean stop (SIGTERM, Ctrl-C), hand each lease to the least loaded live worker, which
+         * takes it at its next round; `false`: release them, and others take them at their next Scan.
+         */
+        handoff: z.boolean({ error: 'true (hand leases to a named worker on a clean stop) or false (release them)' }).optional(),
+      })
+      .strict()
+      .default({ failover: 10_000 }),
     /**
      * Bounds on the pipeline's SQL (DuckDB): memory (`memory_limit`, e.g. "1GB"), worker threads, and
      * the time one query may run before it is interrupted. Defaults: 1GB, 1 thread, 30s.

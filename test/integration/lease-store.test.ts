@@ -31,7 +31,60 @@ async function script(store: LeaseStore): Promise<unknown[]> {
   return out;
 }
 
+/** The handoff calls: workers' items, transfer and inbox; what each returned, and the Scan after each step. */
+async function handoffScript(store: LeaseStore): Promise<unknown[]> {
+  const s = 'shardId-000000000000';
+  const out: unknown[] = [];
+  const scan = async () => {
+    const t = await store.scan();
+    return { leases: t.leases, workers: [...t.workers].sort((a, b) => a.workerId.localeCompare(b.workerId)) };
+  };
+  await store.create(s);
+  out.push(await store.take(s, 'wa', 0));
+  out.push(await store.heartbeat('wa')); // creates wa's item: empty inbox
+  out.push(await store.heartbeat('wb'));
+  out.push(await store.notify('wc', [s])); // no item: refused
+  out.push(await store.transfer(s, 'wb', 'wc')); // wb does not hold it: refused
+  out.push(await store.transfer(s, 'wa', 'wb')); // handed (counter 2)
+  out.push(await store.notify('wb', [s]));
+  out.push(await scan());
+  out.push(await store.heartbeat('wb')); // wb's next round finds it
+  await store.clearInbox('wb', [s]);
+  await store.markStopping('wb');
+  out.push(await store.notify('wb', [s])); // stopping: refused
+  await store.markStopping('wa');
+  await store.forget('wa');
+  await store.forget('wc'); // no item: nothing to delete
+  out.push(await scan());
+  out.push((await store.list()).map((l) => l.shardId)); // the workers' items are not shards
+  return out;
+}
+
 describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same calls', () => {
+  it('workers\' items, transfers and inboxes (the handoff): same answers, same table', async () => {
+    const table = `leases-${uniqueName('handoff')}`;
+    await ensureTable(env.clients.dynamodb, table, { partitionKey: { name: 'leaseKey', type: 'S' } });
+    const real = await handoffScript(new DynamoLeaseStore({ dynamodb: env.clients.dynamodb, table, streamName: 's' }));
+    const simulated = await handoffScript(new MemoryLeaseStore(new MemoryLeaseTable('s')));
+    expect(simulated).toEqual(real);
+    expect(real.slice(0, 6)).toEqual([true, [], [], false, false, true]);
+    expect(real[6]).toBe(true);
+    expect(real[7]).toEqual({
+      leases: [{ shardId: 'shardId-000000000000', owner: 'wb', counter: 2, checkpoint: undefined, load: 0 }],
+      workers: [
+        { workerId: 'wa', counter: 1, stopping: false, inbox: [] },
+        { workerId: 'wb', counter: 1, stopping: false, inbox: ['shardId-000000000000'] },
+      ],
+    });
+    expect(real[8]).toEqual(['shardId-000000000000']);
+    expect(real[9]).toBe(false);
+    expect(real[10]).toEqual({
+      leases: [{ shardId: 'shardId-000000000000', owner: 'wb', counter: 2, checkpoint: undefined, load: 0 }],
+      workers: [{ workerId: 'wb', counter: 2, stopping: true, inbox: [] }],
+    });
+    expect(real[11]).toEqual(['shardId-000000000000']);
+  }, 60_000);
+
   it('conditional creates, takes, renewals and releases: same answers, same table, and each call is billed', async () => {
     const table = `leases-${uniqueName('contract')}`;
     await ensureTable(env.clients.dynamodb, table, { partitionKey: { name: 'leaseKey', type: 'S' } });
