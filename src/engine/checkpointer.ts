@@ -20,6 +20,8 @@ export class Checkpointer {
   /** Last position per partition taken in but not yet committed. */
   private readonly pending = new Map<string, string>();
   private readonly pendingEnded = new Set<string>();
+  /** Partitions withheld ({@link withhold}) until their reader restarts ({@link reset}). */
+  private readonly withheld = new Set<string>();
   /** Every position committed (or loaded at start): a snapshot covers all partitions, idle ones too. */
   private readonly committed = new Map<string, string>();
   private lastSnapshot: number | undefined;
@@ -52,6 +54,7 @@ export class Checkpointer {
    */
   reset(partitions: readonly string[], checkpoints: ReadonlyMap<string, string>): void {
     for (const p of partitions) {
+      this.withheld.delete(p);
       this.pending.delete(p);
       this.pendingEnded.delete(p);
       const at = checkpoints.get(p);
@@ -60,13 +63,27 @@ export class Checkpointer {
     }
   }
 
+  /**
+   * Positions of these partitions are not to be committed: some of what they led to was not
+   * written (a sink left their rows out). Until their reader restarts from the stored checkpoint,
+   * nothing taken from them is committed.
+   */
+  withhold(partitions: readonly string[]): void {
+    for (const p of partitions) {
+      this.pending.delete(p);
+      this.pendingEnded.delete(p);
+      this.withheld.add(p);
+    }
+  }
+
   /** Notes a batch's records and the partitions it read to their end. */
   taken(records: readonly SourceRecord[], finished: readonly string[]): void {
     for (const r of records) {
+      if (this.withheld.has(r.shardId)) continue;
       const prev = this.pending.get(r.shardId);
       if (!prev || compareSequence(r.sequenceNumber, prev) > 0) this.pending.set(r.shardId, r.sequenceNumber);
     }
-    for (const s of finished) this.pendingEnded.add(s);
+    for (const s of finished) if (!this.withheld.has(s)) this.pendingEnded.add(s);
   }
 
   /**

@@ -126,6 +126,8 @@ export class MicroBatch {
       ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }]
       : results;
     if (d.fence && records.length > 0) writes = await this.fenced(writes, batch, distinctShards(records), batchId);
+    // Shards whose rows a sink left out at send time (their lease too close to its end to send).
+    const withheld = new Set<string>();
     // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
     const settled = await Promise.allSettled(
       writes.map(async (r) => {
@@ -155,7 +157,10 @@ export class MicroBatch {
         } finally {
           clearInterval(watch);
         }
-        if (w.fenced) d.events.emit('sink.fenced', { batchId, shards: [...refused].sort(), rows: w.fenced });
+        if (w.fenced) {
+          for (const s of refused) withheld.add(s);
+          d.events.emit('sink.fenced', { batchId, shards: [...refused].sort(), rows: w.fenced });
+        }
         written[r.name] = w.written;
         d.events.emit('sink.flush', {
           sink: r.name,
@@ -181,6 +186,13 @@ export class MicroBatch {
       }
       const n = await d.deadLetters.write(letters, batchTime);
       d.events.emit('deadletter.flush', { written: n, reasons: letters.slice(0, 5).map((l) => l.reason) });
+    }
+    if (withheld.size > 0) {
+      // Rows of these shards were not written: their positions must not be committed. Either the
+      // lease is gone (its new owner reads them) or it was only close to its end (a late round):
+      // then they are read again from the stored checkpoint, and written then.
+      d.checkpointer.withhold([...withheld]);
+      d.onRefused?.([...withheld]);
     }
     if (fired) {
       const c = await d.checkpointer.commit(batchTime.getTime(), final);
