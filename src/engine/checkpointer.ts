@@ -52,6 +52,14 @@ export class Checkpointer {
     for (const s of finished) this.pendingEnded.add(s);
   }
 
+  /** Forgets what was taken in from these partitions since the last commit: they are read again from their checkpoint. */
+  withdraw(partitions: Iterable<string>): void {
+    for (const p of partitions) {
+      this.pending.delete(p);
+      this.pendingEnded.delete(p);
+    }
+  }
+
   /**
    * Commits every pending position (with stateful operators: as a snapshot with their state, at
    * most every state interval, or now when `final`). Returns what was committed, the partitions

@@ -126,6 +126,8 @@ export class MicroBatch {
       ? [...results, { name: LATE_SINK, batch: lateBatch, emitsOnce: true }]
       : results;
     if (d.fence && records.length > 0) writes = await this.fenced(writes, batch, distinctShards(records), batchId);
+    // Shards whose rows a sink dropped right before sending (their lease was in doubt then).
+    const fencedAtSend = new Set<string>();
     // allSettled: a failing output never leaves a sibling's sink write in flight while the engine closes.
     const settled = await Promise.allSettled(
       writes.map(async (r) => {
@@ -155,7 +157,10 @@ export class MicroBatch {
         } finally {
           clearInterval(watch);
         }
-        if (w.fenced) d.events.emit('sink.fenced', { batchId, shards: [...refused].sort(), rows: w.fenced });
+        if (w.fenced) {
+          d.events.emit('sink.fenced', { batchId, shards: [...refused].sort(), rows: w.fenced });
+          for (const s of refused) fencedAtSend.add(s);
+        }
         written[r.name] = w.written;
         d.events.emit('sink.flush', {
           sink: r.name,
@@ -181,6 +186,13 @@ export class MicroBatch {
       }
       const n = await d.deadLetters.write(letters, batchTime);
       d.events.emit('deadletter.flush', { written: n, reasons: letters.slice(0, 5).map((l) => l.reason) });
+    }
+    // Rows dropped at send time are not written: their shards' positions are not committed, and
+    // they are read again from the stored checkpoint (by this worker if it still holds the lease,
+    // which a lease in doubt often still is; else by the new owner).
+    if (fencedAtSend.size > 0) {
+      d.checkpointer.withdraw(fencedAtSend);
+      d.onRefused?.([...fencedAtSend]);
     }
     if (fired) {
       const c = await d.checkpointer.commit(batchTime.getTime(), final);
