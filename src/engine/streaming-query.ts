@@ -261,7 +261,7 @@ export class StreamingQuery {
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
         void this.leaseDriver?.round();
       },
-      onRefused: (shards) => void this.leaseDriver?.restart(shards),
+      onRefused: (shards) => this.leaseDriver?.restart(shards),
     });
     if (this.source instanceof KinesisStreamSource && this.options.clients) {
       // `latest` is the tip at the application's first start, saved at once; later starts read
