@@ -129,11 +129,13 @@ export function iamPolicy(config: PipelineConfig, options: PolicyOptions = {}): 
     // Leases, checkpoints, the `latest` origin and operator state: one table named by `app`, created
     // at start, read whole (Scan), leases taken (PutItem) and renewed, checkpoints written
     // (UpdateItem). GetItem reads the `latest` origin, operator state, and who holds a lease after
-    // a refused checkpoint (a lease moved): any run may need it. State chunks (and clearing
-    // chunks of snapshots that never became current) are BatchWriteItem: only with operator state.
+    // a refused checkpoint (a lease moved): any run may need it. Each worker's own item
+    // (`worker#<id>`: heartbeat, handoff inbox) is written with UpdateItem and deleted with
+    // DeleteItem when the worker stops. State chunks (and clearing chunks of snapshots that never
+    // became current) are BatchWriteItem: only with operator state.
     const state = options.operatorState;
     const chunks = state !== undefined && (state.keyed || state.whole);
-    grants.push({ sid: 'LeaseAndCheckpointTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'GetItem', 'PutItem', 'Scan', 'UpdateItem', ...(chunks ? ['BatchWriteItem'] : [])], resources: [arn.table(config.app)] });
+    grants.push({ sid: 'LeaseAndCheckpointTable', service: 'dynamodb', actions: [...CREATE_TABLE, 'DeleteItem', 'GetItem', 'PutItem', 'Scan', 'UpdateItem', ...(chunks ? ['BatchWriteItem'] : [])], resources: [arn.table(config.app)] });
   }
   for (const o of config.outputs) {
     const g = sinkGrant(o.sink, `Output${camel(o.name)}`, arn);

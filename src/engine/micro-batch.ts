@@ -36,7 +36,7 @@ export interface MicroBatchDeps {
   /** Partitions whose leases were lost while committing: another worker re-reads them. */
   onLost?: (partitions: string[]) => void;
   /** Partitions whose checkpoint the store refused although we hold their lease: read them again from the stored one. */
-  onRefused?: (partitions: string[]) => void;
+  onRefused?: (partitions: string[]) => void | Promise<void>;
   /**
    * The sink fence: of the given partitions, those whose leases this worker holds with time to
    * spare (renewing them first when in doubt). Records and rows of the others are dropped before
@@ -192,7 +192,7 @@ export class MicroBatch {
       // lease is gone (its new owner reads them) or it was only close to its end (a late round):
       // then they are read again from the stored checkpoint, and written then.
       d.checkpointer.withhold([...withheld]);
-      d.onRefused?.([...withheld]);
+      void d.onRefused?.([...withheld]);
     }
     if (fired) {
       const c = await d.checkpointer.commit(batchTime.getTime(), final);
@@ -200,7 +200,7 @@ export class MicroBatch {
         if (c.lost.length > 0) d.onLost?.(c.lost);
         if (c.refused.size > 0) {
           d.events.emit('checkpoint.refused', { shards: Object.fromEntries(c.refused) });
-          d.onRefused?.([...c.refused.keys()]);
+          void d.onRefused?.([...c.refused.keys()]);
         }
         d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });
       }

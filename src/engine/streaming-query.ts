@@ -317,13 +317,13 @@ export class StreamingQuery {
       windowMs: this.plan.lengthMs + (this.plan.eventTime?.delayMs ?? 0),
       ...(this.eventTime ? { eventTime: this.eventTime } : {}),
       ...(this.options.sinkStallReportMs ? { stallReportMs: this.options.sinkStallReportMs } : {}),
-      ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards), holds: (shard: string) => this.holds(shard) } : {}),
+      ...(this.leaseDriver ? { fence: (shards: readonly string[]) => this.fence(shards), holds: (shard: string) => this.holds(shard, 6) } : {}),
       onLost: (shards) => {
         // Another worker took these leases; it re-reads them from its checkpoint. Stop reading them now.
         this.events.emit('lease.lost', { workerId: this.workerId, shards });
         void this.leaseDriver?.lost(shards);
       },
-      onRefused: (shards) => void this.leaseDriver?.restart(shards),
+      onRefused: (shards) => this.leaseDriver?.restart(shards),
     });
     if (this.source instanceof KinesisStreamSource && this.options.clients) {
       // `latest` is the tip at the application's first start, saved at once; later starts read
@@ -397,9 +397,14 @@ export class StreamingQuery {
     }
   }
 
-  /** The fence as it stands now: this worker holds `shard`'s lease for at least a third of the failover time more. */
-  private holds(shard: string): boolean {
-    return this.leaseDriver!.validUntil(shard) - performance.now() > this.failoverMs / 3;
+  /**
+   * The fence as it stands now: this worker holds `shard`'s lease for at least 1/`part` of the
+   * failover time more. A batch's fence wants a third (renewing first when in doubt); a sink's
+   * check right before each request a sixth: the batch's fence left it a third when the write
+   * began, so only a write slowed (or frozen) by more than a sixth of the failover time is refused.
+   */
+  private holds(shard: string, part = 3): boolean {
+    return this.leaseDriver!.validUntil(shard) - performance.now() > this.failoverMs / part;
   }
 
   private onSourceError(error: unknown): void {

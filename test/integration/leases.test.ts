@@ -26,13 +26,18 @@ describe('workers sharing shards through DynamoDB leases', () => {
         await waitFor(() => a.ownedShards().length === 2 && b.ownedShards().length === 2, 20_000, 'an even 2/2 split');
         expect(new Set([...a.ownedShards(), ...b.ownedShards()]).size).toBe(4);
 
+        // Rows a sink drops right before sending (a lease in doubt under load) are read again, not lost.
+        let fencedRows = 0;
+        for (const q of [a, b]) q.events.on('sink.fenced', (e) => (fencedRows += e.rows));
         await putAll(env.clients.kinesis, names.stream, seedRecords(800).map(encode));
         await waitFor(async () => (await countItems(env.clients.dynamodb, names.dump)) === 800, 30_000, '800 rows');
         await waitFor(() => a.totals.records + b.totals.records >= 800, 10_000, 'both workers to finish their batches');
         await new Promise((r) => setTimeout(r, 500));
         expect(a.totals.records).toBeGreaterThan(0);
         expect(b.totals.records).toBeGreaterThan(0);
-        expect(a.totals.records + b.totals.records).toBe(800); // disjoint shards: no record read twice
+        // Disjoint shards: no record read twice, but for those a sink dropped at send time.
+        if (fencedRows === 0) expect(a.totals.records + b.totals.records).toBe(800);
+        else expect(a.totals.records + b.totals.records).toBeGreaterThan(800);
       } finally {
         await b.stop();
       }
