@@ -61,7 +61,15 @@ function mutate(r: Gen, bytes: Uint8Array): Uint8Array {
 function csvRecord(r: Gen, cols: readonly ColumnSpec[], delimiter: string): Uint8Array {
   // Half the records are clean (the byte path's), half anything.
   const odd = r() < 0.5 ? 1 : 0;
-  if (!odd) return Buffer.from(cols.map((c) => field(r, c.type, 0)).join(delimiter) + (r() < 0.2 ? '\r\n' : ''));
+  if (!odd) {
+    // Clean, but some fields quoted: with quotes, delimiters and line breaks inside.
+    const quote = (f: string) => `"${f.replaceAll('"', '""')}"`;
+    const fields = cols.map((c) => {
+      const f = c.type === 'string' && r() < 0.3 ? pick(r, ['say "hi"', `a${delimiter}b`, '""', 'Zoë "z"', 'two\r\nlines', '"']) : field(r, c.type, 0);
+      return r() < 0.3 || f.includes('"') || f.includes(delimiter) ? quote(f) : f;
+    });
+    return Buffer.from(fields.join(delimiter) + (r() < 0.2 ? '\r\n' : ''));
+  }
   const n = r() < 0.1 ? cols.length + pick(r, [-1, 1, -2, 3]) : cols.length;
   const parts: string[] = [];
   for (let i = 0; i < Math.max(0, n); i++) {
@@ -71,6 +79,8 @@ function csvRecord(r: Gen, cols: readonly ColumnSpec[], delimiter: string): Uint
     else if (q < 0.08) f = `"${f}${delimiter}x"`;
     else if (q < 0.09) f = `"${f}`;
     else if (q < 0.1) f = `a"${f}`;
+    else if (q < 0.12) f = `"${f}"x`;
+    else if (q < 0.13) f = `"${f}""`;
     parts.push(f);
   }
   let text = parts.join(delimiter);

@@ -1,4 +1,4 @@
-import { InternTable, hashStep } from './ascii.js';
+import { InternTable, asciiString, hashStep } from './ascii.js';
 import type { ColumnArrays } from './column-arrays.js';
 import type { ColumnSpec } from './schema.js';
 import { isoUtcMs } from './timestamp-bytes.js';
@@ -11,11 +11,12 @@ const LF = 10;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
 /**
- * CSV on bytes: the common record (UTF-8 without quotes, a one-byte delimiter, fields that convert
- * plainly) is split and converted where its bytes lie, straight into the batch's columns; strings
- * are made only for string columns, and repeated ones are shared. Anything else (quotes, a JSON
- * line, an empty or malformed field, a field count that is off, bytes that are not UTF-8) is left
- * to the text decoder, which gives every dead-letter reason; so this path decides nothing.
+ * CSV on bytes: the common record (UTF-8, a one-byte delimiter, plain or quoted fields that
+ * convert plainly) is split and converted where its bytes lie, straight into the batch's columns;
+ * strings are made only for string columns, and repeated ones are shared. Anything else (a quote
+ * inside an unquoted field or after a closing one, a JSON line, an empty or malformed field, a
+ * field count that is off, bytes that are not UTF-8) is left to the text decoder, which gives
+ * every dead-letter reason; so this path decides nothing.
  */
 export class CsvBytes {
   private readonly types: Uint8Array;
@@ -49,34 +50,62 @@ export class CsvBytes {
     const delim = this.delimiter;
     let i = 0;
     for (let c = 0; c <= last; c++) {
-      const start = i;
+      // A quoted field (RFC 4180): its text lies between the quotes, "" standing for a quote.
+      const quoted = b[i] === QUOTE;
+      const start = quoted ? i + 1 : i;
       let hash = 0;
       let high = 0;
-      while (i < end) {
-        const x = b[i]!;
-        if (x === delim) break;
-        if (x === QUOTE) return false;
-        high |= x;
-        hash = hashStep(hash, x);
+      let doubled = false;
+      let stop: number;
+      if (quoted) {
         i++;
+        for (;;) {
+          if (i >= end) return false; // unterminated: the text decoder says so
+          const x = b[i]!;
+          if (x === QUOTE) {
+            if (b[i + 1] !== QUOTE) break;
+            doubled = true;
+            i += 2;
+            continue;
+          }
+          high |= x;
+          hash = hashStep(hash, x);
+          i++;
+        }
+        stop = i;
+        i++;
+        // Anything but a delimiter or the end after the closing quote: the text decoder's.
+        if (i < end && b[i] !== delim) return false;
+      } else {
+        while (i < end) {
+          const x = b[i]!;
+          if (x === delim) break;
+          if (x === QUOTE) return false;
+          high |= x;
+          hash = hashStep(hash, x);
+          i++;
+        }
+        stop = i;
       }
       // Field count: every field but the last ends at a delimiter, the last at the end.
       if (c < last ? i >= end : i < end) return false;
-      const stop = i;
       i++;
       if (stop === start) return false;
       const type = cols[c]!;
       if (type === STRING) {
-        if (high < 0x80) out.str(c, row, this.interns[c]!.get(b, start, stop, hash));
+        let text: string;
+        if (high < 0x80) text = doubled ? asciiString(b, start, stop) : this.interns[c]!.get(b, start, stop, hash);
         else {
           try {
-            out.str(c, row, this.utf8.decode(b.subarray(start, stop)));
+            text = this.utf8.decode(b.subarray(start, stop));
           } catch {
             return false;
           }
         }
+        out.str(c, row, doubled ? text.replaceAll('""', '"') : text);
         continue;
       }
+      if (doubled) return false;
       if (high >= 0x80) return false;
       const v = type === BOOLEAN ? bool(b, start, stop) : type === TIMESTAMP ? timestamp(b, start, stop) : type === DOUBLE ? decimal(b, start, stop) : integer(b, start, stop, type === INT);
       if (Number.isNaN(v)) return false;
