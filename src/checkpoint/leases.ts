@@ -223,7 +223,8 @@ export class LeaseCoordinator {
    * above the average load by more than the margin, or we below it by more than the margin (so
    * loads within the margin never move a lease); the move must leave us below its load now (so the
    * larger of the two loads drops, and the sum of squared loads with it: no cycle while loads hold
-   * still); and the same need must be seen `loadPatience` scans in a row.
+   * still); and the same need must be seen `loadPatience` scans in a row, unless we are below the
+   * average by more than twice the margin (a worker that just joined).
    */
   private loadSteal(open: readonly Lease[], held: ReadonlySet<string>, expired: ReadonlySet<string>, loadOf: (l: Lease) => number): Lease | undefined {
     const margin = this.o.loadMargin ?? 0.2;
@@ -250,7 +251,9 @@ export class LeaseCoordinator {
       this.pressure = 0;
       return undefined;
     }
-    if (++this.pressure < (this.o.loadPatience ?? 3)) return undefined;
+    // Far below the average (a worker that just joined holds nothing): no need to wait for noise to pass.
+    const urgent = mine < average * (1 - 2 * margin);
+    if (++this.pressure < (this.o.loadPatience ?? 3) && !urgent) return undefined;
     this.pressure = 0;
     return best;
   }
