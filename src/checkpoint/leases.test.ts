@@ -149,21 +149,27 @@ describe('LeaseCoordinator balance by load', () => {
     expect(byLoad.movesAt.filter((r) => r >= 40)).toEqual([]);
   });
 
-  it('waits `loadPatience` scans before moving a lease for load', async () => {
+  it('waits `loadPatience` scans before moving a lease for load, unless far below the average (a worker that just joined)', async () => {
     const now = 0;
     const table = new MemoryLeaseTable('s');
-    const load = (s: string) => (s === 's0' || s === 's1' ? 100 : 1);
+    const loads: Record<string, number> = { s0: 100, s1: 100, s2: 45, s3: 45 };
+    const load = (s: string) => loads[s]!;
     const shards = ['s0', 's1', 's2', 's3'];
-    const a = new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: 'wa', failoverMs: 3000, scanEvery: 1, loadOf: load, now: () => now });
+    const coordinator = (id: string) => new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: id, failoverMs: 3000, scanEvery: 1, loadOf: load, loadPatience: 3, now: () => now });
+    const a = coordinator('wa');
     await a.round(shards);
-    expect(a.owned().size).toBe(4);
-    const b = new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: 'wb', failoverMs: 3000, scanEvery: 1, loadOf: load, loadPatience: 3, now: () => now });
-    // wa published loads of 100, 100, 1, 1; wb holds nothing (free leases none): two scans wait, the third steals a hot one.
+    await a.round(shards); // publishes 100, 100, 45, 45
+    // wb joins holding nothing (0, far below the average 145): it steals at its first Scan.
+    const b = coordinator('wb');
+    await b.round(shards);
+    expect([...b.owned()]).toEqual(['s0']); // 100 leaves the pair 190 / 100: the most even
+    // Now 190 / 100 (average 145): wb is below by more than the margin, not by twice: it waits 3 Scans.
+    loads.s0 = 90; // wb's share is 90: 200 / 90
     await a.round(shards);
     await b.round(shards);
     await b.round(shards);
-    expect(b.owned().size).toBe(0);
+    expect(b.owned().size).toBe(1);
     await b.round(shards);
-    expect([...b.owned()].map(load)).toEqual([100]);
+    expect([...b.owned()].sort()).toEqual(['s0', 's2']);
   });
 });

@@ -228,11 +228,13 @@ export class LeaseCoordinator {
   }
 
   /**
-   * Balance by load: the lease to steal this scan, if any. The most loaded live worker must be
+   * Balance by load: the lease to steal this scan, if any, from the most loaded live worker that
+   * has one that fits (the next most loaded if none of its leases does). That worker must be
    * above the average load by more than the margin, or we below it by more than the margin (so
    * loads within the margin never move a lease); the move must leave us below its load now (so the
    * larger of the two loads drops, and the sum of squared loads with it: no cycle while loads hold
-   * still); and the same need must be seen `loadPatience` scans in a row.
+   * still); and the same need must be seen `loadPatience` scans in a row, unless we are below the
+   * average by more than twice the margin (a worker that just joined).
    */
   private loadSteal(open: readonly Lease[], held: ReadonlySet<string>, expired: ReadonlySet<string>, loadOf: (l: Lease) => number): Lease | undefined {
     const margin = this.o.loadMargin ?? 0.2;
@@ -244,9 +246,11 @@ export class LeaseCoordinator {
     }
     const mine = loads.get(this.o.workerId)!;
     const average = [...loads.values()].reduce((a, b) => a + b, 0) / loads.size;
-    const [victim, top] = [...loads].filter(([w]) => w !== this.o.workerId).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [undefined, 0];
+    // The most loaded worker first; the next when none of its leases fits (e.g. it holds only hot ones).
+    const victims = [...loads].filter(([w, load]) => w !== this.o.workerId && load > mine).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     let best: Lease | undefined;
-    if (victim && (top > average * (1 + margin) || mine < average * (1 - margin))) {
+    for (const [victim, top] of victims) {
+      if (!(top > average * (1 + margin) || mine < average * (1 - margin))) break;
       for (const l of open) {
         if (l.owner !== victim || expired.has(l.shardId)) continue;
         const moved = loadOf(l);
@@ -254,12 +258,15 @@ export class LeaseCoordinator {
         // The move that leaves the pair closest to even.
         if (!best || Math.abs(top - mine - 2 * moved) < Math.abs(top - mine - 2 * loadOf(best))) best = l;
       }
+      if (best) break;
     }
     if (!best) {
       this.pressure = 0;
       return undefined;
     }
-    if (++this.pressure < (this.o.loadPatience ?? 3)) return undefined;
+    // Far below the average (a worker that just joined holds nothing): no need to wait for noise to pass.
+    const urgent = mine < average * (1 - 2 * margin);
+    if (++this.pressure < (this.o.loadPatience ?? 3) && !urgent) return undefined;
     this.pressure = 0;
     return best;
   }
