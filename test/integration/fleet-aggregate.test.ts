@@ -188,7 +188,7 @@ async function explain(id: string, sent: readonly Sent[], wrong: readonly string
   return `dead letters the reference counts on time: ${wronglyLate.join(', ') || 'none'}; late records not dead-lettered: ${missedLate.join(', ') || 'none'}\n${parts.join('\n')}\nthey said: ${said}`;
 }
 
-describe('GROUP BY over event-time windows into dynamodb: the same table with 1, 2 and 4 workers, SIGKILLs and moving leases (issue 18)', () => {
+describe.concurrent('GROUP BY over event-time windows into dynamodb: the same table with 1, 2 and 4 workers, SIGKILLs and moving leases (issue 18)', () => {
   it('4 workers, 2 of them SIGKILLed mid-window and restarted (leases move twice), append mode: every (minute, type) equals the reference', async () => {
     await fleet({ workers: 4, kills: 2, mode: 'append', seed: 18 });
   }, 300_000);

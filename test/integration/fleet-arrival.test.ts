@@ -162,7 +162,7 @@ async function fleet(opts: { workers: number; kills: number; slideMs?: number })
   }
 }
 
-describe('a processing-time GROUP BY into dynamodb runs on arrival-time windows: the same table with 1, 2 and 4 workers and SIGKILLs (issue 18)', () => {
+describe.concurrent('a processing-time GROUP BY into dynamodb runs on arrival-time windows: the same table with 1, 2 and 4 workers and SIGKILLs (issue 18)', () => {
   it('1 worker', async () => {
     await fleet({ workers: 1, kills: 0 });
   }, 240_000);
