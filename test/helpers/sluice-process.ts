@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { expect } from 'vitest';
+import { waitFor } from './aws.js';
 import { sluiceCli } from './cli.js';
 
 const bin = sluiceCli();
@@ -26,4 +28,17 @@ export function startSluice(stack: { kinesisEndpoint: string; dynamodbEndpoint: 
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, out: () => out, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
+}
+
+/**
+ * Stops every worker with SIGTERM once each says it runs (a SIGTERM before its handler is
+ * installed would kill a restarted one), and expects each to exit 0: a clean stop.
+ */
+export async function stopEach(workers: ReadonlyMap<string, SluiceProcess>, said: () => string): Promise<void> {
+  await waitFor(() => [...workers.values()].every((p) => p.out().includes('running ')), 60_000, `every worker runs; they said: ${said()}`);
+  for (const p of workers.values()) p.child.kill('SIGTERM');
+  for (const [w, p] of workers) {
+    const [code] = await p.exited;
+    expect(code, `${w}: ${p.out()}`).toBe(0);
+  }
 }

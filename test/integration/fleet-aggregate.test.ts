@@ -8,7 +8,7 @@ import { seededRandom } from '../../src/random.js';
 import { putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
 import { judge, minuteOf } from '../helpers/event-time-reference.js';
 import { uniqueName } from '../helpers/names.js';
-import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
+import { startSluice, stopEach, type SluiceProcess } from '../helpers/sluice-process.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const env = useLocalStack();
@@ -149,13 +149,7 @@ async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'u
   const ref = reference(sent, opts.mode);
   expect(ref.size).toBeGreaterThanOrEqual(12);
   await waitFor(async () => JSON.stringify([...(await table(id))].sort()) === JSON.stringify([...ref].sort()), 120_000, 'the table equals the reference').catch(() => undefined);
-  // Stopped cleanly once each runs (a SIGTERM before its handler is installed would kill a restarted one).
-  await waitFor(() => [...workers.values()].every((p) => p.out().includes('running ')), 60_000, `every worker runs; they said: ${said()}`);
-  for (const p of workers.values()) p.child.kill('SIGTERM');
-  for (const [w, p] of workers) {
-    const [code] = await p.exited;
-    expect(code, `${w}: ${p.out()}`).toBe(0);
-  }
+  await stopEach(workers, said);
   if (opts.kills > 0) expect(moves.length).toBeGreaterThanOrEqual(opts.kills);
   const final = await table(id);
   const wrong = [...ref.keys()].filter((k) => JSON.stringify(final.get(k)) !== JSON.stringify(ref.get(k)));

@@ -7,7 +7,7 @@ import { ensureStream } from '../../src/aws/admin.js';
 import type { PipelineConfigInput } from '../../src/pipeline/config.js';
 import { putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
-import { startSluice, type SluiceProcess } from '../helpers/sluice-process.js';
+import { startSluice, stopEach, type SluiceProcess } from '../helpers/sluice-process.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const env = useLocalStack();
@@ -149,12 +149,7 @@ async function fleet(opts: { workers: number; kills: number; slideMs?: number })
     const ref = reference(records, slideMs);
     expect(ref.size).toBe(3 * batch);
     await waitFor(async () => JSON.stringify([...(await table(out))].sort()) === JSON.stringify([...ref].sort()), 60_000, 'the table equals the reference').catch(() => undefined);
-    await waitFor(() => [...workers.values()].every((p) => p.out().includes('running ')), 60_000, `every worker runs; they said: ${said()}`);
-    for (const p of workers.values()) p.child.kill('SIGTERM');
-    for (const [w, p] of workers) {
-      const [code] = await p.exited;
-      expect(code, `${w}: ${p.out()}`).toBe(0);
-    }
+    await stopEach(workers, said);
     if (opts.kills > 0) expect(moves.length).toBeGreaterThanOrEqual(opts.kills);
     expect(new Map([...(await table(out))].sort())).toEqual(new Map([...ref].sort()));
   } finally {

@@ -117,7 +117,11 @@ async function steady(app: string, ms: number): Promise<Map<string, string>> {
   }
 }
 
-function kill(workers: SluiceProcess[]): void {
+/** Stops producing, then the workers: SIGTERM, and SIGKILL for any still running after 30 s. */
+async function end(f: Fixture, workers: readonly SluiceProcess[]): Promise<void> {
+  await f.stopProducing().catch(() => undefined);
+  for (const w of workers) w.child.kill('SIGTERM');
+  await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(30_000)]);
   for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
 }
 
@@ -155,10 +159,7 @@ describe('graceful handoff: a worker stopped with SIGTERM names the next owner o
       await sleep(2000);
       await expectEachOnce(f.table, after, await f.stopProducing(), say);
     } finally {
-      await f.stopProducing().catch(() => undefined);
-      for (const w of workers) w.child.kill('SIGTERM');
-      await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(30_000)]);
-      kill(workers);
+      await end(f, workers);
     }
   }, 240_000);
 
@@ -185,10 +186,7 @@ describe('graceful handoff: a worker stopped with SIGTERM names the next owner o
       await sleep(2000);
       await expectEachOnce(f.table, after, await f.stopProducing(), say);
     } finally {
-      await f.stopProducing().catch(() => undefined);
-      for (const w of workers) w.child.kill('SIGTERM');
-      await Promise.race([Promise.all(workers.map((w) => w.exited)), sleep(30_000)]);
-      kill(workers);
+      await end(f, workers);
     }
   }, 240_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../core/source.js';
+import { seededRandom } from '../../random.js';
 import { Decoder } from './decoder.js';
 import type { ColumnSpec, RecordFormat } from './schema.js';
 
@@ -8,19 +9,8 @@ import type { ColumnSpec, RecordFormat } from './schema.js';
  * well-formed and not: the same rows, the same dead letters with the same reasons, in the same order.
  */
 
-/** A small seeded generator (mulberry32), so a failure is reproducible from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Gen = ReturnType<typeof rng>;
+/** Seeded (mulberry32), so a failure is reproducible from its seed. */
+type Gen = ReturnType<typeof seededRandom>;
 const pick = <T>(r: Gen, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 const WORDS = ['Ada', 'Bartholomew', 'Cy', 'OK', 'WARN', 'Zoë', 'Ωmega', '東京', '🙂x', 'a b', ' lead', 'trail ', 'true', '0', '12', '-7', '3.25', 'NaN', 'inf', '[x]', '{y}', '', 'e-5', 'x\ty'];
@@ -196,13 +186,13 @@ const SCHEMAS: readonly ColumnSpec[][] = [
 describe('byte decoders agree with the text decoder', () => {
   it.each(SCHEMAS.flatMap((cols, s) => [',', '\t', ';'].map((d) => [s, d] as const)))('CSV, schema %i, delimiter %j: 3,000 random records', (s, delimiter) => {
     const cols = SCHEMAS[s]!;
-    const r = rng(1000 * s + delimiter.charCodeAt(0));
+    const r = seededRandom(1000 * s + delimiter.charCodeAt(0));
     same({ kind: 'csv', columns: cols, delimiter }, Array.from({ length: 3000 }, () => csvRecord(r, cols, delimiter)));
   });
 
   it.each(SCHEMAS.map((_, s) => s))('JSON, schema %i: 3,000 random records', (s) => {
     const cols = SCHEMAS[s]!;
-    const r = rng(7 + s);
+    const r = seededRandom(7 + s);
     same({ kind: 'json', columns: cols }, Array.from({ length: 3000 }, () => jsonRecord(r, cols)));
   });
 
