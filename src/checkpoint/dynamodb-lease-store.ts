@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
 import { retry } from '../retry.js';
-import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem } from './lease-store.js';
+import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail } from './lease-store.js';
 
 export interface DynamoLeaseStoreOptions {
   dynamodb: DynamoDBClient;
@@ -13,7 +13,7 @@ export interface DynamoLeaseStoreOptions {
 /**
  * Leases in the checkpoint table (`leaseKey`, `leaseOwner`, `leaseCounter`, `checkpoint`,
  * `shardLoad`), and one item per worker (`leaseKey` = `worker#<id>`, `workerCounter`, `stopping`,
- * `inbox` a string set) for handoffs on a clean stop.
+ * `inbox` a string set, for handoffs on a clean stop; `takenAway` a string set, leases stolen from it for balance).
  */
 export class DynamoLeaseStore implements LeaseStore {
   private readonly used: LeaseStoreUsage = { readUnits: 0, writeUnits: 0 };
@@ -84,6 +84,15 @@ export class DynamoLeaseStore implements LeaseStore {
     });
   }
 
+  publishLoad(shardId: string, owner: string, load: number): Promise<boolean> {
+    return this.update({
+      Key: { leaseKey: { S: shardId } },
+      UpdateExpression: 'SET shardLoad = :load',
+      ConditionExpression: 'leaseOwner = :me',
+      ExpressionAttributeValues: { ':me': { S: owner }, ':load': { N: String(Math.round(load * 1000) / 1000) } },
+    });
+  }
+
   release(shardId: string, owner: string): Promise<boolean> {
     return this.update({
       Key: { leaseKey: { S: shardId } },
@@ -93,7 +102,7 @@ export class DynamoLeaseStore implements LeaseStore {
     });
   }
 
-  async heartbeat(workerId: string): Promise<string[]> {
+  async heartbeat(workerId: string): Promise<WorkerMail> {
     const r = await retry(() =>
       awsCall('UpdateItem', () =>
         this.o.dynamodb.send(
@@ -109,7 +118,7 @@ export class DynamoLeaseStore implements LeaseStore {
       ),
     );
     this.used.writeUnits += r.ConsumedCapacity?.CapacityUnits ?? 1;
-    return [...(r.Attributes?.inbox?.SS ?? [])].sort();
+    return { handed: [...(r.Attributes?.inbox?.SS ?? [])].sort(), taken: [...(r.Attributes?.takenAway?.SS ?? [])].sort() };
   }
 
   async markStopping(workerId: string): Promise<void> {
@@ -139,6 +148,16 @@ export class DynamoLeaseStore implements LeaseStore {
     });
   }
 
+  tellTaken(from: string, shardIds: readonly string[]): Promise<boolean> {
+    if (shardIds.length === 0) return Promise.resolve(true);
+    return this.update({
+      Key: { leaseKey: { S: WORKER_KEY_PREFIX + from } },
+      UpdateExpression: 'ADD takenAway :shards',
+      ConditionExpression: 'attribute_exists(leaseKey)',
+      ExpressionAttributeValues: { ':shards': { SS: [...shardIds] } },
+    });
+  }
+
   async forget(workerId: string): Promise<void> {
     await this.conditional('DeleteItem', () =>
       this.o.dynamodb.send(
@@ -153,13 +172,19 @@ export class DynamoLeaseStore implements LeaseStore {
     );
   }
 
-  async clearInbox(workerId: string, shardIds: readonly string[]): Promise<void> {
-    if (shardIds.length === 0) return;
-    await this.update({
-      Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
-      UpdateExpression: 'DELETE inbox :shards',
-      ExpressionAttributeValues: { ':shards': { SS: [...shardIds] } },
-    });
+  async clearInbox(workerId: string, mail: WorkerMail): Promise<void> {
+    const parts: string[] = [];
+    const values: Record<string, AttributeValue> = {};
+    if (mail.handed.length > 0) {
+      parts.push('inbox :handed');
+      values[':handed'] = { SS: [...mail.handed] };
+    }
+    if (mail.taken.length > 0) {
+      parts.push('takenAway :taken');
+      values[':taken'] = { SS: [...mail.taken] };
+    }
+    if (parts.length === 0) return;
+    await this.update({ Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } }, UpdateExpression: `DELETE ${parts.join(', ')}`, ExpressionAttributeValues: values });
   }
 
   private update(input: Omit<UpdateItemCommandInput, 'TableName'>): Promise<boolean> {

@@ -1,4 +1,7 @@
-/** One shard's lease as stored: who holds it, its heartbeat counter, its checkpoint and published load. */
+/**
+ * One shard's lease as stored: who holds it, its counter (bumped when it changes hands, and by a
+ * renewal after a break in its owner's heartbeats), its checkpoint and published load.
+ */
 export interface Lease {
   readonly shardId: string;
   readonly owner: string | undefined;
@@ -13,14 +16,24 @@ export const WORKER_KEY_PREFIX = 'worker#';
 
 /**
  * A worker's own item in the lease table (`worker#<id>`): its heartbeat counter (bumped every
- * round), whether it is stopping (then no lease is handed to it), and its inbox: shards another
- * worker handed to it on a clean stop, which it takes at its next round.
+ * round: while it moves, the worker's leases are alive), whether it is stopping (then no lease is
+ * handed to it), and its inbox: shards another worker handed to it on a clean stop, which it
+ * takes at its next round.
  */
 export interface WorkerItem {
   readonly workerId: string;
   readonly counter: number;
   readonly stopping: boolean;
   readonly inbox: readonly string[];
+}
+
+/**
+ * What a heartbeat brings back from the worker's item: shards handed to it (take them at the next
+ * Scan) and shards another worker took from it for balance (no longer its own).
+ */
+export interface WorkerMail {
+  readonly handed: readonly string[];
+  readonly taken: readonly string[];
 }
 
 /** What one consistent Scan of the lease table holds: the shards' leases and the workers' items. */
@@ -52,23 +65,27 @@ export interface LeaseStore {
   take(shardId: string, owner: string, seenCounter: number): Promise<boolean>;
   /** Renews a lease held by `owner` (bumps the counter, publishes `load`). False if another owns it now. */
   renew(shardId: string, owner: string, load: number): Promise<boolean>;
+  /** Publishes the load of a lease held by `owner` without bumping its counter. False if another owns it now. */
+  publishLoad(shardId: string, owner: string, load: number): Promise<boolean>;
   /** Gives a lease up (no owner; the counter moves so observers see it free at once). False if `owner` does not hold it. */
   release(shardId: string, owner: string): Promise<boolean>;
   /**
    * Bumps `workerId`'s heartbeat (creating its item, clearing a stale stopping flag) and returns
-   * its inbox: shards handed to it since it last cleared them.
+   * its mail: shards handed to it, and shards taken from it, since it last cleared them.
    */
-  heartbeat(workerId: string): Promise<string[]>;
+  heartbeat(workerId: string): Promise<WorkerMail>;
   /** Marks `workerId` as stopping: no worker hands it a lease from now on. */
   markStopping(workerId: string): Promise<void>;
   /** Hands a lease held by `from` to `to` (sets the owner, bumps the counter). False if `from` does not hold it. */
   transfer(shardId: string, from: string, to: string): Promise<boolean>;
   /** Puts shards in `to`'s inbox. False if `to` has no item or is stopping (then the lease must be taken back). */
   notify(to: string, shardIds: readonly string[]): Promise<boolean>;
+  /** Tells `from` that these shards' leases were taken from it (a steal for balance). False if `from` has no item. */
+  tellTaken(from: string, shardIds: readonly string[]): Promise<boolean>;
   /** Deletes `workerId`'s item once it stopped (only if it is marked stopping), so items of gone workers do not pile up. */
   forget(workerId: string): Promise<void>;
-  /** Removes shards from `workerId`'s inbox (those it has taken). */
-  clearInbox(workerId: string, shardIds: readonly string[]): Promise<void>;
+  /** Removes what `workerId` has read from its mail. */
+  clearInbox(workerId: string, mail: WorkerMail): Promise<void>;
   /** Capacity consumed by this store's calls so far. */
   usage(): LeaseStoreUsage;
 }

@@ -173,3 +173,86 @@ describe('LeaseCoordinator balance by load', () => {
     expect([...b.owned()].sort()).toEqual(['s0', 's2']);
   });
 });
+
+describe('LeaseCoordinator liveness by heartbeat', () => {
+  const coordinators = (table: MemoryLeaseTable, ids: string[], clock: () => number, extra: Partial<ConstructorParameters<typeof LeaseCoordinator>[0]> = {}) =>
+    ids.map((id) => new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: id, failoverMs: 3000, scanEvery: 3, balance: 'count', now: clock, ...extra }));
+  const shards = Array.from({ length: 8 }, (_, i) => `s${i}`);
+
+  it('an idle worker writes one heartbeat a round and no lease, and keeps its leases for as long as it beats', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    const store = new MemoryLeaseStore(table);
+    const a = new LeaseCoordinator({ store, streamName: 's', workerId: 'wa', failoverMs: 3000, scanEvery: 3, loadOf: () => 0, now: () => now });
+    const [b] = coordinators(table, ['wb'], () => now);
+    await a.round(shards);
+    expect(a.owned().size).toBe(8);
+    // wb joins and takes its even share by stealing (telling wa each time).
+    for (let r = 0; r < 12; r++) {
+      now += 1000;
+      await a.round(shards);
+      await b!.round(shards);
+    }
+    expect(a.owned().size).toBe(4);
+    expect(new Set([...a.owned(), ...b!.owned()]).size).toBe(8);
+    const before = store.usage().writeUnits;
+    const counters = shards.map((s) => table.items.get(s)!.counter);
+    // 30 rounds a third of the failover apart (ten failover times), with wb scanning all along.
+    for (let r = 0; r < 30; r++) {
+      now += 1000;
+      await a.round(shards);
+      await b!.round(shards);
+    }
+    expect(store.usage().writeUnits - before).toBe(30); // the heartbeats
+    expect(shards.map((s) => table.items.get(s)!.counter)).toEqual(counters); // no lease written
+    expect(a.owned().size).toBe(4);
+  });
+
+  it('takes over the leases of a worker whose heartbeat stood still for a failover time; that worker finds them gone at its next round', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    const [a, b] = coordinators(table, ['wa', 'wb'], () => now);
+    await a!.round(shards);
+    await b!.round(shards); // wa holds 8, wb steals one
+    now += 1000;
+    await a!.round(shards); // wa hears of the steal
+    expect(a!.owned().size).toBe(7);
+    // wa stops beating (SIGSTOP) while wb goes on.
+    for (let r = 0; r < 6; r++) {
+      now += 1000;
+      await b!.round(shards);
+    }
+    expect(b!.owned().size).toBe(8);
+    now += 1000;
+    await a!.round(shards); // a break of 7 s: its leases are checked, not assumed
+    // None kept: what it holds now (a steal back for balance) it took afresh, from the checkpoint.
+    expect(a!.owned().size).toBeLessThanOrEqual(1);
+    expect([...a!.owned()].every((s) => a!.gained().has(s))).toBe(true);
+  });
+
+  it('a worker back from a break renews before it trusts its leases, so a taker acting on what it saw before fails', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    let race: (() => Promise<unknown>) | undefined;
+    /** wa's first round after its break runs between wb's Scan and wb's take. */
+    class Racing extends MemoryLeaseStore {
+      override async take(shardId: string, owner: string, seenCounter: number): Promise<boolean> {
+        const r = race;
+        race = undefined;
+        if (r) await r();
+        return super.take(shardId, owner, seenCounter);
+      }
+    }
+    const a = new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: 'wa', failoverMs: 3000, scanEvery: 1, balance: 'count', now: () => now });
+    const b = new LeaseCoordinator({ store: new Racing(table), streamName: 's', workerId: 'wb', failoverMs: 3000, scanEvery: 1, balance: 'count', now: () => now });
+    await a.round(['s0']);
+    await b.round(['s0']); // one lease, held by wa: nothing to steal
+    expect([...a.owned()]).toEqual(['s0']);
+    now += 4000; // wa silent for more than a failover time
+    race = () => a.round(['s0']);
+    await b.round(['s0']); // sees wa's heartbeat and lease standing still: takes, but wa renewed first
+    expect([...a.owned()]).toEqual(['s0']);
+    expect(b.owned().size).toBe(0);
+    expect(table.items.get('s0')?.owner).toBe('wa');
+  });
+});

@@ -14,15 +14,15 @@ export interface LeaseCoordinatorOptions {
   table?: string;
   streamName: string;
   workerId: string;
-  /** A lease whose counter has not moved for this long is taken over. Default 10 s. */
+  /** A lease whose owner's heartbeat (and the lease itself) has not moved for this long is taken over. Default 10 s. */
   failoverMs?: number;
   /**
    * Scan the table (to see expired, free and stealable leases) every this many rounds; the
-   * rounds between only renew the leases held, one conditional write each. Default 3 (with the
+   * rounds between write only the heartbeat (and loads that moved). Default 3 (with the
    * driver's round every third of the failover time: one Scan per failover time).
    */
   scanEvery?: number;
-  /** Records per second this worker reads from a shard, published in its lease at each renewal. */
+  /** Records per second this worker reads from a shard, published in its lease when it moves (see `publish`). */
   loadOf?: (shardId: string) => number;
   /**
    * `load` (default): once leases publish a load, a worker steals from the most loaded one while
@@ -46,17 +46,19 @@ export interface HandoffResult {
 }
 
 /**
- * Shares a stream's shards among workers through a {@link LeaseStore}, the KCL's way: a worker
- * holds a lease by bumping its counter; a lease whose counter has not moved for `failoverMs`
- * (timed on the observer's own monotonic clock, so clocks need not agree and a wall-clock step
- * changes nothing) is taken with a conditional write on the counter it saw. Each worker aims at
- * an even share (ceil(shards / live workers)) and steals at most one lease per round from the
- * busiest worker when it holds two or more than we do (so counts end at most one apart). A lease renewed without a break is *kept*; one taken (free, expired, stolen, or
- * ours again after another held it) is *gained*, and its reader must start again from the
- * stored checkpoint. Leases of ended shards (SHARD_END) are given up. Once leases publish their
- * shard's load, balance is by load instead (`balance`, see `loadSteal`). Each worker also
- * keeps its own item (heartbeat, stopping flag, inbox), so a clean stop can hand each lease to a
- * named live worker ({@link handoff}).
+ * Shares a stream's shards among workers through a {@link LeaseStore}, the KCL's way, except that
+ * liveness is per worker, not per lease: each worker bumps the counter of its own item
+ * (`worker#<id>`) every round, and a lease is taken over only when its owner's heartbeat and the
+ * lease itself have both stood still for `failoverMs` (timed on the observer's own monotonic clock,
+ * so clocks need not agree and a wall-clock step changes nothing), with a conditional write on the
+ * lease counter it saw. An idle lease costs no write. Each worker aims at an even share
+ * (ceil(shards / live workers)) and steals at most one lease per round from the busiest worker
+ * when it holds two or more than we do (so counts end at most one apart). A lease held without a
+ * break is *kept*; one taken (free, expired, stolen, or ours again after another held it) is
+ * *gained*, and its reader must start again from the stored checkpoint. Leases of ended shards
+ * (SHARD_END) are given up. Once leases publish their shard's load, balance is by load instead
+ * (`balance`, see `loadSteal`). The worker item also carries a stopping flag and an inbox, so a
+ * clean stop can hand each lease to a named live worker ({@link handoff}).
  */
 export class LeaseCoordinator {
   /** Leases this coordinator took from a live owner (count or load steals), for measurements. */
@@ -74,6 +76,10 @@ export class LeaseCoordinator {
   private readonly now: () => number;
   private rounds = 0;
   private scanNext = true;
+  /** When the last round whose heartbeat landed started. */
+  private lastBeat: number | undefined;
+  /** The load last published in each lease held, and when. */
+  private readonly published = new Map<string, { load: number; at: number }>();
 
   constructor(private readonly o: LeaseCoordinatorOptions) {
     if (o.store) this.store = o.store;
@@ -124,26 +130,36 @@ export class LeaseCoordinator {
   }
 
   /**
-   * One round: renew ours; every `scanEvery` rounds (or when a shard has no lease yet) also scan,
-   * create leases for new shards, give up ended ones, take expired or free ones up to our share,
-   * and steal one if we are still below it. Returns the shards we hold.
+   * One round. The heartbeat (our worker item's counter) keeps every lease we hold alive: other
+   * workers take a lease only once its owner's heartbeat has stood still for `failoverMs`, so
+   * while ours lands at least once a failover time no lease is written to keep it. A lease is
+   * renewed (its counter bumped, conditional on still being ours) only after a break: when the
+   * previous heartbeat that landed was sent a failover time or more before this one returned,
+   * another worker may have taken our leases in between, and the renewal both checks that and
+   * makes any worker about to take one on what it saw fail. Every `scanEvery` rounds (or when a
+   * shard has no lease yet, or we were handed some) the round also scans: creates leases for new
+   * shards, gives up ended ones, takes expired or free ones up to our share, and steals one if we
+   * are still below it (telling the owner, whose next heartbeat finds it). Returns the shards we hold.
    */
   async round(shardIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const started = this.now();
     const known = new Set(this.leases.map((l) => l.shardId));
-    // The heartbeat says we are alive (handoffs may name us) and brings the shards handed to us.
-    // It runs beside the renewals, so it does not delay them.
+    // The heartbeat says we are alive (our leases stay ours, handoffs may name us) and brings our mail.
     const beat = this.store.heartbeat(this.o.workerId);
     beat.catch(() => undefined); // awaited below; a failure fails the round there
     const scan = this.scanNext || this.rounds % this.scanEvery === 0 || shardIds.some((s) => !known.has(s));
     this.rounds++;
+    const mail = await beat;
+    const unbroken = this.lastBeat !== undefined && this.now() - this.lastBeat < this.failoverMs;
+    this.lastBeat = started;
     if (!scan) {
-      const held = await this.renewOnly();
+      const held = await this.keepOnly(unbroken, mail.taken);
+      if (mail.taken.length > 0) await this.store.clearInbox(this.o.workerId, { handed: [], taken: mail.taken });
       // Handed to us: a scan now takes them (owner is us already: gained, read from their checkpoint).
-      if ((await beat).length === 0) return held;
+      if (mail.handed.length === 0) return held;
     }
     this.scanNext = false;
-    const [inbox, scanned] = await Promise.all([beat, this.store.scan()]);
-    let table = scanned;
+    let table = await this.store.scan();
     const existing = new Set(table.leases.map((l) => l.shardId));
     const missing = shardIds.filter((s) => !existing.has(s));
     if (missing.length > 0) {
@@ -153,13 +169,7 @@ export class LeaseCoordinator {
     const leases = table.leases;
     const now = this.now();
     this.observeWorkers(table.workers, now);
-    const expired = new Set<string>();
-    for (const l of leases) {
-      const s = this.seen.get(l.shardId);
-      if (!s || s.counter !== l.counter || s.owner !== l.owner) this.seen.set(l.shardId, { counter: l.counter, owner: l.owner, since: now });
-      else if (now - s.since >= this.failoverMs) expired.add(l.shardId);
-      if (!l.owner) expired.add(l.shardId);
-    }
+    const expired = this.expiredOf(leases, new Set(table.workers.map((w) => w.workerId)), now);
     const wanted = new Set(shardIds);
     // An ended shard's lease is given up, so no stopped worker stays its owner.
     for (const l of leases) if (l.owner === this.o.workerId && l.checkpoint === SHARD_END) await this.store.release(l.shardId, this.o.workerId);
@@ -167,13 +177,19 @@ export class LeaseCoordinator {
 
     const held = new Set<string>();
     const gained = new Set<string>();
-    const wrote = new Map<string, string | undefined>();
+    const bumped = new Set<string>();
     for (const l of open) {
       if (l.owner !== this.o.workerId) continue;
-      // Ours in the table but not held since the last round (we took it back, or a round failed
-      // after taking it): a fresh start from its checkpoint, as any gained lease.
-      if (await this.store.renew(l.shardId, this.o.workerId, this.o.loadOf?.(l.shardId) ?? 0)) {
+      if (unbroken && this.mine.has(l.shardId) && !mail.taken.includes(l.shardId)) {
+        if (await this.publish(l.shardId)) held.add(l.shardId);
+        continue;
+      }
+      // Ours in the table but not held since the last round (handed to us, taken back, or a round
+      // failed after taking it), or held across a break: renewed, and if not held before, a fresh
+      // start from its checkpoint, as any gained lease.
+      if (await this.renew(l.shardId)) {
         held.add(l.shardId);
+        bumped.add(l.shardId);
         if (!this.mine.has(l.shardId)) gained.add(l.shardId);
       }
     }
@@ -186,7 +202,14 @@ export class LeaseCoordinator {
       if (!(await this.store.take(l.shardId, this.o.workerId, l.counter))) return;
       held.add(l.shardId);
       gained.add(l.shardId);
-      wrote.set(l.shardId, this.o.workerId);
+      bumped.add(l.shardId);
+      this.published.delete(l.shardId);
+    };
+    const steal = async (l: Lease) => {
+      this.steals++;
+      await take(l);
+      // Its owner is alive and would not hear of it before its next Scan: its next heartbeat tells it.
+      if (held.has(l.shardId) && l.owner) await this.store.tellTaken(l.owner, [l.shardId]).catch(() => false);
     };
     // Each worker walks the free leases from its own starting point, so joining workers do not all race for the same ones.
     const from = open.length > 0 ? hash(this.o.workerId) % open.length : 0;
@@ -198,33 +221,74 @@ export class LeaseCoordinator {
     const loadOf = (l: Lease) => (l.owner === this.o.workerId ? (this.o.loadOf?.(l.shardId) ?? l.load) : l.load);
     const byLoad = (this.o.balance ?? 'load') === 'load' && open.some((l) => loadOf(l) > 0);
     if (byLoad) {
-      const steal = this.loadSteal(open, held, expired, loadOf);
-      if (steal) {
-        this.steals++;
-        await take(steal);
-      }
+      const victim = this.loadSteal(open, held, expired, loadOf);
+      if (victim) await steal(victim);
     } else if (held.size < target) {
       // Steal one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we do).
       const [victim, count] = [...live].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
       if (victim && count > held.size + 1) {
         const lease = open.find((l) => l.owner === victim);
-        if (lease) {
-          this.steals++;
-          await take(lease);
-        }
+        if (lease) await steal(lease);
       }
     }
     // Our own writes, applied to what we scanned (no second Scan).
     this.leases = leases.map((l) => {
-      if (held.has(l.shardId)) return { ...l, owner: this.o.workerId, counter: l.counter + 1 };
+      if (held.has(l.shardId)) return { ...l, owner: this.o.workerId, counter: bumped.has(l.shardId) ? l.counter + 1 : l.counter };
       if (l.owner === this.o.workerId) return { ...l, owner: undefined };
       return l;
     });
     this.mine = held;
     this.fresh = gained;
+    for (const s of this.published.keys()) if (!held.has(s)) this.published.delete(s);
     // Handed to us: the scan above took them as ours (owner is us, not held before: gained).
-    if (inbox.length > 0) await this.store.clearInbox(this.o.workerId, inbox);
+    await this.store.clearInbox(this.o.workerId, mail);
     return held;
+  }
+
+  /**
+   * Leases another worker may take now: free ones, and those whose owner and counter have not
+   * changed for a failover time while their owner's heartbeat stood still as long (an owner with no
+   * worker item: the lease's counter alone). Timed on our own clock, from when we saw each change.
+   */
+  private expiredOf(leases: readonly Lease[], workers: ReadonlySet<string>, now: number): Set<string> {
+    const expired = new Set<string>();
+    for (const l of leases) {
+      const s = this.seen.get(l.shardId);
+      if (!s || s.counter !== l.counter || s.owner !== l.owner) {
+        this.seen.set(l.shardId, { counter: l.counter, owner: l.owner, since: now });
+        if (!l.owner) expired.add(l.shardId);
+        continue;
+      }
+      if (!l.owner) expired.add(l.shardId);
+      else if (now - s.since >= this.failoverMs && (!workers.has(l.owner) || now - (this.workersSeen.get(l.owner)?.since ?? now) >= this.failoverMs)) expired.add(l.shardId);
+    }
+    return expired;
+  }
+
+  /** Renews a lease of ours (bumps its counter, publishes its load). */
+  private async renew(shardId: string): Promise<boolean> {
+    const load = this.o.loadOf?.(shardId) ?? 0;
+    if (!(await this.store.renew(shardId, this.o.workerId, load))) return false;
+    this.published.set(shardId, { load, at: this.now() });
+    return true;
+  }
+
+  /**
+   * Publishes a held lease's load when it moved by more than a tenth (and half a record per
+   * second), at most once a failover time unless it starts or stops: an idle shard costs no
+   * write. False if the lease is not ours any more.
+   */
+  private async publish(shardId: string): Promise<boolean> {
+    if (!this.o.loadOf) return true;
+    const load = this.o.loadOf(shardId);
+    const last = this.published.get(shardId);
+    if (last) {
+      if (Math.abs(load - last.load) <= Math.max(0.5, 0.1 * Math.max(load, last.load))) return true;
+      if (this.now() - last.at < this.failoverMs && last.load > 0 === load > 0) return true;
+    }
+    if (!(await this.store.publishLoad(shardId, this.o.workerId, load))) return false;
+    this.published.set(shardId, { load, at: this.now() });
+    return true;
   }
 
   /**
@@ -360,10 +424,17 @@ export class LeaseCoordinator {
     }
   }
 
-  /** A round between scans: one conditional write per lease held. */
-  private async renewOnly(): Promise<ReadonlySet<string>> {
+  /**
+   * A round between scans: the leases held stay held with no write (the heartbeat keeps them),
+   * publishing loads that moved; after a break, or for a lease another worker told us it took,
+   * a renewal checks each one.
+   */
+  private async keepOnly(unbroken: boolean, taken: readonly string[]): Promise<ReadonlySet<string>> {
     const held = new Set<string>();
-    for (const s of this.mine) if (await this.store.renew(s, this.o.workerId, this.o.loadOf?.(s) ?? 0)) held.add(s);
+    for (const s of this.mine) {
+      const ok = unbroken && !taken.includes(s) ? await this.publish(s) : await this.renew(s);
+      if (ok) held.add(s);
+    }
     if (held.size < this.mine.size) this.scanNext = true;
     this.mine = held;
     this.fresh = new Set();

@@ -1,9 +1,10 @@
-import type { Lease, LeaseStore, LeaseStoreUsage, LeaseTableScan, WorkerItem } from './lease-store.js';
+import type { Lease, LeaseStore, LeaseStoreUsage, LeaseTableScan, WorkerItem, WorkerMail } from './lease-store.js';
 
 interface Worker {
   counter: number;
   stopping: boolean;
   inbox: Set<string>;
+  taken: Set<string>;
 }
 
 interface Item {
@@ -62,6 +63,7 @@ export class MemoryLeaseTable {
     if (!w) return 0;
     let size = 'leaseKey'.length + 'worker#'.length + workerId.length + 'workerCounter'.length + 1 + Math.ceil(String(w.counter).length / 2) + 'stopping'.length + 1;
     if (w.inbox.size > 0) size += 'inbox'.length + [...w.inbox].reduce((n, s) => n + s.length, 0);
+    if (w.taken.size > 0) size += 'takenAway'.length + [...w.taken].reduce((n, s) => n + s.length, 0);
     return size;
   }
 
@@ -140,19 +142,19 @@ export class MemoryLeaseStore implements LeaseStore {
     );
   }
 
-  heartbeat(workerId: string): Promise<string[]> {
+  heartbeat(workerId: string): Promise<WorkerMail> {
     return this.workerWrite(workerId, () => {
-      const w = this.table.workers.get(workerId) ?? { counter: 0, stopping: false, inbox: new Set<string>() };
+      const w = this.table.workers.get(workerId) ?? newWorker();
       w.counter++;
       w.stopping = false;
       this.table.workers.set(workerId, w);
-      return [...w.inbox].sort();
+      return { handed: [...w.inbox].sort(), taken: [...w.taken].sort() };
     });
   }
 
   markStopping(workerId: string): Promise<void> {
     return this.workerWrite(workerId, () => {
-      const w = this.table.workers.get(workerId) ?? { counter: 0, stopping: false, inbox: new Set<string>() };
+      const w = this.table.workers.get(workerId) ?? newWorker();
       w.stopping = true;
       this.table.workers.set(workerId, w);
     });
@@ -179,16 +181,30 @@ export class MemoryLeaseStore implements LeaseStore {
     });
   }
 
+  tellTaken(from: string, shardIds: readonly string[]): Promise<boolean> {
+    return this.workerWrite(from, () => {
+      const w = this.table.workers.get(from);
+      if (!w) {
+        this.conflicts++;
+        return false;
+      }
+      for (const s of shardIds) w.taken.add(s);
+      return true;
+    });
+  }
+
   forget(workerId: string): Promise<void> {
     return this.workerWrite(workerId, () => {
       if (this.table.workers.get(workerId)?.stopping) this.table.workers.delete(workerId);
     });
   }
 
-  clearInbox(workerId: string, shardIds: readonly string[]): Promise<void> {
-    return this.workerWrite(workerId, () => {
+  async clearInbox(workerId: string, mail: WorkerMail): Promise<void> {
+    if (mail.handed.length === 0 && mail.taken.length === 0) return;
+    await this.workerWrite(workerId, () => {
       const w = this.table.workers.get(workerId);
-      for (const s of shardIds) w?.inbox.delete(s);
+      for (const s of mail.handed) w?.inbox.delete(s);
+      for (const s of mail.taken) w?.taken.delete(s);
     });
   }
 
@@ -223,6 +239,14 @@ export class MemoryLeaseStore implements LeaseStore {
     });
   }
 
+  publishLoad(shardId: string, owner: string, load: number): Promise<boolean> {
+    return this.write(shardId, (item) => {
+      if (!item || item.owner !== owner) return false;
+      item.load = Math.round(load * 1000) / 1000;
+      return true;
+    });
+  }
+
   release(shardId: string, owner: string): Promise<boolean> {
     return this.write(shardId, (item) => {
       if (!item || item.owner !== owner) return false;
@@ -244,4 +268,8 @@ export class MemoryLeaseStore implements LeaseStore {
       },
     );
   }
+}
+
+function newWorker(): Worker {
+  return { counter: 0, stopping: false, inbox: new Set(), taken: new Set() };
 }

@@ -22,6 +22,8 @@ async function script(store: LeaseStore): Promise<unknown[]> {
   out.push(await store.take(s, 'wb', 0)); // stale counter: refused
   out.push(await store.renew(s, 'wa', 12.5)); // counter 2, load published
   out.push(await store.renew(s, 'wb', 3)); // not the owner: refused
+  out.push(await store.publishLoad(s, 'wb', 7)); // not the owner: refused
+  out.push(await store.publishLoad(s, 'wa', 12.5)); // load published, counter still 2
   out.push(await store.take(s, 'wb', 2)); // stolen as seen (counter 3)
   out.push(await store.release(s, 'wa')); // not the owner any more: refused
   out.push(await store.create(t));
@@ -31,7 +33,7 @@ async function script(store: LeaseStore): Promise<unknown[]> {
   return out;
 }
 
-/** The handoff calls: workers' items, transfer and inbox; what each returned, and the Scan after each step. */
+/** The handoff calls: workers' items, transfer, inbox and steal notices; what each returned, and the Scan after some steps. */
 async function handoffScript(store: LeaseStore): Promise<unknown[]> {
   const s = 'shardId-000000000000';
   const out: unknown[] = [];
@@ -48,8 +50,13 @@ async function handoffScript(store: LeaseStore): Promise<unknown[]> {
   out.push(await store.transfer(s, 'wa', 'wb')); // handed (counter 2)
   out.push(await store.notify('wb', [s]));
   out.push(await scan());
+  out.push(await store.tellTaken('wc', [s])); // no item: refused
+  out.push(await store.tellTaken('wa', [s])); // wa hears of it at its next heartbeat
   out.push(await store.heartbeat('wb')); // wb's next round finds it
-  await store.clearInbox('wb', [s]);
+  out.push(await store.heartbeat('wa'));
+  await store.clearInbox('wb', { handed: [s], taken: [] });
+  await store.clearInbox('wa', { handed: [], taken: [s] });
+  out.push(await store.heartbeat('wa')); // read and cleared
   await store.markStopping('wb');
   out.push(await store.notify('wb', [s])); // stopping: refused
   await store.markStopping('wa');
@@ -61,13 +68,14 @@ async function handoffScript(store: LeaseStore): Promise<unknown[]> {
 }
 
 describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same calls', () => {
-  it('workers\' items, transfers and inboxes (the handoff): same answers, same table', async () => {
+  it('workers\' items, transfers, inboxes and steal notices: same answers, same table', async () => {
     const table = `leases-${uniqueName('handoff')}`;
     await ensureTable(env.clients.dynamodb, table, { partitionKey: { name: 'leaseKey', type: 'S' } });
     const real = await handoffScript(new DynamoLeaseStore({ dynamodb: env.clients.dynamodb, table, streamName: 's' }));
     const simulated = await handoffScript(new MemoryLeaseStore(new MemoryLeaseTable('s')));
     expect(simulated).toEqual(real);
-    expect(real.slice(0, 6)).toEqual([true, [], [], false, false, true]);
+    const empty = { handed: [], taken: [] };
+    expect(real.slice(0, 6)).toEqual([true, empty, empty, false, false, true]);
     expect(real[6]).toBe(true);
     expect(real[7]).toEqual({
       leases: [{ shardId: 'shardId-000000000000', owner: 'wb', counter: 2, checkpoint: undefined, load: 0 }],
@@ -76,30 +84,33 @@ describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same c
         { workerId: 'wb', counter: 1, stopping: false, inbox: ['shardId-000000000000'] },
       ],
     });
-    expect(real[8]).toEqual(['shardId-000000000000']);
-    expect(real[9]).toBe(false);
-    expect(real[10]).toEqual({
+    expect(real.slice(8, 10)).toEqual([false, true]);
+    expect(real[10]).toEqual({ handed: ['shardId-000000000000'], taken: [] });
+    expect(real[11]).toEqual({ handed: [], taken: ['shardId-000000000000'] });
+    expect(real[12]).toEqual(empty);
+    expect(real[13]).toBe(false);
+    expect(real[14]).toEqual({
       leases: [{ shardId: 'shardId-000000000000', owner: 'wb', counter: 2, checkpoint: undefined, load: 0 }],
       workers: [{ workerId: 'wb', counter: 2, stopping: true, inbox: [] }],
     });
-    expect(real[11]).toEqual(['shardId-000000000000']);
+    expect(real[15]).toEqual(['shardId-000000000000']);
   }, 60_000);
 
-  it('conditional creates, takes, renewals and releases: same answers, same table, and each call is billed', async () => {
+  it('conditional creates, takes, renewals, loads and releases: same answers, same table, and each call is billed', async () => {
     const table = `leases-${uniqueName('contract')}`;
     await ensureTable(env.clients.dynamodb, table, { partitionKey: { name: 'leaseKey', type: 'S' } });
     const dynamo = new DynamoLeaseStore({ dynamodb: env.clients.dynamodb, table, streamName: 's' });
     const memory = new MemoryLeaseStore(new MemoryLeaseTable('s'));
     const [real, simulated] = [await script(dynamo), await script(memory)];
     expect(simulated).toEqual(real);
-    expect(real.slice(0, 14)).toEqual([true, false, false, false, false, true, false, true, false, true, false, true, true, true]);
-    expect(real[14]).toEqual([
+    expect(real.slice(0, 16)).toEqual([true, false, false, false, false, true, false, true, false, false, true, true, false, true, true, true]);
+    expect(real[16]).toEqual([
       { shardId: 'shardId-000000000000', owner: undefined, counter: 4, checkpoint: undefined, load: 12.5 },
       { shardId: 'shardId-000000000001', owner: 'wa', counter: 1, checkpoint: undefined, load: 0 },
     ]);
-    // 14 writes (refused ones are billed too) and one small Scan, on both.
-    expect(memory.usage()).toEqual({ readUnits: 1, writeUnits: 14 });
-    expect(dynamo.usage().writeUnits).toBe(14);
+    // 16 writes (refused ones are billed too) and one small Scan, on both.
+    expect(memory.usage()).toEqual({ readUnits: 1, writeUnits: 16 });
+    expect(dynamo.usage().writeUnits).toBe(16);
     expect(dynamo.usage().readUnits).toBeGreaterThan(0);
   }, 60_000);
 
