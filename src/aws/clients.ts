@@ -77,6 +77,11 @@ export function createAwsClients(conn: AwsConnection): AwsClients {
     ...common,
     ...(conn.kinesisEndpoint ? { endpoint: conn.kinesisEndpoint } : {}),
     requestHandler: requestHandler(maxSockets),
+    // GetRecords is the hot call (every shard, idle or not): resolve its middleware stack once per
+    // command class, not per call (a fifth of an idle read's CPU). Middleware is added to this
+    // client only here and by installFaults (which clears the cache), never per command. Not for
+    // DynamoDB: the sink fence adds middleware to each BatchWriteItem command.
+    cacheMiddleware: true,
   });
   const dynamodb = new DynamoDBClient({
     ...common,
@@ -133,4 +138,14 @@ export function subscriptionClient(base: KinesisClient): { client: KinesisClient
 export function applyFaults(clients: AwsClients, rules: readonly FaultRule[]): void {
   installFaults(clients.kinesis, 'kinesis', rules);
   installFaults(clients.dynamodb, 'dynamodb', rules);
+  forgetResolvedMiddleware(clients.kinesis);
+}
+
+/**
+ * Drops the middleware a `cacheMiddleware` client resolved per command class, so middleware added
+ * after its first calls applies to the next ones. The cache is the client's `handlers` field,
+ * which its own `destroy()` deletes the same way (@smithy/core's Client).
+ */
+export function forgetResolvedMiddleware(client: KinesisClient): void {
+  delete (client as unknown as { handlers?: unknown }).handlers;
 }
