@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { speedUpKinesalite } from './kinesalite-speed.js';
 
 const [kind, portArg, dataDir] = process.argv.slice(2);
 const port = Number(portArg ?? 0);
@@ -19,6 +20,7 @@ async function main() {
   let server: Server;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   if (kind === 'kinesis') {
+    speedUpKinesalite();
     const kinesalite = (await import('kinesalite')).default as unknown as EmulatorFactory;
     server = kinesalite({ createStreamMs: 20, deleteStreamMs: 20, updateStreamMs: 20, shardLimit: 1000, ...(dataDir ? { path: dataDir } : {}) });
   } else if (kind === 'dynamodb') {
