@@ -32,7 +32,7 @@ const leaseCases: { name: string; run(): Promise<void> }[] = [
     async run() {
       const b = await balance();
       console.log(
-        `case=balance shards=${b.shards} workers=${b.workers} failover_ms=${b.failoverMs} seconds_to_balanced=${f(b.secondsToBalanced)} max_unowned_s=${f(b.maxUnownedSeconds)} steals=${b.steals} ddb_read_units_per_worker_min=${f(b.readUnitsPerWorkerMin)} ddb_write_units_per_worker_min=${f(b.writeUnitsPerWorkerMin)}`,
+        `case=balance shards=${b.shards} workers=${b.workers} failover_ms=${b.failoverMs} seconds_to_balanced=${f(b.secondsToBalanced)} max_unowned_s=${f(b.maxUnownedSeconds)} moves=${b.moves} steals=${b.steals} ddb_read_units_per_worker_min=${f(b.readUnitsPerWorkerMin)} ddb_write_units_per_worker_min=${f(b.writeUnitsPerWorkerMin)}`,
       );
     },
   },

@@ -63,9 +63,9 @@ export async function balanceLoad(balance: 'count' | 'load', o: { shards?: numbe
     const r = ratio();
     if (r <= 1.2 && within === Infinity) within = clock.now / 1000;
     if (r > 1.2) within = Infinity;
-    if (t + 1000 === (minutes / 2) * 60_000) lateFrom = fleet.reduce((n, c) => n + c.steals, 0);
+    if (t + 1000 === (minutes / 2) * 60_000) lateFrom = fleet.reduce((n, c) => n + c.moves, 0);
   }
-  const moves = fleet.reduce((n, c) => n + c.steals, 0);
+  const moves = fleet.reduce((n, c) => n + c.moves, 0);
   running = false;
   await clock.run(clock.now + failoverMs);
   return { shards, workers, hot: hotCount, maxLoadRatio: ratio(), secondsToWithinMargin: within, moves, lateMoves: moves - lateFrom };

@@ -4,7 +4,8 @@
  * AWS SDK. Workers join one at a time up to 8, then leave one at a time with a clean stop (their
  * leases released). A sampler reads the table every 100 ms: time until balanced after the last
  * join, the longest any shard had no live owner, and ownership moves from one live worker to
- * another (steals). Capacity is DynamoDB's own ConsumedCapacity, per worker per minute.
+ * another between live workers (moves: handed over on request, or stolen; `steals` counts the
+ * latter, from the coordinators). Capacity is DynamoDB's own ConsumedCapacity, per worker per minute.
  */
 import { ensureTable } from '../../src/aws/admin.js';
 import { createAwsClients } from '../../src/aws/clients.js';
@@ -18,6 +19,9 @@ export interface BalanceResult {
   failoverMs: number;
   secondsToBalanced: number;
   maxUnownedSeconds: number;
+  /** Leases that went from one live worker to another (handed over or stolen). */
+  moves: number;
+  /** Of those, taken from a live owner without its handoff. */
   steals: number;
   readUnitsPerWorkerMin: number;
   writeUnitsPerWorkerMin: number;
@@ -53,7 +57,7 @@ export async function balance(o: { shards?: number; workers?: number; failoverMs
     const owners = new Map<string, string | undefined>();
     const unownedSince = new Map<string, number>();
     let maxUnowned = 0;
-    let steals = 0;
+    let moves = 0;
     let balancedNow = false;
     let sampling = true;
     const sampler = (async () => {
@@ -65,7 +69,7 @@ export async function balance(o: { shards?: number; workers?: number; failoverMs
         for (const l of leases) {
           const owner = l.owner && alive.has(l.owner) ? l.owner : undefined;
           const before = owners.get(l.shardId);
-          if (before && owner && before !== owner && alive.has(before)) steals++;
+          if (before && owner && before !== owner && alive.has(before)) moves++;
           owners.set(l.shardId, owner);
           if (owner) {
             counts.set(owner, counts.get(owner)! + 1);
@@ -106,7 +110,8 @@ export async function balance(o: { shards?: number; workers?: number; failoverMs
       failoverMs,
       secondsToBalanced,
       maxUnownedSeconds: maxUnowned / 1000,
-      steals,
+      moves,
+      steals: fleet.reduce((n, w) => n + w.c.steals, 0),
       readUnitsPerWorkerMin: used.r / workerMinutes,
       writeUnitsPerWorkerMin: used.w / workerMinutes,
     };

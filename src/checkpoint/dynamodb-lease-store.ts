@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
 import { retry } from '../retry.js';
-import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail } from './lease-store.js';
+import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail, askKey, parseAsk } from './lease-store.js';
 
 export interface DynamoLeaseStoreOptions {
   dynamodb: DynamoDBClient;
@@ -13,7 +13,8 @@ export interface DynamoLeaseStoreOptions {
 /**
  * Leases in the checkpoint table (`leaseKey`, `leaseOwner`, `leaseCounter`, `checkpoint`,
  * `shardLoad`), and one item per worker (`leaseKey` = `worker#<id>`, `workerCounter`, `stopping`,
- * `inbox` a string set, for handoffs on a clean stop; `takenAway` a string set, leases stolen from it for balance).
+ * `inbox` a string set, for handoffs on a clean stop; `takenAway` a string set, leases stolen from it for balance; `asks` a string set of
+ * `<shard> <worker>`, leases other workers asked it to hand over).
  */
 export class DynamoLeaseStore implements LeaseStore {
   private readonly used: LeaseStoreUsage = { readUnits: 0, writeUnits: 0 };
@@ -118,7 +119,11 @@ export class DynamoLeaseStore implements LeaseStore {
       ),
     );
     this.used.writeUnits += r.ConsumedCapacity?.CapacityUnits ?? 1;
-    return { handed: [...(r.Attributes?.inbox?.SS ?? [])].sort(), taken: [...(r.Attributes?.takenAway?.SS ?? [])].sort() };
+    return {
+      handed: [...(r.Attributes?.inbox?.SS ?? [])].sort(),
+      taken: [...(r.Attributes?.takenAway?.SS ?? [])].sort(),
+      asked: [...(r.Attributes?.asks?.SS ?? [])].sort().map(parseAsk),
+    };
   }
 
   async markStopping(workerId: string): Promise<void> {
@@ -145,6 +150,15 @@ export class DynamoLeaseStore implements LeaseStore {
       UpdateExpression: 'ADD inbox :shards',
       ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
       ExpressionAttributeValues: { ':shards': { SS: [...shardIds] }, ':no': { BOOL: false } },
+    });
+  }
+
+  ask(owner: string, shardId: string, to: string): Promise<boolean> {
+    return this.update({
+      Key: { leaseKey: { S: WORKER_KEY_PREFIX + owner } },
+      UpdateExpression: 'ADD asks :ask',
+      ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
+      ExpressionAttributeValues: { ':ask': { SS: [askKey({ shardId, to })] }, ':no': { BOOL: false } },
     });
   }
 
@@ -183,6 +197,10 @@ export class DynamoLeaseStore implements LeaseStore {
       parts.push('takenAway :taken');
       values[':taken'] = { SS: [...mail.taken] };
     }
+    if (mail.asked.length > 0) {
+      parts.push('asks :asked');
+      values[':asked'] = { SS: mail.asked.map(askKey) };
+    }
     if (parts.length === 0) return;
     await this.update({ Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } }, UpdateExpression: `DELETE ${parts.join(', ')}`, ExpressionAttributeValues: values });
   }
@@ -207,3 +225,4 @@ export class DynamoLeaseStore implements LeaseStore {
     }
   }
 }
+

@@ -27,13 +27,31 @@ export interface WorkerItem {
   readonly inbox: readonly string[];
 }
 
+/** A live worker's request that `shardId`'s lease be handed to it (a move for balance). */
+export interface LeaseAsk {
+  readonly shardId: string;
+  readonly to: string;
+}
+
+/** An ask as the owner's item stores it (`<shard> <worker>`; neither id holds a space). */
+export function askKey(a: LeaseAsk): string {
+  return `${a.shardId} ${a.to}`;
+}
+
+export function parseAsk(key: string): LeaseAsk {
+  const at = key.indexOf(' ');
+  return { shardId: key.slice(0, at), to: key.slice(at + 1) };
+}
+
 /**
  * What a heartbeat brings back from the worker's item: shards handed to it (take them at the next
- * Scan) and shards another worker took from it for balance (no longer its own).
+ * Scan), shards another worker took from it for balance (no longer its own), and leases other
+ * workers asked it to hand over (for balance, between two batches).
  */
 export interface WorkerMail {
   readonly handed: readonly string[];
   readonly taken: readonly string[];
+  readonly asked: readonly LeaseAsk[];
 }
 
 /** What one consistent Scan of the lease table holds: the shards' leases and the workers' items. */
@@ -80,6 +98,8 @@ export interface LeaseStore {
   transfer(shardId: string, from: string, to: string): Promise<boolean>;
   /** Puts shards in `to`'s inbox. False if `to` has no item or is stopping (then the lease must be taken back). */
   notify(to: string, shardIds: readonly string[]): Promise<boolean>;
+  /** Asks `owner` to hand `shardId`'s lease to `to` (a move for balance). False if `owner` has no item or is stopping. */
+  ask(owner: string, shardId: string, to: string): Promise<boolean>;
   /** Tells `from` that these shards' leases were taken from it (a steal for balance). False if `from` has no item. */
   tellTaken(from: string, shardIds: readonly string[]): Promise<boolean>;
   /** Deletes `workerId`'s item once it stopped (only if it is marked stopping), so items of gone workers do not pile up. */

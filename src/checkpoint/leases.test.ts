@@ -159,16 +159,25 @@ describe('LeaseCoordinator balance by load', () => {
     const a = coordinator('wa');
     await a.round(shards);
     await a.round(shards); // publishes 100, 100, 45, 45
-    // wb joins holding nothing (0, far below the average 145): it steals at its first Scan.
+    // wb joins holding nothing (0, far below the average 145): it asks at its first Scan, wa hands
+    // the lease over at its next round, and wb takes it at its own next round.
     const b = coordinator('wb');
     await b.round(shards);
-    expect([...b.owned()]).toEqual(['s0']); // 100 leaves the pair 190 / 100: the most even
-    // Now 190 / 100 (average 145): wb is below by more than the margin, not by twice: it waits 3 Scans.
+    expect(b.owned().size).toBe(0);
+    expect(table.workers.get('wa')?.asks).toEqual(new Set(['s0 wb'])); // 100 leaves the pair 190 / 100: the most even
+    await a.round(shards);
+    await b.round(shards);
+    expect([...b.owned()]).toEqual(['s0']);
+    expect(b.steals).toBe(0);
+    // Now 190 / 100 (average 145): wb is below by more than the margin, not by twice: it waits 3 Scans
+    // (the one that took s0 saw the need first).
     loads.s0 = 90; // wb's share is 90: 200 / 90
     await a.round(shards);
     await b.round(shards);
+    expect(table.workers.get('wa')?.asks.size).toBe(0);
     await b.round(shards);
-    expect(b.owned().size).toBe(1);
+    expect(table.workers.get('wa')?.asks).toEqual(new Set(['s2 wb']));
+    await a.round(shards);
     await b.round(shards);
     expect([...b.owned()].sort()).toEqual(['s0', 's2']);
   });
@@ -254,5 +263,46 @@ describe('LeaseCoordinator liveness by heartbeat', () => {
     expect([...a.owned()]).toEqual(['s0']);
     expect(b.owned().size).toBe(0);
     expect(table.items.get('s0')?.owner).toBe('wa');
+  });
+});
+
+describe('LeaseCoordinator moves for balance by asking', () => {
+  it('asks the owner, which hands the lease over when its caller says so; an owner that does not within a failover time has it taken', async () => {
+    let now = 0;
+    const table = new MemoryLeaseTable('s');
+    const shards = ['s0', 's1', 's2', 's3'];
+    const make = (id: string) => new LeaseCoordinator({ store: new MemoryLeaseStore(table), streamName: 's', workerId: id, failoverMs: 3000, scanEvery: 1, balance: 'count', asks: 'caller', now: () => now });
+    const a = make('wa');
+    await a.round(shards);
+    const b = make('wb');
+    await b.round(shards); // asks wa for one of its four
+    const [ask] = [...table.workers.get('wa')!.asks];
+    const [first] = ask!.split(' ');
+    now += 1000;
+    await a.round(shards);
+    expect([...a.asked()]).toEqual([[first, 'wb']]);
+    expect(a.owned().has(first!)).toBe(true); // not handed until its caller says so (between two batches)
+    expect(await a.handOverAsked()).toEqual([{ shardId: first, to: 'wb' }]);
+    expect(a.owned().has(first!)).toBe(false);
+    await b.round(shards);
+    expect([...b.owned()]).toEqual([first]);
+    expect([...b.gained()]).toEqual([first]); // read on from the checkpoint wa wrote before handing it
+    // The same Scan asked for a second one (2 leases to wb's 1). It is never handed over (wa's caller
+    // does not call): wb takes it a failover time after asking.
+    const second = [...table.workers.get('wa')!.asks][0]!.split(' ')[0]!;
+    expect(second).not.toBe(first);
+    for (let t = 0; t < 2; t++) {
+      now += 1000;
+      await a.round(shards);
+      await b.round(shards);
+      expect(b.owned().has(second)).toBe(false);
+    }
+    now += 1000; // a failover time since the ask
+    await b.round(shards);
+    expect(b.owned().has(second)).toBe(true);
+    expect(b.steals).toBe(1);
+    await a.round(shards); // told by wb: not wa's any more
+    expect(a.owned().has(second)).toBe(false);
+    expect(a.owned().size).toBe(2);
   });
 });

@@ -35,6 +35,19 @@ export interface LeaseCoordinatorOptions {
   loadMargin?: number;
   /** Scans in a row that must see a load imbalance before a lease moves for it. Default 3. */
   loadPatience?: number;
+  /**
+   * How a lease moves for balance from a live owner: `ask` (default) asks the owner to hand it over
+   * (it does so between two batches, after its checkpoint: nothing is read twice), and takes it only
+   * if the owner has not within a failover time; `steal` takes it at once (the owner learns at its
+   * next heartbeat; up to a batch is read again).
+   */
+  balanceMoves?: 'ask' | 'steal';
+  /**
+   * Who hands over the leases other workers asked for: `round` (default), this coordinator at its
+   * next round; `caller`, whoever calls {@link LeaseCoordinator.handOverAsked} (the engine does, between
+   * two batches, once what it read of the shard is checkpointed).
+   */
+  asks?: 'round' | 'caller';
   /** Monotonic milliseconds (expiry is timed on it, never on the wall clock). Default `performance.now`. */
   now?: () => number;
 }
@@ -63,6 +76,12 @@ export interface HandoffResult {
 export class LeaseCoordinator {
   /** Leases this coordinator took from a live owner (count or load steals), for measurements. */
   steals = 0;
+  /** Moves for balance this coordinator started (an ask, or a steal at once), for measurements. */
+  moves = 0;
+  /** Leases other workers asked us to hand over, not handed yet: shard to asker. */
+  private readonly askedOf = new Map<string, string>();
+  /** Leases we asked their owners for: whom, and when. */
+  private readonly asking = new Map<string, { owner: string; at: number }>();
   private readonly workersSeen = new Map<string, { counter: number; since: number }>();
   private workers: WorkerItem[] = [];
   private pressure = 0;
@@ -76,6 +95,7 @@ export class LeaseCoordinator {
   private readonly now: () => number;
   private rounds = 0;
   private scanNext = true;
+  private asksBy: 'round' | 'caller';
   /** When the last round whose heartbeat landed started. */
   private lastBeat: number | undefined;
   /** The load last published in each lease held, and when. */
@@ -88,6 +108,12 @@ export class LeaseCoordinator {
     this.failoverMs = o.failoverMs ?? 10_000;
     this.scanEvery = Math.max(1, o.scanEvery ?? 3);
     this.now = o.now ?? (() => performance.now());
+    this.asksBy = o.asks ?? 'round';
+  }
+
+  /** From now on, leases asked for are handed over only by {@link handOverAsked} (the engine calls it between two batches). */
+  handOverAskedByCaller(): void {
+    this.asksBy = 'caller';
   }
 
   /** Shards this worker holds after the last round. */
@@ -152,9 +178,11 @@ export class LeaseCoordinator {
     const mail = await beat;
     const unbroken = this.lastBeat !== undefined && this.now() - this.lastBeat < this.failoverMs;
     this.lastBeat = started;
+    for (const a of mail.asked) if (this.mine.has(a.shardId)) this.askedOf.set(a.shardId, a.to);
+    if (this.asksBy === 'round' && this.askedOf.size > 0) await this.handOverAsked();
     if (!scan) {
       const held = await this.keepOnly(unbroken, mail.taken);
-      if (mail.taken.length > 0) await this.store.clearInbox(this.o.workerId, { handed: [], taken: mail.taken });
+      if (mail.taken.length > 0 || mail.asked.length > 0) await this.store.clearInbox(this.o.workerId, { handed: [], taken: mail.taken, asked: mail.asked });
       // Handed to us: a scan now takes them (owner is us already: gained, read from their checkpoint).
       if (mail.handed.length === 0) return held;
     }
@@ -211,6 +239,22 @@ export class LeaseCoordinator {
       // Its owner is alive and would not hear of it before its next Scan: its next heartbeat tells it.
       if (held.has(l.shardId) && l.owner) await this.store.tellTaken(l.owner, [l.shardId]).catch(() => false);
     };
+    /** A move for balance: asks the live owner to hand the lease over; takes it if the owner has not within a failover time. */
+    const move = async (l: Lease) => {
+      const askedAt = this.asking.get(l.shardId)?.at;
+      if ((this.o.balanceMoves ?? 'ask') === 'ask' && l.owner && (askedAt === undefined || now - askedAt < this.failoverMs)) {
+        if (askedAt !== undefined) return; // asked already: its owner hands it over between two of its batches
+        this.moves++;
+        if (await this.store.ask(l.owner, l.shardId, this.o.workerId)) {
+          this.asking.set(l.shardId, { owner: l.owner, at: now });
+          return;
+        }
+        await steal(l); // the owner is stopping or gone
+        return;
+      }
+      if (askedAt === undefined) this.moves++;
+      await steal(l);
+    };
     // Each worker walks the free leases from its own starting point, so joining workers do not all race for the same ones.
     const from = open.length > 0 ? hash(this.o.workerId) % open.length : 0;
     for (const l of [...open.slice(from), ...open.slice(0, from)]) {
@@ -222,13 +266,15 @@ export class LeaseCoordinator {
     const byLoad = (this.o.balance ?? 'load') === 'load' && open.some((l) => loadOf(l) > 0);
     if (byLoad) {
       const victim = this.loadSteal(open, held, expired, loadOf);
-      if (victim) await steal(victim);
+      if (victim) await move(victim);
     } else if (held.size < target) {
       // Steal one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we do).
       const [victim, count] = [...live].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
       if (victim && count > held.size + 1) {
-        const lease = open.find((l) => l.owner === victim);
-        if (lease) await steal(lease);
+        // From our own starting point among its leases, so workers joining together ask for different ones.
+        const theirs = open.filter((l) => l.owner === victim);
+        const lease = theirs[hash(this.o.workerId) % theirs.length];
+        if (lease) await move(lease);
       }
     }
     // Our own writes, applied to what we scanned (no second Scan).
@@ -240,6 +286,10 @@ export class LeaseCoordinator {
     this.mine = held;
     this.fresh = gained;
     for (const s of this.published.keys()) if (!held.has(s)) this.published.delete(s);
+    // Settled asks: handed to us, handed to another asker, or given up on (taken by now if still wanted).
+    const ownerOf = new Map(leases.map((l) => [l.shardId, l.owner]));
+    for (const [s, a] of this.asking) if (held.has(s) || ownerOf.get(s) !== a.owner || now - a.at >= 2 * this.failoverMs) this.asking.delete(s);
+    for (const s of this.askedOf.keys()) if (!held.has(s)) this.askedOf.delete(s);
     // Handed to us: the scan above took them as ours (owner is us, not held before: gained).
     await this.store.clearInbox(this.o.workerId, mail);
     return held;
@@ -350,6 +400,41 @@ export class LeaseCoordinator {
     return this.workers
       .filter((w) => w.workerId !== this.o.workerId && !w.stopping && now - (this.workersSeen.get(w.workerId)?.since ?? -Infinity) < this.failoverMs)
       .map((w) => w.workerId);
+  }
+
+  /** Leases other workers asked us to hand over (for balance), not handed yet. */
+  asked(): ReadonlyMap<string, string> {
+    return this.askedOf;
+  }
+
+  /**
+   * Hands each lease another worker asked for (a move for balance) to that worker: transfers it
+   * (conditional on our ownership) and tells it, as a clean stop's handoff does; the asker takes it
+   * at its next round and reads on from the checkpoint. Call it when what was read of those shards
+   * is checkpointed (the engine does, between two batches). A lease whose asker is stopping or gone
+   * is taken back and counts as gained at the next round (read again from its checkpoint).
+   */
+  async handOverAsked(): Promise<HandoffResult[]> {
+    const out: HandoffResult[] = [];
+    const asked = [...this.askedOf];
+    this.askedOf.clear();
+    for (const [shardId, to] of asked) {
+      if (!this.mine.has(shardId)) continue;
+      this.mine = new Set([...this.mine].filter((s) => s !== shardId));
+      if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
+        this.scanNext = true; // not ours any more
+        continue;
+      }
+      this.leases = this.leases.map((l) => (l.shardId === shardId ? { ...l, owner: to, counter: l.counter + 1 } : l));
+      if (await this.store.notify(to, [shardId])) {
+        out.push({ shardId, to });
+        continue;
+      }
+      // The asker is stopping or gone: take the lease back; the next round scans and gains it.
+      await this.store.transfer(shardId, to, this.o.workerId);
+      this.scanNext = true;
+    }
+    return out;
   }
 
   /**

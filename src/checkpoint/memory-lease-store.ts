@@ -1,10 +1,12 @@
-import type { Lease, LeaseStore, LeaseStoreUsage, LeaseTableScan, WorkerItem, WorkerMail } from './lease-store.js';
+import { askKey, parseAsk, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail } from './lease-store.js';
 
 interface Worker {
   counter: number;
   stopping: boolean;
   inbox: Set<string>;
   taken: Set<string>;
+  /** Asks as `<shard> <worker>`, as DynamoDB stores them. */
+  asks: Set<string>;
 }
 
 interface Item {
@@ -64,6 +66,7 @@ export class MemoryLeaseTable {
     let size = 'leaseKey'.length + 'worker#'.length + workerId.length + 'workerCounter'.length + 1 + Math.ceil(String(w.counter).length / 2) + 'stopping'.length + 1;
     if (w.inbox.size > 0) size += 'inbox'.length + [...w.inbox].reduce((n, s) => n + s.length, 0);
     if (w.taken.size > 0) size += 'takenAway'.length + [...w.taken].reduce((n, s) => n + s.length, 0);
+    if (w.asks.size > 0) size += 'asks'.length + [...w.asks].reduce((n, s) => n + s.length, 0);
     return size;
   }
 
@@ -148,7 +151,7 @@ export class MemoryLeaseStore implements LeaseStore {
       w.counter++;
       w.stopping = false;
       this.table.workers.set(workerId, w);
-      return { handed: [...w.inbox].sort(), taken: [...w.taken].sort() };
+      return { handed: [...w.inbox].sort(), taken: [...w.taken].sort(), asked: [...w.asks].sort().map(parseAsk) };
     });
   }
 
@@ -181,6 +184,18 @@ export class MemoryLeaseStore implements LeaseStore {
     });
   }
 
+  ask(owner: string, shardId: string, to: string): Promise<boolean> {
+    return this.workerWrite(owner, () => {
+      const w = this.table.workers.get(owner);
+      if (!w || w.stopping) {
+        this.conflicts++;
+        return false;
+      }
+      w.asks.add(askKey({ shardId, to }));
+      return true;
+    });
+  }
+
   tellTaken(from: string, shardIds: readonly string[]): Promise<boolean> {
     return this.workerWrite(from, () => {
       const w = this.table.workers.get(from);
@@ -200,11 +215,12 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   async clearInbox(workerId: string, mail: WorkerMail): Promise<void> {
-    if (mail.handed.length === 0 && mail.taken.length === 0) return;
+    if (mail.handed.length === 0 && mail.taken.length === 0 && mail.asked.length === 0) return;
     await this.workerWrite(workerId, () => {
       const w = this.table.workers.get(workerId);
       for (const s of mail.handed) w?.inbox.delete(s);
       for (const s of mail.taken) w?.taken.delete(s);
+      for (const a of mail.asked) w?.asks.delete(askKey(a));
     });
   }
 
@@ -271,5 +287,6 @@ export class MemoryLeaseStore implements LeaseStore {
 }
 
 function newWorker(): Worker {
-  return { counter: 0, stopping: false, inbox: new Set(), taken: new Set() };
+  return { counter: 0, stopping: false, inbox: new Set(), taken: new Set(), asks: new Set() };
 }
+

@@ -162,11 +162,14 @@ describe('LeaseDriver', () => {
     const a = new LeaseDriver(coordinator('wa'), sa, events, 'wa', 3000, fail, () => now);
     const b = new LeaseDriver(coordinator('wb'), sb, new EngineEventBus(), 'wb', 3000, fail, () => now);
     await a.round();
-    await b.round(); // b steals one of a's two
+    await b.round(); // b asks for one of a's two
     now += 1000;
-    await a.round(); // a learns it lost one
+    await a.round(); // a hands it over (between two batches: none here)
+    await b.round(); // b takes it
     expect(a.owned()).toHaveLength(1);
     expect(b.owned()).toHaveLength(1);
+    expect(handed).toEqual([{ workerId: 'wa', shard: b.owned()[0], to: 'wb', ms: 0 }]); // a move for balance is a handoff too
+    handed.length = 0;
     const shard = a.owned()[0]!;
     table.setCheckpoint(shard, '49000000000000000000000000000000000000000000000000000100');
     await a.stop();

@@ -63,6 +63,8 @@ export class LeaseDriver {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.lastRound = now();
+    // A lease asked for (a move for balance) leaves between two batches, after its checkpoint: sync does it.
+    leases.handOverAskedByCaller();
   }
 
   async start(floor: ReadonlyMap<string, string> = new Map(), partitions?: PartitionStates, hooks: LeaseDriverHooks = {}): Promise<void> {
@@ -155,6 +157,12 @@ export class LeaseDriver {
     if (this.stopped) return;
     // Self-fencing: no round renewed our leases for a failover time; others may hold them.
     const fenced = this.now() - this.lastRound > this.failoverMs;
+    // Leases other workers asked for: every batch before this point is written and checkpointed, so
+    // the asker reads on from where we stopped (nothing read twice), as after a clean stop's handoff.
+    if (!fenced && this.leases.asked().size > 0) {
+      const started = this.now();
+      for (const r of await this.leases.handOverAsked()) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started) });
+    }
     const owned = fenced ? new Set<string>() : new Set(this.leases.owned());
     // Every partition whose state is loaded now is read from the checkpoint that state is as of.
     const fresh = new Set([...owned].filter((s) => !this.held.has(s) || this.restartPending.has(s)));

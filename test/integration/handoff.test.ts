@@ -163,6 +163,32 @@ describe('graceful handoff: a worker stopped with SIGTERM names the next owner o
     }
   }, 240_000);
 
+  it('a move for balance is a handoff too: a worker joining asks for its share, the owner hands each lease over between two batches, and no record is processed twice', async () => {
+    const f = await fixture('balance-ask');
+    const workers: SluiceProcess[] = [];
+    const say = () => workers.map((w, i) => `worker ${i} said: ${w.out().slice(-3000)}`).join('\n');
+    try {
+      const a = f.start('wa');
+      workers.push(a);
+      await waitFor(async () => [...(await owners(f.app)).values()].filter((o) => o === 'wa').length === SHARDS, 90_000, `wa holds every shard; ${say()}`);
+      await sleep(2000);
+      const after = f.produced(); // wa alone so far: everything before is wa's
+      const b = f.start('wb');
+      workers.push(b);
+      await waitFor(async () => [...(await owners(f.app)).values()].filter((o) => o === 'wb').length === SHARDS / 2, 90_000, `wb holds its share; ${say()}`);
+      await steady(f.app, 3000);
+      // Each lease wb holds was handed by wa (a lease.handoff event), none taken.
+      const handed = events(a, 'lease.handoff');
+      const held = [...(await owners(f.app))].filter(([, o]) => o === 'wb').map(([s]) => s);
+      expect(handed.map((h) => h.shard).sort(), say()).toEqual(held.sort());
+      expect(handed.every((h) => h.to === 'wb'), say()).toBe(true);
+      await sleep(2000);
+      await expectEachOnce(f.table, after, await f.stopProducing(), say);
+    } finally {
+      await end(f, workers);
+    }
+  }, 240_000);
+
   it('a SIGKILL between the transfer and the target\'s notice (crash point handoff-transfer) still ends with every shard owned and nothing lost', async () => {
     const f = await fixture('handoff-kill');
     const workers: SluiceProcess[] = [];

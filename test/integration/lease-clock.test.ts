@@ -29,10 +29,11 @@ describe('lease timing is on a monotonic clock', () => {
     const a = make('wa');
     const b = make('wb');
     expect([...(await a.round(shards))].sort()).toEqual(shards);
-    await b.round(shards); // b steals one: ceil(2 / 2) = 1 each
-    expect(b.owned().size).toBe(1);
-    await a.round(shards);
+    await b.round(shards); // b asks for one: ceil(2 / 2) = 1 each
+    await a.round(shards); // a hands it over
     expect(a.owned().size).toBe(1);
+    await b.round(shards); // b takes it
+    expect(b.owned().size).toBe(1);
 
     // A keeps renewing while the wall clock jumps an hour ahead: B must not think A's lease expired.
     stepWallClock(3_600_000);

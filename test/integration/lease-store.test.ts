@@ -33,7 +33,7 @@ async function script(store: LeaseStore): Promise<unknown[]> {
   return out;
 }
 
-/** The handoff calls: workers' items, transfer, inbox and steal notices; what each returned, and the Scan after some steps. */
+/** The handoff calls: workers' items, transfer, inbox, steal notices and asks; what each returned, and the Scan after some steps. */
 async function handoffScript(store: LeaseStore): Promise<unknown[]> {
   const s = 'shardId-000000000000';
   const out: unknown[] = [];
@@ -50,15 +50,15 @@ async function handoffScript(store: LeaseStore): Promise<unknown[]> {
   out.push(await store.transfer(s, 'wa', 'wb')); // handed (counter 2)
   out.push(await store.notify('wb', [s]));
   out.push(await scan());
-  out.push(await store.tellTaken('wc', [s])); // no item: refused
-  out.push(await store.tellTaken('wa', [s])); // wa hears of it at its next heartbeat
+  out.push([await store.tellTaken('wc', [s]), await store.ask('wc', s, 'wb')]); // no item: refused
+  out.push([await store.tellTaken('wa', [s]), await store.ask('wa', s, 'wb')]); // wa hears of both at its next heartbeat
   out.push(await store.heartbeat('wb')); // wb's next round finds it
   out.push(await store.heartbeat('wa'));
-  await store.clearInbox('wb', { handed: [s], taken: [] });
-  await store.clearInbox('wa', { handed: [], taken: [s] });
+  await store.clearInbox('wb', { handed: [s], taken: [], asked: [] });
+  await store.clearInbox('wa', { handed: [], taken: [s], asked: [{ shardId: s, to: 'wb' }] });
   out.push(await store.heartbeat('wa')); // read and cleared
   await store.markStopping('wb');
-  out.push(await store.notify('wb', [s])); // stopping: refused
+  out.push([await store.notify('wb', [s]), await store.ask('wb', s, 'wa')]); // stopping: refused
   await store.markStopping('wa');
   await store.forget('wa');
   await store.forget('wc'); // no item: nothing to delete
@@ -68,13 +68,13 @@ async function handoffScript(store: LeaseStore): Promise<unknown[]> {
 }
 
 describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same calls', () => {
-  it('workers\' items, transfers, inboxes and steal notices: same answers, same table', async () => {
+  it('workers\' items, transfers, inboxes, steal notices and asks: same answers, same table', async () => {
     const table = `leases-${uniqueName('handoff')}`;
     await ensureTable(env.clients.dynamodb, table, { partitionKey: { name: 'leaseKey', type: 'S' } });
     const real = await handoffScript(new DynamoLeaseStore({ dynamodb: env.clients.dynamodb, table, streamName: 's' }));
     const simulated = await handoffScript(new MemoryLeaseStore(new MemoryLeaseTable('s')));
     expect(simulated).toEqual(real);
-    const empty = { handed: [], taken: [] };
+    const empty = { handed: [], taken: [], asked: [] };
     expect(real.slice(0, 6)).toEqual([true, empty, empty, false, false, true]);
     expect(real[6]).toBe(true);
     expect(real[7]).toEqual({
@@ -84,11 +84,14 @@ describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same c
         { workerId: 'wb', counter: 1, stopping: false, inbox: ['shardId-000000000000'] },
       ],
     });
-    expect(real.slice(8, 10)).toEqual([false, true]);
-    expect(real[10]).toEqual({ handed: ['shardId-000000000000'], taken: [] });
-    expect(real[11]).toEqual({ handed: [], taken: ['shardId-000000000000'] });
+    expect(real.slice(8, 10)).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    expect(real[10]).toEqual({ handed: ['shardId-000000000000'], taken: [], asked: [] });
+    expect(real[11]).toEqual({ handed: [], taken: ['shardId-000000000000'], asked: [{ shardId: 'shardId-000000000000', to: 'wb' }] });
     expect(real[12]).toEqual(empty);
-    expect(real[13]).toBe(false);
+    expect(real[13]).toEqual([false, false]);
     expect(real[14]).toEqual({
       leases: [{ shardId: 'shardId-000000000000', owner: 'wb', counter: 2, checkpoint: undefined, load: 0 }],
       workers: [{ workerId: 'wb', counter: 2, stopping: true, inbox: [] }],
