@@ -47,6 +47,8 @@ export interface SimOptions {
   scanEvery?: number;
   latencyMs?: [number, number];
   seed?: number;
+  /** How leases move for balance (default: the coordinator's, ask). */
+  balanceMoves?: 'ask' | 'steal';
 }
 
 export interface SimResult {
@@ -74,7 +76,7 @@ export async function simulate(o: SimOptions = {}): Promise<SimResult> {
   const roundMs = failoverMs / 3;
   const fleet = Array.from({ length: workers }, (_, i) => {
     const store = new MemoryLeaseStore(table, { latencyMs: () => lo + random() * (hi - lo), sleep: clock.sleep });
-    const coordinator = new LeaseCoordinator({ store, streamName: 'sim', workerId: `w${i}`, failoverMs, scanEvery: o.scanEvery ?? 3, now: () => clock.now });
+    const coordinator = new LeaseCoordinator({ store, streamName: 'sim', workerId: `w${i}`, failoverMs, scanEvery: o.scanEvery ?? 3, balanceMoves: o.balanceMoves, now: () => clock.now });
     return { id: `w${i}`, store, coordinator, alive: true };
   });
   for (const w of fleet) {

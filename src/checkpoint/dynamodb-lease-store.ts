@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { awsCall, awsErrorCode, classifyAwsError } from '../aws/errors.js';
 import { retry } from '../retry.js';
-import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail, askKey, parseAsk } from './lease-store.js';
+import { WORKER_KEY_PREFIX, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail, type LeaseAsk, askKey, parseAsk } from './lease-store.js';
 
 export interface DynamoLeaseStoreOptions {
   dynamodb: DynamoDBClient;
@@ -153,12 +153,12 @@ export class DynamoLeaseStore implements LeaseStore {
     });
   }
 
-  ask(owner: string, shardId: string, to: string): Promise<boolean> {
+  ask(owner: string, ask: LeaseAsk): Promise<boolean> {
     return this.update({
       Key: { leaseKey: { S: WORKER_KEY_PREFIX + owner } },
       UpdateExpression: 'ADD asks :ask',
       ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
-      ExpressionAttributeValues: { ':ask': { SS: [askKey({ shardId, to })] }, ':no': { BOOL: false } },
+      ExpressionAttributeValues: { ':ask': { SS: [askKey(ask)] }, ':no': { BOOL: false } },
     });
   }
 

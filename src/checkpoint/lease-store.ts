@@ -27,20 +27,26 @@ export interface WorkerItem {
   readonly inbox: readonly string[];
 }
 
-/** A live worker's request that `shardId`'s lease be handed to it (a move for balance). */
+/**
+ * A live worker's request that `shardId`'s lease be handed to it (a move for balance), with what
+ * the asker held when it asked (leases and records per second), so an owner asked by several
+ * workers at once hands over only while each move still evens the pair.
+ */
 export interface LeaseAsk {
   readonly shardId: string;
   readonly to: string;
+  readonly held: number;
+  readonly load: number;
 }
 
-/** An ask as the owner's item stores it (`<shard> <worker>`; neither id holds a space). */
+/** An ask as the owner's item stores it (`<shard> <worker> <held> <load>`; neither id holds a space). */
 export function askKey(a: LeaseAsk): string {
-  return `${a.shardId} ${a.to}`;
+  return `${a.shardId} ${a.to} ${a.held} ${Math.round(a.load * 1000) / 1000}`;
 }
 
 export function parseAsk(key: string): LeaseAsk {
-  const at = key.indexOf(' ');
-  return { shardId: key.slice(0, at), to: key.slice(at + 1) };
+  const [shardId = '', to = '', held = '0', load = '0'] = key.split(' ');
+  return { shardId, to, held: Number(held), load: Number(load) };
 }
 
 /**
@@ -98,8 +104,8 @@ export interface LeaseStore {
   transfer(shardId: string, from: string, to: string): Promise<boolean>;
   /** Puts shards in `to`'s inbox. False if `to` has no item or is stopping (then the lease must be taken back). */
   notify(to: string, shardIds: readonly string[]): Promise<boolean>;
-  /** Asks `owner` to hand `shardId`'s lease to `to` (a move for balance). False if `owner` has no item or is stopping. */
-  ask(owner: string, shardId: string, to: string): Promise<boolean>;
+  /** Asks `owner` to hand `ask.shardId`'s lease to `ask.to` (a move for balance). False if `owner` has no item or is stopping. */
+  ask(owner: string, ask: LeaseAsk): Promise<boolean>;
   /** Tells `from` that these shards' leases were taken from it (a steal for balance). False if `from` has no item. */
   tellTaken(from: string, shardIds: readonly string[]): Promise<boolean>;
   /** Deletes `workerId`'s item once it stopped (only if it is marked stopping), so items of gone workers do not pile up. */

@@ -164,7 +164,7 @@ describe('LeaseCoordinator balance by load', () => {
     const b = coordinator('wb');
     await b.round(shards);
     expect(b.owned().size).toBe(0);
-    expect(table.workers.get('wa')?.asks).toEqual(new Set(['s0 wb'])); // 100 leaves the pair 190 / 100: the most even
+    expect(table.workers.get('wa')?.asks).toEqual(new Set(['s0 wb 0 0'])); // 100 leaves the pair 190 / 100: the most even
     await a.round(shards);
     await b.round(shards);
     expect([...b.owned()]).toEqual(['s0']);
@@ -176,7 +176,7 @@ describe('LeaseCoordinator balance by load', () => {
     await b.round(shards);
     expect(table.workers.get('wa')?.asks.size).toBe(0);
     await b.round(shards);
-    expect(table.workers.get('wa')?.asks).toEqual(new Set(['s2 wb']));
+    expect(table.workers.get('wa')?.asks).toEqual(new Set(['s2 wb 1 90']));
     await a.round(shards);
     await b.round(shards);
     expect([...b.owned()].sort()).toEqual(['s0', 's2']);
@@ -267,7 +267,7 @@ describe('LeaseCoordinator liveness by heartbeat', () => {
 });
 
 describe('LeaseCoordinator moves for balance by asking', () => {
-  it('asks the owner, which hands the lease over when its caller says so; an owner that does not within a failover time has it taken', async () => {
+  it('asks the owner, which hands the lease over when its caller says so; an owner that does not answer two asks, a failover time apart, has it taken', async () => {
     let now = 0;
     const table = new MemoryLeaseTable('s');
     const shards = ['s0', 's1', 's2', 's3'];
@@ -280,7 +280,7 @@ describe('LeaseCoordinator moves for balance by asking', () => {
     const [first] = ask!.split(' ');
     now += 1000;
     await a.round(shards);
-    expect([...a.asked()]).toEqual([[first, 'wb']]);
+    expect([...a.asked().values()].map((x) => [x.shardId, x.to])).toEqual([[first, 'wb']]);
     expect(a.owned().has(first!)).toBe(true); // not handed until its caller says so (between two batches)
     expect(await a.handOverAsked()).toEqual([{ shardId: first, to: 'wb' }]);
     expect(a.owned().has(first!)).toBe(false);
@@ -288,16 +288,19 @@ describe('LeaseCoordinator moves for balance by asking', () => {
     expect([...b.owned()]).toEqual([first]);
     expect([...b.gained()]).toEqual([first]); // read on from the checkpoint wa wrote before handing it
     // The same Scan asked for a second one (2 leases to wb's 1). It is never handed over (wa's caller
-    // does not call): wb takes it a failover time after asking.
+    // does not call): wb asks again a failover time later, and takes it a failover time after that.
     const second = [...table.workers.get('wa')!.asks][0]!.split(' ')[0]!;
     expect(second).not.toBe(first);
-    for (let t = 0; t < 2; t++) {
+    const reasked: boolean[] = [];
+    for (let t = 0; t < 5; t++) {
       now += 1000;
-      await a.round(shards);
+      await a.round(shards); // reads (and clears) its asks
       await b.round(shards);
+      reasked.push(table.workers.get('wa')!.asks.size > 0);
       expect(b.owned().has(second)).toBe(false);
     }
-    now += 1000; // a failover time since the ask
+    expect(reasked).toEqual([false, false, true, false, false]);
+    now += 1000; // two failover times since the first ask
     await b.round(shards);
     expect(b.owned().has(second)).toBe(true);
     expect(b.steals).toBe(1);

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoLeaseStore } from './dynamodb-lease-store.js';
 import { crashPoint } from './crash-points.js';
-import type { Lease, LeaseStore, LeaseStoreUsage, WorkerItem } from './lease-store.js';
+import type { Lease, LeaseAsk, LeaseStore, LeaseStoreUsage, WorkerItem } from './lease-store.js';
 import { SHARD_END } from './store.js';
 
 export type { Lease } from './lease-store.js';
@@ -78,10 +78,12 @@ export class LeaseCoordinator {
   steals = 0;
   /** Moves for balance this coordinator started (an ask, or a steal at once), for measurements. */
   moves = 0;
-  /** Leases other workers asked us to hand over, not handed yet: shard to asker. */
-  private readonly askedOf = new Map<string, string>();
+  /** Leases other workers asked us to hand over, not handed yet, by shard. */
+  private readonly askedOf = new Map<string, LeaseAsk>();
+  /** Whether our last Scan balanced by load (then asks are weighed by load, else by count). */
+  private byLoad = false;
   /** Leases we asked their owners for: whom, and when. */
-  private readonly asking = new Map<string, { owner: string; at: number }>();
+  private readonly asking = new Map<string, { owner: string; at: number; tries: number }>();
   private readonly workersSeen = new Map<string, { counter: number; since: number }>();
   private workers: WorkerItem[] = [];
   private pressure = 0;
@@ -178,7 +180,7 @@ export class LeaseCoordinator {
     const mail = await beat;
     const unbroken = this.lastBeat !== undefined && this.now() - this.lastBeat < this.failoverMs;
     this.lastBeat = started;
-    for (const a of mail.asked) if (this.mine.has(a.shardId)) this.askedOf.set(a.shardId, a.to);
+    for (const a of mail.asked) if (this.mine.has(a.shardId)) this.askedOf.set(a.shardId, a);
     if (this.asksBy === 'round' && this.askedOf.size > 0) await this.handOverAsked();
     if (!scan) {
       const held = await this.keepOnly(unbroken, mail.taken);
@@ -239,21 +241,24 @@ export class LeaseCoordinator {
       // Its owner is alive and would not hear of it before its next Scan: its next heartbeat tells it.
       if (held.has(l.shardId) && l.owner) await this.store.tellTaken(l.owner, [l.shardId]).catch(() => false);
     };
-    /** A move for balance: asks the live owner to hand the lease over; takes it if the owner has not within a failover time. */
+    /**
+     * A move for balance: asks the live owner to hand the lease over. An ask not answered within a
+     * failover time is made again (the owner may have declined it: asked by others at once, a move
+     * would no longer have evened the pair); a second one not answered either, the lease is taken.
+     */
     const move = async (l: Lease) => {
-      const askedAt = this.asking.get(l.shardId)?.at;
-      if ((this.o.balanceMoves ?? 'ask') === 'ask' && l.owner && (askedAt === undefined || now - askedAt < this.failoverMs)) {
-        if (askedAt !== undefined) return; // asked already: its owner hands it over between two of its batches
-        this.moves++;
-        if (await this.store.ask(l.owner, l.shardId, this.o.workerId)) {
-          this.asking.set(l.shardId, { owner: l.owner, at: now });
+      const asked = this.asking.get(l.shardId);
+      if (asked && now - asked.at < this.failoverMs) return; // its owner hands it over between two of its batches
+      if (!asked) this.moves++;
+      const tries = asked?.tries ?? 0;
+      if ((this.o.balanceMoves ?? 'ask') === 'ask' && l.owner && tries < 2) {
+        const mine = [...held].reduce((n, s) => n + (this.o.loadOf?.(s) ?? 0), 0);
+        if (await this.store.ask(l.owner, { shardId: l.shardId, to: this.o.workerId, held: held.size, load: mine })) {
+          this.asking.set(l.shardId, { owner: l.owner, at: now, tries: tries + 1 });
           return;
         }
-        await steal(l); // the owner is stopping or gone
-        return;
       }
-      if (askedAt === undefined) this.moves++;
-      await steal(l);
+      await steal(l); // the owner is stopping or gone, or did not answer twice
     };
     // Each worker walks the free leases from its own starting point, so joining workers do not all race for the same ones.
     const from = open.length > 0 ? hash(this.o.workerId) % open.length : 0;
@@ -264,13 +269,20 @@ export class LeaseCoordinator {
     }
     const loadOf = (l: Lease) => (l.owner === this.o.workerId ? (this.o.loadOf?.(l.shardId) ?? l.load) : l.load);
     const byLoad = (this.o.balance ?? 'load') === 'load' && open.some((l) => loadOf(l) > 0);
+    this.byLoad = byLoad;
     if (byLoad) {
       const victim = this.loadSteal(open, held, expired, loadOf);
       if (victim) await move(victim);
     } else if (held.size < target) {
-      // Steal one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we do).
-      const [victim, count] = [...live].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
-      if (victim && count > held.size + 1) {
+      // Move one lease from the busiest worker, if that narrows the gap (it holds 2 or more than we
+      // do). Among equally busy ones each worker has its own order, and skips one it is waiting on
+      // (asked within a failover time): workers below their share spread over the busiest instead of
+      // all asking the same one, which hands over one and declines the rest.
+      const ownerNow = new Map(open.map((l) => [l.shardId, l.owner]));
+      const waiting = new Set([...this.asking].filter(([s, a]) => now - a.at < this.failoverMs && !held.has(s) && ownerNow.get(s) === a.owner).map(([, a]) => a.owner));
+      const victims = [...live].filter(([w, count]) => count > held.size + 1 && !waiting.has(w)).sort((a, b) => b[1] - a[1] || hash(this.o.workerId + a[0]) - hash(this.o.workerId + b[0]));
+      const victim = victims[0]?.[0];
+      if (victim) {
         // From our own starting point among its leases, so workers joining together ask for different ones.
         const theirs = open.filter((l) => l.owner === victim);
         const lease = theirs[hash(this.o.workerId) % theirs.length];
@@ -403,7 +415,7 @@ export class LeaseCoordinator {
   }
 
   /** Leases other workers asked us to hand over (for balance), not handed yet. */
-  asked(): ReadonlyMap<string, string> {
+  asked(): ReadonlyMap<string, LeaseAsk> {
     return this.askedOf;
   }
 
@@ -412,14 +424,22 @@ export class LeaseCoordinator {
    * (conditional on our ownership) and tells it, as a clean stop's handoff does; the asker takes it
    * at its next round and reads on from the checkpoint. Call it when what was read of those shards
    * is checkpointed (the engine does, between two batches). A lease whose asker is stopping or gone
-   * is taken back and counts as gained at the next round (read again from its checkpoint).
+   * is taken back and counts as gained at the next round (read again from its checkpoint). An ask
+   * whose move would no longer even the pair (we handed others over since) is dropped.
    */
   async handOverAsked(): Promise<HandoffResult[]> {
     const out: HandoffResult[] = [];
-    const asked = [...this.askedOf];
+    const asked = [...this.askedOf.values()];
     this.askedOf.clear();
-    for (const [shardId, to] of asked) {
+    const loadOf = (s: string) => this.o.loadOf?.(s) ?? this.leases.find((l) => l.shardId === s)?.load ?? 0;
+    let load = [...this.mine].reduce((n, s) => n + loadOf(s), 0);
+    for (const { shardId, to, held, load: theirs } of asked) {
       if (!this.mine.has(shardId)) continue;
+      // Asked by several workers at once: each move must still even the pair, as it did when asked
+      // (by count: we keep more than they would; by load: they stay below what we keep).
+      const evens = this.byLoad ? theirs + loadOf(shardId) < load : held + 1 < this.mine.size;
+      if (!evens) continue; // the asker asks elsewhere at its next Scan
+      load -= loadOf(shardId);
       this.mine = new Set([...this.mine].filter((s) => s !== shardId));
       if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
         this.scanNext = true; // not ours any more

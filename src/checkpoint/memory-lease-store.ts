@@ -1,4 +1,4 @@
-import { askKey, parseAsk, type Lease, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail } from './lease-store.js';
+import { askKey, parseAsk, type Lease, type LeaseAsk, type LeaseStore, type LeaseStoreUsage, type LeaseTableScan, type WorkerItem, type WorkerMail } from './lease-store.js';
 
 interface Worker {
   counter: number;
@@ -184,14 +184,14 @@ export class MemoryLeaseStore implements LeaseStore {
     });
   }
 
-  ask(owner: string, shardId: string, to: string): Promise<boolean> {
+  ask(owner: string, ask: LeaseAsk): Promise<boolean> {
     return this.workerWrite(owner, () => {
       const w = this.table.workers.get(owner);
       if (!w || w.stopping) {
         this.conflicts++;
         return false;
       }
-      w.asks.add(askKey({ shardId, to }));
+      w.asks.add(askKey(ask));
       return true;
     });
   }

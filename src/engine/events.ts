@@ -51,7 +51,8 @@ export interface EngineEvents {
   'lease.round': { workerId: string; owned: string[]; gained: string[] };
   'lease.lost': { workerId: string; shards: string[] };
   /** On a clean stop, where one lease went: `to` the worker named to take it at its next round, or null (released). */
-  'lease.handoff': { workerId: string; shard: string; to: string | null; ms: number };
+  /** A lease handed to a named worker (or released: `to` null), on a clean `stop` or asked for `balance`. */
+  'lease.handoff': { workerId: string; shard: string; to: string | null; ms: number; reason: 'stop' | 'balance' };
   'pipeline.stop': { reason: string };
   /** Something the operator should know that does not stop the pipeline (printed by `sluice run`): an output not exact across workers, a table recreated empty. */
   'pipeline.warning': { message: string };

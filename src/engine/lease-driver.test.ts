@@ -168,13 +168,13 @@ describe('LeaseDriver', () => {
     await b.round(); // b takes it
     expect(a.owned()).toHaveLength(1);
     expect(b.owned()).toHaveLength(1);
-    expect(handed).toEqual([{ workerId: 'wa', shard: b.owned()[0], to: 'wb', ms: 0 }]); // a move for balance is a handoff too
+    expect(handed).toEqual([{ workerId: 'wa', shard: b.owned()[0], to: 'wb', ms: 0, reason: 'balance' }]); // a move for balance is a handoff too
     handed.length = 0;
     const shard = a.owned()[0]!;
     table.setCheckpoint(shard, '49000000000000000000000000000000000000000000000000000100');
     await a.stop();
     await a.handOver(true);
-    expect(handed).toEqual([{ workerId: 'wa', shard, to: 'wb', ms: 0 }]);
+    expect(handed).toEqual([{ workerId: 'wa', shard, to: 'wb', ms: 0, reason: 'stop' }]);
     await b.round(); // not a Scan round by schedule: the inbox makes it one
     expect(sb.calls.at(-1)).toEqual({
       owned: ['shard-0', 'shard-1'],

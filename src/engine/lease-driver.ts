@@ -161,7 +161,7 @@ export class LeaseDriver {
     // the asker reads on from where we stopped (nothing read twice), as after a clean stop's handoff.
     if (!fenced && this.leases.asked().size > 0) {
       const started = this.now();
-      for (const r of await this.leases.handOverAsked()) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started) });
+      for (const r of await this.leases.handOverAsked()) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started), reason: 'balance' });
     }
     const owned = fenced ? new Set<string>() : new Set(this.leases.owned());
     // Every partition whose state is loaded now is read from the checkpoint that state is as of.
@@ -202,7 +202,7 @@ export class LeaseDriver {
     if (!named) return this.release();
     const started = this.now();
     const results = await this.leases.handoff(this.failoverMs / 2).catch(() => []);
-    for (const r of results) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started) });
+    for (const r of results) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started), reason: 'stop' });
   }
 }
 

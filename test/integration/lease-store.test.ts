@@ -50,15 +50,15 @@ async function handoffScript(store: LeaseStore): Promise<unknown[]> {
   out.push(await store.transfer(s, 'wa', 'wb')); // handed (counter 2)
   out.push(await store.notify('wb', [s]));
   out.push(await scan());
-  out.push([await store.tellTaken('wc', [s]), await store.ask('wc', s, 'wb')]); // no item: refused
-  out.push([await store.tellTaken('wa', [s]), await store.ask('wa', s, 'wb')]); // wa hears of both at its next heartbeat
+  out.push([await store.tellTaken('wc', [s]), await store.ask('wc', { shardId: s, to: 'wb', held: 0, load: 0 })]); // no item: refused
+  out.push([await store.tellTaken('wa', [s]), await store.ask('wa', { shardId: s, to: 'wb', held: 1, load: 12.5 })]); // wa hears of both at its next heartbeat
   out.push(await store.heartbeat('wb')); // wb's next round finds it
   out.push(await store.heartbeat('wa'));
   await store.clearInbox('wb', { handed: [s], taken: [], asked: [] });
-  await store.clearInbox('wa', { handed: [], taken: [s], asked: [{ shardId: s, to: 'wb' }] });
+  await store.clearInbox('wa', { handed: [], taken: [s], asked: [{ shardId: s, to: 'wb', held: 1, load: 12.5 }] });
   out.push(await store.heartbeat('wa')); // read and cleared
   await store.markStopping('wb');
-  out.push([await store.notify('wb', [s]), await store.ask('wb', s, 'wa')]); // stopping: refused
+  out.push([await store.notify('wb', [s]), await store.ask('wb', { shardId: s, to: 'wa', held: 0, load: 0 })]); // stopping: refused
   await store.markStopping('wa');
   await store.forget('wa');
   await store.forget('wc'); // no item: nothing to delete
@@ -89,7 +89,7 @@ describe('the in-memory lease store behaves as DynamoDB (dynalite) on the same c
       [true, true],
     ]);
     expect(real[10]).toEqual({ handed: ['shardId-000000000000'], taken: [], asked: [] });
-    expect(real[11]).toEqual({ handed: [], taken: ['shardId-000000000000'], asked: [{ shardId: 'shardId-000000000000', to: 'wb' }] });
+    expect(real[11]).toEqual({ handed: [], taken: ['shardId-000000000000'], asked: [{ shardId: 'shardId-000000000000', to: 'wb', held: 1, load: 12.5 }] });
     expect(real[12]).toEqual(empty);
     expect(real[13]).toEqual([false, false]);
     expect(real[14]).toEqual({

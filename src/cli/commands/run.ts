@@ -99,7 +99,7 @@ export function register(program: Command): void {
       query.events.on('sink.stalled', (s) => void process.stderr.write(`sink ${s.sink} has not completed a write for ${s.seconds} s; the batch and its checkpoint wait for it\n`));
       query.events.on('pipeline.warning', (e) => void process.stderr.write(`warning: ${e.message}\n`));
       query.events.on('pipeline.info', (e) => void process.stderr.write(`info: ${e.message}\n`));
-      query.events.on('lease.handoff', (h) => void process.stderr.write(h.to ? `lease ${h.shard} handed to ${h.to}\n` : `lease ${h.shard} released\n`));
+      query.events.on('lease.handoff', (h) => void process.stderr.write(h.to ? `lease ${h.shard} handed to ${h.to}${h.reason === 'balance' ? ' (balance)' : ''}\n` : `lease ${h.shard} released\n`));
       query.events.on('consumer.error', (e) => {
         process.stderr.write(`consumer: ${e.error.message}\n`);
         const lasted = outage?.error();
