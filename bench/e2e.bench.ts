@@ -18,6 +18,8 @@ import { countItems } from '../src/demo/count.js';
 import type { Sink } from '../src/core/sink.js';
 import { createSink } from '../src/sinks/registry.js';
 
+import { readFileSync } from 'node:fs';
+
 const N = Number(process.env.BENCH_RECORDS ?? 20_000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SHARDS = 2;
@@ -27,6 +29,35 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const stack = await startLocalStack();
 const clients = createAwsClients(stack.connection);
 let run = 0;
+
+/** CPU time of a process so far, in ms (Linux /proc; undefined elsewhere). */
+function cpuOf(pid: number | undefined): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How busy each process was over a phase, as a share of one core: dynalite (`ddb`), kinesalite
+ * (`kin`) and this process (`self`, Sluice or the bare loop). A write-bound phase that leaves
+ * dynalite below 1 is waiting on something else (two shared cores: often the CPU).
+ */
+function busyMeter(): () => { ddb: number; kin: number; self: number } {
+  const pids = stack.emulatorPids();
+  const d0 = cpuOf(pids.dynamodb) ?? NaN;
+  const k0 = cpuOf(pids.kinesis) ?? NaN;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { ddb: ((cpuOf(pids.dynamodb) ?? NaN) - d0) / wall, kin: ((cpuOf(pids.kinesis) ?? NaN) - k0) / wall, self: (c.user + c.system) / 1000 / wall };
+  };
+}
+const busy: Record<string, { ddb: number; kin: number; self: number }[]> = {};
 
 function pipeline(stream: string, table: string, windowed: boolean): PipelineConfigInput {
   return {
@@ -75,6 +106,7 @@ async function bareGetRecords(stream: string): Promise<number> {
 async function bareBatchWrite(): Promise<number> {
   const table = `bench-bare-${run++}`;
   await ensureTable(clients.dynamodb, table, { partitionKey: { name: 'record_id', type: 'S' } });
+  const meter = busyMeter();
   const t0 = performance.now();
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < N; i += 25) {
@@ -92,6 +124,7 @@ async function bareBatchWrite(): Promise<number> {
       }
     }),
   );
+  (busy.bareWrite ??= []).push(meter());
   return N / ((performance.now() - t0) / 1000);
 }
 
@@ -99,10 +132,12 @@ async function sluiceThroughput(stream: string, windowed: boolean): Promise<numb
   const table = `bench-dump-${run++}`;
   const q = new StreamingQuery({ config: parsePipelineConfig(pipeline(stream, table, windowed)), clients });
   await q.start();
+  const meter = busyMeter();
   const t0 = performance.now();
   while (q.totals.records < N) await new Promise((r) => setTimeout(r, 20));
   await q.stop();
   const elapsed = (performance.now() - t0) / 1000;
+  (busy[windowed ? 'sluiceWindow' : 'sluiceNoWindow'] ??= []).push(meter());
   const written = await countItems(clients.dynamodb, table);
   if (written !== N) throw new Error(`sluice wrote ${written} of ${N}`);
   return N / elapsed;
@@ -185,8 +220,14 @@ const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]
 // Items written per record: one in data_dump, one in data_anomaly for currentTemp > 100 (431 of 541 values).
 const itemsPerRecord = 1 + 431 / 541;
 const line = (o: Record<string, string | number>) => console.log(Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' '));
+// Median share of a core each process used during the case (see busyMeter).
+const busyOf = (key: string) => {
+  const b = busy[key] ?? [];
+  const med = (f: (x: { ddb: number; kin: number; self: number }) => number) => (b.length ? median(b.map(f)).toFixed(2) : 'n/a');
+  return { busy_dynalite: med((x) => x.ddb), busy_kinesalite: med((x) => x.kin), busy_self: med((x) => x.self) };
+};
 line({ case: 'bare-read', records: N, shards: SHARDS, records_per_s: m.bareRead!.toFixed(0) });
-line({ case: 'bare-write', items: N, items_per_s: m.bareWrite!.toFixed(0) });
+line({ case: 'bare-write', items: N, items_per_s: m.bareWrite!.toFixed(0), ...busyOf('bareWrite') });
 for (const [name, key, interval] of [['no-window', 'sluiceNoWindow', '200ms'], ['seed', 'sluiceWindow', '1s']] as const) {
   line({
     case: 'throughput',
@@ -196,6 +237,9 @@ for (const [name, key, interval] of [['no-window', 'sluiceNoWindow', '200ms'], [
     items_per_s: (m[key]! * itemsPerRecord).toFixed(0),
     ratio_to_bare_read: (m[key]! / m.bareRead!).toFixed(2),
     ratio_to_bare_write_items: ((m[key]! * itemsPerRecord) / m.bareWrite!).toFixed(2),
+    // Each repetition against the bare loop of the same repetition (moments of load hit both).
+    ratio_per_rep: rows[key]!.map((r, i) => ((r * itemsPerRecord) / rows.bareWrite![i]!).toFixed(2)).join(','),
+    ...busyOf(key),
   });
 }
 for (const [interval, l] of [['100ms', lat], ['1s', lat1s]] as const) {

@@ -42,7 +42,8 @@ export class Checkpointer {
     return this.pending.size > 0 || this.pendingEnded.size > 0;
   }
 
-  private get stateful(): boolean {
+  /** Whether positions are committed with state (stateful operators, partitioned or event-time state). */
+  get stateful(): boolean {
     return this.holders.length > 0 || (this.partitions?.active ?? false);
   }
 

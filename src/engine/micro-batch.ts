@@ -2,7 +2,7 @@ import { ColumnBatch, type Field } from '../core/batch.js';
 import type { DeadLetter } from '../core/dead-letter.js';
 import type { Operator, OperatorContext } from '../core/operator.js';
 import type { PartialMerge, Sink, SinkWriteResult } from '../core/sink.js';
-import type { Source } from '../core/source.js';
+import type { Source, SourceRecord } from '../core/source.js';
 import { SluiceError } from '../errors.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { Decoder } from './decode/decoder.js';
@@ -69,6 +69,27 @@ export interface BatchOutcome {
   byShard: Record<string, { records: number; bytes: number }>;
 }
 
+type OutputResults = Awaited<ReturnType<OutputExecutor['process']>>['results'];
+
+/** What a batch's first stage hands its second (see {@link MicroBatch.prepare}). */
+interface Prepared {
+  batchId: number;
+  batchTime: Date;
+  final: boolean;
+  records: SourceRecord[];
+  finished: string[];
+  batch: ColumnBatch;
+  letters: DeadLetter[];
+  late: number;
+  lateBatch?: ColumnBatch;
+  fired: boolean;
+  results: OutputResults;
+  /** Records that decoded into rows. */
+  rows: number;
+  /** Records still buffered when the batch had taken its share. */
+  backlog: number;
+}
+
 /**
  * One micro-batch: poll the source (at most `maxRecordsPerBatch`), decode into columns, run the
  * operators, run the outputs and write their rows to the sinks in parallel, write dead letters,
@@ -83,6 +104,19 @@ export class MicroBatch {
    * backlog costs at most the batch in hand).
    */
   async run(batchId: number, batchTime: Date, final: boolean, takeNew = true): Promise<BatchOutcome> {
+    const write = await this.prepare(batchId, batchTime, final, takeNew);
+    return write();
+  }
+
+  /**
+   * The batch's first stage: takes its records, decodes them and runs the operators and the
+   * outputs (every state update, in batch order). Returns the second stage: the fence again, the
+   * sink writes, the dead letters and the checkpoint. The caller may prepare the next batch while
+   * this one's second stage runs (see `BatchGate.pipelined`), never two second stages at once:
+   * positions are noted as taken in the second stage, so a checkpoint covers only batches whose
+   * writes are durable.
+   */
+  async prepare(batchId: number, batchTime: Date, final: boolean, takeNew = true): Promise<() => Promise<BatchOutcome>> {
     const d = this.d;
     // Read what arrived since the last poll tick now, unless a full batch is buffered already.
     if (takeNew && d.source.refresh && d.source.buffered() < d.maxRecordsPerBatch) await d.source.refresh(d.refreshBudgetMs ?? 50);
@@ -115,10 +149,19 @@ export class MicroBatch {
       if (admitted.lateBatch) lateBatch = admitted.lateBatch;
     }
     if (d.operators.length > 0 || d.eventTime) batch = batch.project(d.viewFields.map((f) => f.name));
-    d.checkpointer.taken(records, finished);
 
     const endOfInput = final && d.source.exhausted?.() === true && d.source.buffered() === 0;
     const { results, fired } = await d.executor.process(batch, batchTime.getTime(), final, { reading: d.source.readingPartitions(), endOfInput, ended: finished });
+    const backlog = d.source.buffered();
+    const rows = decoded.batch.length;
+    return () => this.write({ batchId, batchTime, final, records, finished, batch, letters, late, fired, results, rows, backlog, ...(lateBatch ? { lateBatch } : {}) });
+  }
+
+  /** The second stage (see {@link prepare}): fence, sink writes, dead letters, then the checkpoint. */
+  private async write(p: Prepared): Promise<BatchOutcome> {
+    const d = this.d;
+    const { batchId, batchTime, final, records, finished, batch, letters, late, fired, results, lateBatch } = p;
+    d.checkpointer.taken(records, finished);
     const outputs: Record<string, number> = {};
     const written: Record<string, number> = {};
     // Late records bound for a sink of their own travel with the outputs: durable before the checkpoint.
@@ -217,7 +260,7 @@ export class MicroBatch {
       s.records++;
       s.bytes += r.data.byteLength;
     }
-    return { records: records.length, rows: decoded.batch.length, deadLetters: letters.length, late, fired, outputs, written, backlog: d.source.buffered(), byShard };
+    return { records: records.length, rows: p.rows, deadLetters: letters.length, late, fired, outputs, written, backlog: p.backlog, byShard };
   }
 
   /**

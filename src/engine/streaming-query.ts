@@ -27,7 +27,7 @@ import { Decoder, METADATA_FIELDS } from './decode/decoder.js';
 import { EngineEventBus } from './events.js';
 import { LeaseDriver } from './lease-driver.js';
 import { ShardLoadMeter } from './shard-load.js';
-import { LATE_SINK, MicroBatch, type DeadLetterWriter } from './micro-batch.js';
+import { LATE_SINK, MicroBatch, type BatchOutcome, type DeadLetterWriter } from './micro-batch.js';
 import { OutputExecutor } from './outputs/executor.js';
 import { volatileCalls } from './outputs/plan.js';
 import { parseSql } from '../sql/parse.js';
@@ -114,6 +114,8 @@ export class StreamingQuery {
   private stopRequested = false;
   private closed = false;
   private fatal: Error | undefined;
+  /** The last batch's write and checkpoint while the loop prepares the next (see {@link run}). */
+  private writing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly time: ProcessingTime;
   private readonly failoverMs: number;
@@ -420,6 +422,25 @@ export class StreamingQuery {
     // Processing time, not Date.now(): a wall clock stepped back an hour used to make the loop
     // wait that hour (and the window wait for its panes), while leases kept being renewed.
     const now = () => this.time.now();
+    // Without state committed with the positions, the next batch reads and processes while this
+    // one writes and checkpoints (the gate orders both stages). With such state, a checkpoint must
+    // see the state as of its own batch, so batches run one after the other.
+    const overlap = !this.checkpointer!.stateful;
+    try {
+      await this.batches(overlap);
+    } finally {
+      // Nothing of a batch runs on while the query stops: the last write and checkpoint end first.
+      await this.gate.idle();
+    }
+    await this.writing;
+    // Final batch: nothing new from the buffer (a restart reads it again, so a stop under a backlog
+    // costs at most the batch in hand); it fires the window and commits what is not yet committed.
+    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(now()), true, false);
+  }
+
+  /** The batch loop, until a stop (or a finite source read to its end). */
+  private async batches(overlap: boolean): Promise<void> {
+    const now = () => this.time.now();
     let next = now() + this.batchIntervalMs;
     while (!this.stopRequested) {
       const wait = next - now();
@@ -434,28 +455,41 @@ export class StreamingQuery {
         this.wake = undefined;
       }
       if (this.fatal) throw this.fatal;
+      if (this.gate.failure) throw this.gate.failure.error;
       if (this.stopRequested) break;
       const at = now();
       const batchTime = new Date(Math.max(next, at - this.batchIntervalMs));
       next += this.batchIntervalMs;
       if (next < at) next = at; // fell behind: start the next batch at once, do not pile up
-      await this.runBatch(batchTime, false);
+      await this.runBatch(batchTime, false, true, overlap);
       // A finite source (a file) read to its end: stop, which runs the final batch.
       if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
     }
-    // Final batch: nothing new from the buffer (a restart reads it again, so a stop under a backlog
-    // costs at most the batch in hand); it fires the window and commits what is not yet committed.
-    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(now()), true, false);
   }
 
-  private async runBatch(batchTime: Date, final: boolean, takeNew = true): Promise<void> {
+  /**
+   * Runs one batch. With `overlap`, returns once the batch has prepared (read and processed) and
+   * leaves its write and checkpoint running (`writing`); a failure there stops the loop.
+   */
+  private async runBatch(batchTime: Date, final: boolean, takeNew = true, overlap = false): Promise<void> {
     // Leases not renewed for a failover time (the process was frozen, or a round hung) may be
     // another worker's now: find out before reading anything buffered from their shards.
     if (this.leaseDriver && !this.leaseDriver.current()) await this.leaseDriver.round();
     const started = performance.now();
     const batchId = this.batchId++;
     // Through the gate: lease changes (state swapped, positions forgotten) wait for the batch to end.
-    const o = await this.gate.batch(() => this.batch!.run(batchId, batchTime, final, takeNew));
+    // A write that failed stops the loop; no batch after it writes or checkpoints (see BatchGate).
+    if (overlap && this.gate.failure) throw this.gate.failure.error;
+    const { prepared, done } = this.gate.pipelined(() => this.batch!.prepare(batchId, batchTime, final, takeNew));
+    const ended = done.then((o) => this.ended(o, batchId, batchTime, started));
+    if (!overlap) return ended;
+    this.writing = ended;
+    ended.catch(() => this.wake?.());
+    await prepared;
+  }
+
+  /** Counts a batch that ended, and says so (`batch.end`, `shard.lag`). */
+  private ended(o: BatchOutcome, batchId: number, batchTime: Date, started: number): void {
     this.totals.records += o.records;
     this.totals.rows += o.rows;
     this.totals.deadLetters += o.deadLetters;

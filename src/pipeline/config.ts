@@ -61,7 +61,8 @@ export const pipelineConfigSchema = z
         /** Create the stream with this many shards if it does not exist (local development). */
         createShards: z.number().int().positive().optional(),
         pollInterval: duration.default(200),
-        recordsPerPoll: z.number().int().min(1).max(10_000).default(10_000),
+        /** GetRecords `Limit`; default 10,000 on AWS, 1,000 on a loopback endpoint (see KinesisSourceOptions.limit). */
+        recordsPerPoll: z.number().int().min(1).max(10_000).optional(),
         maxBufferedPerShard: z.number().int().positive().default(50_000),
         ...kinesisSourceFields,
       })

@@ -131,13 +131,19 @@ export class DynamoDbSink implements Sink {
     // middle of this write (frozen, or slow) sends none of that shard's rows after that.
     const { holds } = ctx;
     const keyAttr = this.config.keyAttribute;
-    const admits = holds ? (q: WriteRequest) => holds(byKey.get(q.PutRequest!.Item![keyAttr]!.S!)!.row) : undefined;
     let fenced = 0;
     let next = 0;
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++]!;
-        const requests = chunk.map(([, e]) => ({ PutRequest: { Item: e.item } }));
+        const rowOf = new Map<WriteRequest, number>();
+        const requests = chunk.map(([, e]) => {
+          const q = { PutRequest: { Item: e.item } };
+          if (holds) rowOf.set(q, e.row);
+          return q;
+        });
+        // Requests DynamoDB left unprocessed come back as new objects: those are found by key.
+        const admits = holds ? (q: WriteRequest) => holds(rowOf.get(q) ?? byKey.get(q.PutRequest!.Item![keyAttr]!.S!)!.row) : undefined;
         const left = await batchWriteAll(this.db, this.config.table, requests, { retries: 15, initialDelayMs: 50, maxDelayMs: 5_000 }, admits);
         fenced += left;
         if (dedupe) {
