@@ -316,13 +316,10 @@ export class LeaseCoordinator {
     const expired = new Set<string>();
     for (const l of leases) {
       const s = this.seen.get(l.shardId);
-      if (!s || s.counter !== l.counter || s.owner !== l.owner) {
-        this.seen.set(l.shardId, { counter: l.counter, owner: l.owner, since: now });
-        if (!l.owner) expired.add(l.shardId);
-        continue;
-      }
+      const changed = !s || s.counter !== l.counter || s.owner !== l.owner;
+      if (changed) this.seen.set(l.shardId, { counter: l.counter, owner: l.owner, since: now });
       if (!l.owner) expired.add(l.shardId);
-      else if (now - s.since >= this.failoverMs && (!workers.has(l.owner) || now - (this.workersSeen.get(l.owner)?.since ?? now) >= this.failoverMs)) expired.add(l.shardId);
+      else if (!changed && now - s.since >= this.failoverMs && (!workers.has(l.owner) || now - (this.workersSeen.get(l.owner)?.since ?? now) >= this.failoverMs)) expired.add(l.shardId);
     }
     return expired;
   }
@@ -441,18 +438,12 @@ export class LeaseCoordinator {
       if (!evens) continue; // the asker asks elsewhere at its next Scan
       load -= loadOf(shardId);
       this.mine = new Set([...this.mine].filter((s) => s !== shardId));
-      if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
-        this.scanNext = true; // not ours any more
-        continue;
-      }
-      this.leases = this.leases.map((l) => (l.shardId === shardId ? { ...l, owner: to, counter: l.counter + 1 } : l));
-      if (await this.store.notify(to, [shardId])) {
-        out.push({ shardId, to });
-        continue;
-      }
-      // The asker is stopping or gone: take the lease back; the next round scans and gains it.
-      await this.store.transfer(shardId, to, this.o.workerId);
-      this.scanNext = true;
+      const result = await this.handTo(shardId, to, () => {
+        this.leases = this.leases.map((l) => (l.shardId === shardId ? { ...l, owner: to, counter: l.counter + 1 } : l));
+      });
+      if (result === 'handed') out.push({ shardId, to });
+      // Not ours any more, or the asker is stopping or gone (ours again): the next round scans, and gains it if ours.
+      else this.scanNext = true;
     }
     return out;
   }
@@ -507,26 +498,34 @@ export class LeaseCoordinator {
       for (;;) {
         const [to, t] = [...targets].sort((a, b) => a[1].load - b[1].load || a[1].count - b[1].count || (a[0] < b[0] ? -1 : 1))[0] ?? [undefined, undefined];
         if (!to || !t || this.now() > deadline) return;
-        if (!(await this.store.transfer(shardId, this.o.workerId, to))) {
-          pending.delete(shardId); // not ours any more: nothing to hand or release
-          break;
-        }
-        crashPoint('handoff-transfer');
-        if (await this.store.notify(to, [shardId])) {
+        const result = await this.handTo(shardId, to, () => crashPoint('handoff-transfer'));
+        if (result === 'handed') {
           pending.delete(shardId);
           t.load += loadOf(shardId);
           t.count++;
           handed({ shardId, to });
           break;
         }
-        // The target is stopping or gone: take the lease back and try the next one.
-        targets.delete(to);
-        if (!(await this.store.transfer(shardId, to, this.o.workerId))) {
-          pending.delete(shardId);
+        if (result !== 'not ours') targets.delete(to); // stopping or gone
+        if (result !== 'back') {
+          pending.delete(shardId); // not ours any more: nothing to hand or release
           break;
         }
+        // The lease is ours again: try the next target.
       }
     }
+  }
+
+  /**
+   * Hands a lease of ours to `to`: transfers it (conditional on our ownership; `transferred` runs
+   * right after), then puts the shard in `to`'s inbox. `not ours`: the transfer was refused. When
+   * `to` is stopping or gone, takes the lease back: `back`, or `lost` if that was refused too.
+   */
+  private async handTo(shardId: string, to: string, transferred: () => void): Promise<'handed' | 'not ours' | 'back' | 'lost'> {
+    if (!(await this.store.transfer(shardId, this.o.workerId, to))) return 'not ours';
+    transferred();
+    if (await this.store.notify(to, [shardId])) return 'handed';
+    return (await this.store.transfer(shardId, to, this.o.workerId)) ? 'back' : 'lost';
   }
 
   /**
