@@ -144,31 +144,25 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   notify(to: string, shardIds: readonly string[]): Promise<boolean> {
-    if (shardIds.length === 0) return Promise.resolve(true);
-    return this.update({
-      Key: { leaseKey: { S: WORKER_KEY_PREFIX + to } },
-      UpdateExpression: 'ADD inbox :shards',
-      ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
-      ExpressionAttributeValues: { ':shards': { SS: [...shardIds] }, ':no': { BOOL: false } },
-    });
+    return this.addToWorker(to, 'inbox', shardIds, true);
   }
 
   ask(owner: string, ask: LeaseAsk): Promise<boolean> {
-    return this.update({
-      Key: { leaseKey: { S: WORKER_KEY_PREFIX + owner } },
-      UpdateExpression: 'ADD asks :ask',
-      ConditionExpression: 'attribute_exists(leaseKey) AND stopping = :no',
-      ExpressionAttributeValues: { ':ask': { SS: [askKey(ask)] }, ':no': { BOOL: false } },
-    });
+    return this.addToWorker(owner, 'asks', [askKey(ask)], true);
   }
 
   tellTaken(from: string, shardIds: readonly string[]): Promise<boolean> {
-    if (shardIds.length === 0) return Promise.resolve(true);
+    return this.addToWorker(from, 'takenAway', shardIds, false);
+  }
+
+  /** Adds strings to a string set of a worker's item, if it exists (and, with `live`, is not stopping). */
+  private addToWorker(workerId: string, attribute: 'inbox' | 'asks' | 'takenAway', values: readonly string[], live: boolean): Promise<boolean> {
+    if (values.length === 0) return Promise.resolve(true);
     return this.update({
-      Key: { leaseKey: { S: WORKER_KEY_PREFIX + from } },
-      UpdateExpression: 'ADD takenAway :shards',
-      ConditionExpression: 'attribute_exists(leaseKey)',
-      ExpressionAttributeValues: { ':shards': { SS: [...shardIds] } },
+      Key: { leaseKey: { S: WORKER_KEY_PREFIX + workerId } },
+      UpdateExpression: `ADD ${attribute} :values`,
+      ConditionExpression: live ? 'attribute_exists(leaseKey) AND stopping = :no' : 'attribute_exists(leaseKey)',
+      ExpressionAttributeValues: { ':values': { SS: [...values] }, ...(live ? { ':no': { BOOL: false } } : {}) },
     });
   }
 

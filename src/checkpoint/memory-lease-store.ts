@@ -173,37 +173,26 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   notify(to: string, shardIds: readonly string[]): Promise<boolean> {
-    return this.workerWrite(to, () => {
-      const w = this.table.workers.get(to);
-      if (!w || w.stopping) {
-        this.conflicts++;
-        return false;
-      }
-      for (const s of shardIds) w.inbox.add(s);
-      return true;
-    });
+    return this.addToWorker(to, true, (w) => shardIds.forEach((s) => w.inbox.add(s)));
   }
 
   ask(owner: string, ask: LeaseAsk): Promise<boolean> {
-    return this.workerWrite(owner, () => {
-      const w = this.table.workers.get(owner);
-      if (!w || w.stopping) {
-        this.conflicts++;
-        return false;
-      }
-      w.asks.add(askKey(ask));
-      return true;
-    });
+    return this.addToWorker(owner, true, (w) => w.asks.add(askKey(ask)));
   }
 
   tellTaken(from: string, shardIds: readonly string[]): Promise<boolean> {
-    return this.workerWrite(from, () => {
-      const w = this.table.workers.get(from);
-      if (!w) {
+    return this.addToWorker(from, false, (w) => shardIds.forEach((s) => w.taken.add(s)));
+  }
+
+  /** A write to a worker's item that exists (and, with `live`, is not stopping); refused otherwise. */
+  private addToWorker(workerId: string, live: boolean, add: (w: Worker) => void): Promise<boolean> {
+    return this.workerWrite(workerId, () => {
+      const w = this.table.workers.get(workerId);
+      if (!w || (live && w.stopping)) {
         this.conflicts++;
         return false;
       }
-      for (const s of shardIds) w.taken.add(s);
+      add(w);
       return true;
     });
   }
