@@ -273,25 +273,13 @@ export class ShardReader {
 
 /** `call`, or an AbortError as soon as `signal` fires (the call itself runs on, unobserved). */
 function untilAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    call.catch(() => undefined);
-    return Promise.reject(new DOMException('the reader was closed', 'AbortError'));
-  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       call.catch(() => undefined);
       reject(new DOMException('the reader was closed', 'AbortError'));
     };
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    call.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
+    call.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });
 }
