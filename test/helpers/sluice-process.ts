@@ -42,3 +42,17 @@ export async function stopEach(workers: ReadonlyMap<string, SluiceProcess>, said
     expect(code, `${w}: ${p.out()}`).toBe(0);
   }
 }
+
+/**
+ * SIGKILLs a worker holding leases now (`owners`: shard to owner), preferring one not named in
+ * `moves` (`<worker>:<shard>` of earlier kills); resolves once it died, with its shards.
+ */
+export async function killAHolder(workers: ReadonlyMap<string, SluiceProcess>, owners: ReadonlyMap<string, string>, moves: readonly string[]): Promise<{ victim: string; held: string[] }> {
+  const holders = [...new Set(owners.values())].sort();
+  const victim = holders.find((w) => !moves.some((m) => m.startsWith(`${w}:`))) ?? holders[0]!;
+  const held = [...owners].filter(([, o]) => o === victim).map(([s]) => s);
+  workers.get(victim)!.child.kill('SIGKILL');
+  const [, signal] = await workers.get(victim)!.exited;
+  expect(signal).toBe('SIGKILL');
+  return { victim, held };
+}

@@ -8,7 +8,7 @@ import { seededRandom } from '../../src/random.js';
 import { putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
 import { judge, minuteOf } from '../helpers/event-time-reference.js';
 import { uniqueName } from '../helpers/names.js';
-import { startSluice, stopEach, type SluiceProcess } from '../helpers/sluice-process.js';
+import { killAHolder, startSluice, stopEach, type SluiceProcess } from '../helpers/sluice-process.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const env = useLocalStack();
@@ -129,13 +129,7 @@ async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'u
     await new Promise((r) => setTimeout(r, 300 + k * 200));
     // SIGKILL a worker mid-window: its shards' leases move to the others after the failover time.
     // The victim: a worker holding a lease now (not one killed before, when another holds one).
-    const before = await owners();
-    const holders = [...new Set(before.values())].sort();
-    const victim = holders.find((w) => !moves.some((m) => m.startsWith(`${w}:`))) ?? holders[0]!;
-    const held = [...before].filter(([, o]) => o === victim).map(([s]) => s);
-    workers.get(victim)!.child.kill('SIGKILL');
-    const [, signal] = await workers.get(victim)!.exited;
-    expect(signal).toBe('SIGKILL');
+    const { victim, held } = await killAHolder(workers, await owners(), moves);
     await waitFor(async () => [...(await owners())].every(([s, o]) => !held.includes(s) || o !== victim), 30_000, `the leases of ${victim} move; they said: ${said()}`);
     moves.push(...held.map((s) => `${victim}:${s}`));
     start(victim); // restarted: it takes leases back from the others as they balance

@@ -7,7 +7,7 @@ import { ensureStream } from '../../src/aws/admin.js';
 import type { PipelineConfigInput } from '../../src/pipeline/config.js';
 import { putAll, scanAll, waitFor, type Sent } from '../helpers/aws.js';
 import { uniqueName } from '../helpers/names.js';
-import { startSluice, stopEach, type SluiceProcess } from '../helpers/sluice-process.js';
+import { killAHolder, startSluice, stopEach, type SluiceProcess } from '../helpers/sluice-process.js';
 import { useLocalStack } from '../helpers/stack.js';
 
 const env = useLocalStack();
@@ -123,13 +123,7 @@ async function fleet(opts: { workers: number; kills: number; slideMs?: number })
     const moves: string[] = [];
     for (let k = 0; k < opts.kills; k++) {
       // SIGKILL a worker holding leases while records keep coming, mid-window; restart it once they moved.
-      const before = await owners();
-      const holders = [...new Set(before.values())].sort();
-      const victim = holders.find((w) => !moves.some((m) => m.startsWith(`${w}:`))) ?? holders[0]!;
-      const held = [...before].filter(([, o]) => o === victim).map(([s]) => s);
-      workers.get(victim)!.child.kill('SIGKILL');
-      const [, signal] = await workers.get(victim)!.exited;
-      expect(signal).toBe('SIGKILL');
+      const { victim, held } = await killAHolder(workers, await owners(), moves);
       if (opts.workers === 1) {
         // Alone: restarted at once, it takes its own leases back once they expire.
         start(victim);
