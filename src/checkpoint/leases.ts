@@ -210,18 +210,14 @@ export class LeaseCoordinator {
     const bumped = new Set<string>();
     for (const l of open) {
       if (l.owner !== this.o.workerId) continue;
-      if (unbroken && this.mine.has(l.shardId) && !mail.taken.includes(l.shardId)) {
-        if (await this.publish(l.shardId)) held.add(l.shardId);
-        continue;
-      }
       // Ours in the table but not held since the last round (handed to us, taken back, or a round
       // failed after taking it), or held across a break: renewed, and if not held before, a fresh
       // start from its checkpoint, as any gained lease.
-      if (await this.renew(l.shardId)) {
-        held.add(l.shardId);
-        bumped.add(l.shardId);
-        if (!this.mine.has(l.shardId)) gained.add(l.shardId);
-      }
+      const kept = await this.keep(l.shardId, unbroken && this.mine.has(l.shardId), mail.taken);
+      if (kept === 'lost') continue;
+      held.add(l.shardId);
+      if (kept === 'renewed') bumped.add(l.shardId);
+      if (!this.mine.has(l.shardId)) gained.add(l.shardId);
     }
     const live = new Map<string, number>();
     for (const l of open) {
@@ -322,6 +318,16 @@ export class LeaseCoordinator {
       else if (!changed && now - s.since >= this.failoverMs && (!workers.has(l.owner) || now - (this.workersSeen.get(l.owner)?.since ?? now) >= this.failoverMs)) expired.add(l.shardId);
     }
     return expired;
+  }
+
+  /**
+   * Keeps a lease of ours for another round: held without a break (`trusted`) and not reported
+   * taken, only its load is published if it moved; otherwise it is renewed, which checks it is
+   * still ours. `lost` when it is not.
+   */
+  private async keep(shardId: string, trusted: boolean, taken: readonly string[]): Promise<'kept' | 'renewed' | 'lost'> {
+    if (trusted && !taken.includes(shardId)) return (await this.publish(shardId)) ? 'kept' : 'lost';
+    return (await this.renew(shardId)) ? 'renewed' : 'lost';
   }
 
   /** Renews a lease of ours (bumps its counter, publishes its load). */
@@ -535,10 +541,7 @@ export class LeaseCoordinator {
    */
   private async keepOnly(unbroken: boolean, taken: readonly string[]): Promise<ReadonlySet<string>> {
     const held = new Set<string>();
-    for (const s of this.mine) {
-      const ok = unbroken && !taken.includes(s) ? await this.publish(s) : await this.renew(s);
-      if (ok) held.add(s);
-    }
+    for (const s of this.mine) if ((await this.keep(s, unbroken, taken)) !== 'lost') held.add(s);
     if (held.size < this.mine.size) this.scanNext = true;
     this.mine = held;
     this.fresh = new Set();
