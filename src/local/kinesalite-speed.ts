@@ -91,26 +91,29 @@ export function fastComparedTo(original: ComparedTo): ComparedTo {
   const numbers = new WeakMap<BigNumberLike, bigint>();
   let last: BigNumberLike | undefined;
   let lastValue = 0n;
-  return function comparedTo(this: BigNumberLike, y: unknown, base?: unknown): number {
-    if (typeof y !== 'string' || base !== undefined) return original.call(this, y, base);
+  const compare = (x: BigNumberLike, y: string): number | undefined => {
     let self: bigint | undefined = lastValue;
-    if (this !== last) {
-      self = numbers.get(this);
+    if (x !== last) {
+      self = numbers.get(x);
       if (self === undefined) {
-        if (!this.isInteger()) return original.call(this, y, base);
-        self = BigInt(this.toFixed());
-        numbers.set(this, self);
+        if (!x.isInteger()) return undefined;
+        self = BigInt(x.toFixed());
+        numbers.set(x, self);
       }
-      last = this;
+      last = x;
       lastValue = self;
     }
     let other = strings.get(y);
     if (other === undefined) {
-      if (!/^-?\d+$/.test(y)) return original.call(this, y, base);
+      if (!/^-?\d+$/.test(y)) return undefined;
       other = BigInt(y);
       if (strings.size < 100_000) strings.set(y, other);
     }
     return self < other ? -1 : self > other ? 1 : 0;
+  };
+  return function comparedTo(this: BigNumberLike, y: unknown, base?: unknown): number {
+    if (typeof y !== 'string' || base !== undefined) return original.call(this, y, base);
+    return compare(this, y) ?? original.call(this, y, base);
   };
 }
 
