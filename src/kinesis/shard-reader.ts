@@ -28,6 +28,12 @@ export interface ShardReaderOptions {
    * `idleMs`. Records arriving on an idle shard wait at most this long. Default `idleMs` (no backoff).
    */
   maxIdleMs?: number;
+  /**
+   * Wait after a read that returned records and caught up with the shard. Default `idleMs`. A
+   * micro-batch that reads every shard as it starts ({@link ShardReader.readNow}) gains nothing from
+   * reads in between, which would only multiply the calls (see `KinesisSourceOptions.caughtUpMs`).
+   */
+  caughtUpMs?: number;
   /** Stop polling while this many records wait to be drained (backpressure). */
   maxBuffered: number;
   /** At least this long between two GetRecords calls on this shard (AWS allows 5 per second per shard: 200). Default 0. */
@@ -226,7 +232,7 @@ export class ShardReader {
           return;
         }
         const caughtUp = records.length < this.o.limit && this.millisBehindLatest === 0;
-        if (caughtUp) await this.idle(wait, this.o.idleMs);
+        if (caughtUp) await this.idle(wait, Math.max(this.o.idleMs, this.o.caughtUpMs ?? 0));
       } catch (error) {
         if (!this.running) return;
         const classified = classifyAwsError(error, this.iterator ? 'GetRecords' : 'GetShardIterator');

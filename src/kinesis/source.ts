@@ -53,6 +53,13 @@ export interface KinesisSourceOptions {
    * (or `idleMs` if longer); equal to `idleMs`, every shard is read every `idleMs`.
    */
   maxIdleMs?: number;
+  /**
+   * Wait between polls of a shard whose last read returned records and caught up. Default `idleMs`.
+   * A micro-batch query that reads every shard as a batch starts (`refresh`) sets it to its batch
+   * interval: a record read between two batches waits for the next batch all the same, and on a
+   * worker with hundreds of shards the reads in between were most of its calls.
+   */
+  caughtUpMs?: number;
   /** Records buffered per shard before polling pauses. Default 50,000. */
   maxBufferedPerShard?: number;
   /** How often to look for new shards after a reshard (the connector's `describeShardInterval`). Default 10 s. */
@@ -203,6 +210,7 @@ export class KinesisSource {
       limit: this.limit,
       idleMs: this.o.idleMs ?? 200,
       maxIdleMs: this.o.maxIdleMs ?? DEFAULT_IDLE_TIME_BETWEEN_READS_MS,
+      ...(this.o.caughtUpMs !== undefined ? { caughtUpMs: this.o.caughtUpMs } : {}),
       minCallIntervalMs: this.minCallIntervalMs,
       slots: this.slots,
     });

@@ -151,6 +151,48 @@ describe('idle shards', () => {
     await reader.readNow();
   });
 
+  it('caughtUpMs: a caught-up read that returned records waits caughtUpMs, an empty one idleMs, and readNow cuts the long wait short', async () => {
+    const stream = uniqueName('caught');
+    await ensureStream(env.clients.kinesis, stream, 1);
+    const [shard] = await listShards(env.clients.kinesis, stream);
+    const sent = await putAll(env.clients.kinesis, stream, [Buffer.from('a'), Buffer.from('b')]);
+    const waits: Wait[] = [];
+    let reader: ShardReader | undefined = undefined;
+    reader = new ShardReader({
+      kinesis: env.clients.kinesis,
+      streamName: stream,
+      shardId: shard!.ShardId!,
+      start: { kind: 'trimHorizon' },
+      limit: 100,
+      idleMs: 20,
+      maxIdleMs: 20,
+      caughtUpMs: 10_000,
+      maxBuffered: 10_000,
+      wait: (ms, signal) => {
+        waits.push({ ms, polls: reader!.polls, buffered: reader!.buffered });
+        return sleep(ms, signal);
+      },
+    });
+    reader.start();
+    try {
+      // The first read returns both records and is caught up (fewer than the limit, 0 ms behind).
+      await waitFor(() => waits.length >= 1, 20_000, 'the first wait');
+      expect(waits[0]).toEqual({ ms: 10_000, polls: 1, buffered: 2 });
+      expect(reader.drain().map((r) => r.sequenceNumber)).toEqual(sent.map((s) => s.sequenceNumber));
+      // A batch starting reads now: the 10 s wait ends, the read finds nothing, and empty reads wait idleMs.
+      const t0 = performance.now();
+      await reader.readNow();
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      await waitFor(() => waits.length >= 3, 20_000, 'two more waits');
+      expect(waits.slice(1, 3).map((w) => [w.ms, w.buffered])).toEqual([
+        [20, 0],
+        [20, 0],
+      ]);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('readNow leaves a long-idle shard to its backoff: no extra GetRecords call', async () => {
     const stream = uniqueName('readidle');
     await ensureStream(env.clients.kinesis, stream, 1);
