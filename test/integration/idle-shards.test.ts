@@ -16,28 +16,36 @@ interface Wait {
   buffered: number;
 }
 
+/**
+ * A reader of the stream's one shard from its start, 100 records per read and a poll interval of 20
+ * ms unless given, that records each wait it asks for. The waits are real; each is recorded with the state it
+ * was asked in (the reader's own counters, no clock).
+ */
+async function recordingReader(stream: string, options: { idleMs?: number; maxIdleMs?: number; caughtUpMs?: number }): Promise<{ reader: ShardReader; waits: Wait[] }> {
+  const [shard] = await listShards(env.clients.kinesis, stream);
+  const waits: Wait[] = [];
+  const reader: ShardReader = new ShardReader({
+    kinesis: env.clients.kinesis,
+    streamName: stream,
+    shardId: shard!.ShardId!,
+    start: { kind: 'trimHorizon' },
+    limit: 100,
+    idleMs: 20,
+    ...options,
+    maxBuffered: 10_000,
+    wait: (ms, signal) => {
+      waits.push({ ms, polls: reader.polls, buffered: reader.buffered });
+      return sleep(ms, signal);
+    },
+  });
+  return { reader, waits };
+}
+
 describe('idle shards', () => {
   it('an idle shard is read less and less often, never less than once per maxIdleMs, and data arriving is read by the next call after the put', async () => {
     const stream = uniqueName('idle');
     await ensureStream(env.clients.kinesis, stream, 1);
-    const [shard] = await listShards(env.clients.kinesis, stream);
-    const waits: Wait[] = [];
-    let reader: ShardReader | undefined = undefined;
-    reader = new ShardReader({
-      kinesis: env.clients.kinesis,
-      streamName: stream,
-      shardId: shard!.ShardId!,
-      start: { kind: 'trimHorizon' },
-      limit: 100,
-      idleMs: 20,
-      maxIdleMs: 160,
-      maxBuffered: 10_000,
-      // Real waits; recorded with the state they were asked in (the reader's own counters, no clock).
-      wait: (ms, signal) => {
-        waits.push({ ms, polls: reader!.polls, buffered: reader!.buffered });
-        return sleep(ms, signal);
-      },
-    });
+    const { reader, waits } = await recordingReader(stream, { maxIdleMs: 160 });
     reader.start();
     try {
       // Idle: each empty read doubles the wait up to maxIdleMs, one wait per GetRecords call.
@@ -71,26 +79,11 @@ describe('idle shards', () => {
   it('fixed polling when maxIdleMs equals the poll interval (the old behaviour, and the bench baseline)', async () => {
     const stream = uniqueName('idlefix');
     await ensureStream(env.clients.kinesis, stream, 1);
-    const [shard] = await listShards(env.clients.kinesis, stream);
-    const waits: number[] = [];
-    const reader = new ShardReader({
-      kinesis: env.clients.kinesis,
-      streamName: stream,
-      shardId: shard!.ShardId!,
-      start: { kind: 'trimHorizon' },
-      limit: 100,
-      idleMs: 20,
-      maxIdleMs: 20,
-      maxBuffered: 10_000,
-      wait: (ms, signal) => {
-        waits.push(ms);
-        return sleep(ms, signal);
-      },
-    });
+    const { reader, waits } = await recordingReader(stream, { maxIdleMs: 20 });
     reader.start();
     try {
       await waitFor(() => waits.length >= 5, 20_000, '5 idle waits');
-      expect(waits.slice(0, 5)).toEqual([20, 20, 20, 20, 20]);
+      expect(waits.slice(0, 5).map((w) => w.ms)).toEqual([20, 20, 20, 20, 20]);
     } finally {
       await reader.close();
     }
@@ -120,16 +113,7 @@ describe('idle shards', () => {
   it('readNow cuts an idle wait short: a record put during a 10 s wait is read at once, and the source refresh resolves after that read', async () => {
     const stream = uniqueName('readnow');
     await ensureStream(env.clients.kinesis, stream, 1);
-    const [shard] = await listShards(env.clients.kinesis, stream);
-    const reader = new ShardReader({
-      kinesis: env.clients.kinesis,
-      streamName: stream,
-      shardId: shard!.ShardId!,
-      start: { kind: 'trimHorizon' },
-      limit: 100,
-      idleMs: 10_000,
-      maxBuffered: 10_000,
-    });
+    const { reader } = await recordingReader(stream, { idleMs: 10_000 });
     reader.start();
     try {
       await waitFor(() => reader.polls >= 1, 20_000, 'the first read');
@@ -154,25 +138,8 @@ describe('idle shards', () => {
   it('caughtUpMs: a caught-up read that returned records waits caughtUpMs, an empty one idleMs, and readNow cuts the long wait short', async () => {
     const stream = uniqueName('caught');
     await ensureStream(env.clients.kinesis, stream, 1);
-    const [shard] = await listShards(env.clients.kinesis, stream);
     const sent = await putAll(env.clients.kinesis, stream, [Buffer.from('a'), Buffer.from('b')]);
-    const waits: Wait[] = [];
-    let reader: ShardReader | undefined = undefined;
-    reader = new ShardReader({
-      kinesis: env.clients.kinesis,
-      streamName: stream,
-      shardId: shard!.ShardId!,
-      start: { kind: 'trimHorizon' },
-      limit: 100,
-      idleMs: 20,
-      maxIdleMs: 20,
-      caughtUpMs: 10_000,
-      maxBuffered: 10_000,
-      wait: (ms, signal) => {
-        waits.push({ ms, polls: reader!.polls, buffered: reader!.buffered });
-        return sleep(ms, signal);
-      },
-    });
+    const { reader, waits } = await recordingReader(stream, { maxIdleMs: 20, caughtUpMs: 10_000 });
     reader.start();
     try {
       // The first read returns both records and is caught up (fewer than the limit, 0 ms behind).
@@ -196,17 +163,7 @@ describe('idle shards', () => {
   it('readNow leaves a long-idle shard to its backoff: no extra GetRecords call', async () => {
     const stream = uniqueName('readidle');
     await ensureStream(env.clients.kinesis, stream, 1);
-    const [shard] = await listShards(env.clients.kinesis, stream);
-    const reader = new ShardReader({
-      kinesis: env.clients.kinesis,
-      streamName: stream,
-      shardId: shard!.ShardId!,
-      start: { kind: 'trimHorizon' },
-      limit: 100,
-      idleMs: 20,
-      maxIdleMs: 20_000,
-      maxBuffered: 10_000,
-    });
+    const { reader } = await recordingReader(stream, { maxIdleMs: 20_000 });
     reader.start();
     try {
       // 20, 40, 80, ... ms: after 7 empty reads the wait is 1.28 s.
