@@ -2,13 +2,14 @@
  * End to end on the embedded stack: records/s and latency from PutRecords to the DynamoDB write,
  * next to baselines measured in the same run on the same emulators:
  *  - a bare AWS-SDK GetRecords loop reading the same stream (the read ceiling);
- *  - a bare BatchWriteItem loop writing the same number of items (the write ceiling).
+ *  - a bare BatchWriteItem loop writing the items Sluice writes for those records, the same
+ *    attributes and values into the same two tables (the write ceiling).
  * Medians of REPS repetitions; ratios are Sluice / baseline.
  */
-import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import { BatchWriteItemCommand, ListTablesCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { createAwsClients } from '../src/aws/clients.js';
-import { ensureStream, ensureTable, listShards } from '../src/aws/admin.js';
+import { deleteStream, deleteTable, ensureStream, ensureTable, listShards } from '../src/aws/admin.js';
 import { startLocalStack } from '../src/local/stack.js';
 import { StreamingQuery } from '../src/engine/streaming-query.js';
 import { KinesisProducer } from '../src/kinesis/producer.js';
@@ -23,6 +24,8 @@ import { readFileSync } from 'node:fs';
 const N = Number(process.env.BENCH_RECORDS ?? 20_000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const SHARDS = 2;
+/** Records with currentTemp > 100 among the N loaded (loadStream: 10 + i % 541): data_anomaly's items. */
+const ANOMALIES = Array.from({ length: N }, (_, i) => 10 + (i % 541)).filter((t) => t > 100).length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -85,7 +88,15 @@ async function loadStream(n: number): Promise<string> {
   return stream;
 }
 
-async function bareGetRecords(stream: string): Promise<number> {
+/** A record as the bare reader got it: what the bare write loop writes (the items Sluice writes). */
+interface ReadRecord {
+  shardId: string;
+  sequenceNumber: string;
+  arrivalMs: number;
+  data: Uint8Array;
+}
+
+async function bareGetRecords(stream: string, into: ReadRecord[]): Promise<number> {
   const t0 = performance.now();
   let total = 0;
   await Promise.all(
@@ -94,6 +105,7 @@ async function bareGetRecords(stream: string): Promise<number> {
       for (;;) {
         const r = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: it!, Limit: 10_000 }));
         total += r.Records?.length ?? 0;
+        for (const rec of r.Records ?? []) into.push({ shardId: shard.ShardId!, sequenceNumber: rec.SequenceNumber!, arrivalMs: rec.ApproximateArrivalTimestamp!.getTime(), data: rec.Data! });
         it = r.NextShardIterator;
         if ((r.Records?.length ?? 0) === 0) break;
       }
@@ -103,29 +115,61 @@ async function bareGetRecords(stream: string): Promise<number> {
   return N / ((performance.now() - t0) / 1000);
 }
 
-async function bareBatchWrite(): Promise<number> {
+/**
+ * The items the seed pipeline writes for these records, as Sluice's DynamoDB sink builds them:
+ * every record's columns and metadata (`SELECT *`), keyed `record_id = <shard>#<sequence>`, into
+ * data_dump, and the same items for currentTemp > 100 into data_anomaly.
+ */
+function seedItems(records: readonly ReadRecord[]): { dump: WriteRequest[]; anomaly: WriteRequest[] } {
+  const dump: WriteRequest[] = [];
+  const anomaly: WriteRequest[] = [];
+  for (const r of records) {
+    const [id, temp, status] = Buffer.from(r.data).toString('utf8').split(',');
+    const item = {
+      id: { S: id! },
+      currentTemp: { N: temp! },
+      status: { S: status! },
+      _shard: { S: r.shardId },
+      _seq: { S: r.sequenceNumber },
+      _arrival: { N: String(r.arrivalMs) },
+      record_id: { S: `${r.shardId}#${r.sequenceNumber}` },
+    };
+    dump.push({ PutRequest: { Item: item } });
+    if (Number(temp) > 100) anomaly.push({ PutRequest: { Item: item } });
+  }
+  return { dump, anomaly };
+}
+
+/**
+ * The write ceiling: the items Sluice writes for `records` (seedItems), 25 per BatchWriteItem, 8
+ * calls in flight (the sink's default concurrency), resending UnprocessedItems. Items per second.
+ */
+async function bareBatchWrite(records: readonly ReadRecord[]): Promise<number> {
   const table = `bench-bare-${run++}`;
   await ensureTable(clients.dynamodb, table, { partitionKey: { name: 'record_id', type: 'S' } });
+  await ensureTable(clients.dynamodb, `${table}-anomaly`, { partitionKey: { name: 'record_id', type: 'S' } });
+  const { dump, anomaly } = seedItems(records);
+  const chunks: [string, WriteRequest[]][] = [];
+  for (const [t, items] of [[table, dump], [`${table}-anomaly`, anomaly]] as const) {
+    for (let i = 0; i < items.length; i += 25) chunks.push([t, items.slice(i, i + 25)]);
+  }
   const meter = busyMeter();
   const t0 = performance.now();
-  const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < N; i += 25) {
-    chunks.push(Array.from({ length: Math.min(25, N - i) }, (_, j) => ({ PutRequest: { Item: { record_id: { S: `r${i + j}` }, id: { S: `s${i + j}` }, currentTemp: { N: '120' }, status: { S: 'OK' } } } })));
-  }
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (next < chunks.length) {
-        let pending = chunks[next++]!;
+        const [t, chunk] = chunks[next++]!;
+        let pending = chunk;
         while (pending.length) {
-          const r = await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-          pending = r.UnprocessedItems?.[table] ?? [];
+          const r = await clients.dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [t]: pending } }));
+          pending = r.UnprocessedItems?.[t] ?? [];
         }
       }
     }),
   );
   (busy.bareWrite ??= []).push(meter());
-  return N / ((performance.now() - t0) / 1000);
+  return (dump.length + anomaly.length) / ((performance.now() - t0) / 1000);
 }
 
 async function sluiceThroughput(stream: string, windowed: boolean): Promise<number> {
@@ -140,6 +184,8 @@ async function sluiceThroughput(stream: string, windowed: boolean): Promise<numb
   (busy[windowed ? 'sluiceWindow' : 'sluiceNoWindow'] ??= []).push(meter());
   const written = await countItems(clients.dynamodb, table);
   if (written !== N) throw new Error(`sluice wrote ${written} of ${N}`);
+  const anomalies = await countItems(clients.dynamodb, `${table}-anomaly`);
+  if (anomalies !== ANOMALIES) throw new Error(`sluice wrote ${anomalies} of ${ANOMALIES} anomalies`);
   return N / elapsed;
 }
 
@@ -201,14 +247,51 @@ async function latency(rate: number, seconds: number, batchInterval: string, war
   return { p50: pct(lat, 50), p99: pct(lat, 99), n: lat.length };
 }
 
+/**
+ * Deletes every table and stream: each phase starts on emulators holding nothing. (Kept, the
+ * tables of earlier phases made every later phase slower - dynalite's one in-memory tree and heap
+ * grow - so whichever ran later in a repetition lost: Sluice against the bare loop 1.06, 0.91, 0.78
+ * in three repetitions of one run.)
+ */
+async function clearEmulators(): Promise<void> {
+  for (const t of (await clients.dynamodb.send(new ListTablesCommand({}))).TableNames ?? []) await deleteTable(clients.dynamodb, t);
+  for (const st of (await clients.kinesis.send(new ListStreamsCommand({}))).StreamNames ?? []) await deleteStream(clients.kinesis, st);
+  // The emulators delete in the background: wait until both are gone and idle (under 5% of a core
+  // over 200 ms), so no phase is measured while the last one's items are being deleted.
+  const pids = stack.emulatorPids();
+  for (let i = 0; i < 150; i++) {
+    const d0 = cpuOf(pids.dynamodb) ?? 0;
+    const k0 = cpuOf(pids.kinesis) ?? 0;
+    await new Promise((r) => setTimeout(r, 200));
+    const tables = (await clients.dynamodb.send(new ListTablesCommand({}))).TableNames ?? [];
+    const streams = (await clients.kinesis.send(new ListStreamsCommand({}))).StreamNames ?? [];
+    if (tables.length === 0 && streams.length === 0 && (cpuOf(pids.dynamodb) ?? 0) - d0 <= 10 && (cpuOf(pids.kinesis) ?? 0) - k0 <= 10) return;
+  }
+  throw new Error('the emulators did not settle within 30 s of deleting every table and stream');
+}
+
 const rows: Record<string, number[]> = { bareRead: [], bareWrite: [], sluiceNoWindow: [], sluiceWindow: [] };
 for (let rep = 0; rep < REPS; rep++) {
-  const s1 = await loadStream(N);
-  rows.bareRead!.push(await bareGetRecords(s1));
-  rows.bareWrite!.push(await bareBatchWrite());
-  rows.sluiceNoWindow!.push(await sluiceThroughput(s1, false));
-  const s2 = await loadStream(N);
-  rows.sluiceWindow!.push(await sluiceThroughput(s2, true));
+  // The bare write loop and Sluice take turns going first, on a stream loaded again for each.
+  const read: ReadRecord[] = [];
+  const bare = async () => {
+    rows.bareRead!.push(await bareGetRecords(await loadStream(N), read));
+    rows.bareWrite!.push(await bareBatchWrite(read));
+    await clearEmulators();
+  };
+  const sluice = async () => {
+    rows.sluiceNoWindow!.push(await sluiceThroughput(await loadStream(N), false));
+    await clearEmulators();
+    rows.sluiceWindow!.push(await sluiceThroughput(await loadStream(N), true));
+    await clearEmulators();
+  };
+  if (rep % 2 === 0) {
+    await bare();
+    await sluice();
+  } else {
+    await sluice();
+    await bare();
+  }
 }
 const LATENCY_RATE = 1000;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
@@ -217,8 +300,8 @@ const lat = await latency(LATENCY_RATE, LATENCY_SECONDS, '100ms', LATENCY_WARMUP
 const lat1s = await latency(LATENCY_RATE, LATENCY_SECONDS, '1s', LATENCY_WARMUP_SECONDS);
 
 const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
-// Items written per record: one in data_dump, one in data_anomaly for currentTemp > 100 (431 of 541 values).
-const itemsPerRecord = 1 + 431 / 541;
+// Items written per record: one in data_dump, one in data_anomaly for currentTemp > 100 (450 of 541 values).
+const itemsPerRecord = 1 + ANOMALIES / N;
 const line = (o: Record<string, string | number>) => console.log(Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' '));
 // Median share of a core each process used during the case (see busyMeter).
 const busyOf = (key: string) => {
@@ -227,7 +310,7 @@ const busyOf = (key: string) => {
   return { busy_dynalite: med((x) => x.ddb), busy_kinesalite: med((x) => x.kin), busy_self: med((x) => x.self) };
 };
 line({ case: 'bare-read', records: N, shards: SHARDS, records_per_s: m.bareRead!.toFixed(0) });
-line({ case: 'bare-write', items: N, items_per_s: m.bareWrite!.toFixed(0), ...busyOf('bareWrite') });
+line({ case: 'bare-write', items: Math.round(N * itemsPerRecord), items_per_s: m.bareWrite!.toFixed(0), ...busyOf('bareWrite') });
 for (const [name, key, interval] of [['no-window', 'sluiceNoWindow', '200ms'], ['seed', 'sluiceWindow', '1s']] as const) {
   line({
     case: 'throughput',
