@@ -60,6 +60,13 @@ export interface Source {
   poll(max: number): SourceRecord[];
   /** Records buffered and not yet polled, across partitions (how far behind the engine is). */
   buffered(): number;
+  /**
+   * How long the oldest record not yet handed out has waited, in ms: the oldest buffered record's
+   * age, or how far a partition's reader is behind the tip of its stream (Kinesis'
+   * `MillisBehindLatest`), whichever is larger. The engine starts the next batch at once, instead
+   * of at the next tick, while this is more than a batch interval. Optional: 0 when absent.
+   */
+  behindMs?(): number;
   /** Partitions read to their end whose every record has been polled. */
   finishedPartitions(): string[];
   /** Tells the source what is durably checkpointed (`SHARD_END` for finished partitions). */

@@ -443,10 +443,20 @@ export class StreamingQuery {
     if (this.checkpointer?.hasPending()) await this.runBatch(new Date(now()), true, false);
   }
 
-  /** The batch loop, until a stop (or a finite source read to its end). */
+  /**
+   * The batch loop, until a stop (or a finite source read to its end). The first batch starts at
+   * once (as Spark's processing-time trigger runs batch 0 when the query starts), then one every
+   * batch interval; a batch that overran its interval is followed at once. While the source is
+   * behind by more than a batch interval (a backlog after a restart, a burst), the next batch also
+   * starts as soon as this one has prepared, instead of at the next tick: those records are late
+   * already, and waiting out the tick left the sink idle (a 20,000-record backlog on the seed
+   * pipeline waited 1 s before its first write). The gate still lets a batch prepare only while the
+   * one before it writes, so back-to-back batches are as large as what arrived meanwhile.
+   * `catchUp: false` keeps one batch per interval (a rate bound).
+   */
   private async batches(overlap: boolean): Promise<void> {
     const now = () => this.time.now();
-    let next = now() + this.batchIntervalMs;
+    let next = now();
     while (!this.stopRequested) {
       const wait = next - now();
       if (wait > 0) {
@@ -469,6 +479,7 @@ export class StreamingQuery {
       await this.runBatch(batchTime, false, true, overlap);
       // A finite source (a file) read to its end: stop, which runs the final batch.
       if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
+      else if (this.config.catchUp && (this.source.behindMs?.() ?? 0) > this.batchIntervalMs) next = Math.min(next, now());
     }
   }
 

@@ -133,6 +133,12 @@ export class ShardReader {
     return this.buffer.length;
   }
 
+  /** How long the oldest record not yet handed out has waited (see `Source.behindMs`). */
+  behindMs(now: number): number {
+    const oldest = this.buffer[0];
+    return Math.max(this.millisBehindLatest, oldest ? now - oldest.arrivalMs : 0);
+  }
+
   lag(): ShardLag {
     return {
       shardId: this.o.shardId,

@@ -26,6 +26,8 @@ export interface ShardRecordReader {
   start(): void;
   drain(max?: number): KinesisRecord[];
   lag(): ShardLag;
+  /** How long the oldest record not yet handed out has waited, at wall time `now` (see `Source.behindMs`). */
+  behindMs(now: number): number;
   /** Polling readers: read now instead of at the next tick; resolves when that read returned. */
   readNow?(): Promise<void>;
   done(): Promise<void>;
@@ -327,6 +329,13 @@ export class KinesisSource {
 
   lags(): ShardLag[] {
     return [...this.readers.values()].map((r) => r.lag());
+  }
+
+  behindMs(): number {
+    const now = Date.now();
+    let most = 0;
+    for (const r of this.readers.values()) most = Math.max(most, r.behindMs(now));
+    return most;
   }
 
   async close(): Promise<void> {

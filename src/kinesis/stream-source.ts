@@ -57,6 +57,10 @@ export class KinesisStreamSource implements Source {
     return this.inner.buffered();
   }
 
+  behindMs(): number {
+    return this.inner.behindMs();
+  }
+
   finishedPartitions(): string[] {
     return this.inner.finishedShards();
   }

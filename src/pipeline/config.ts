@@ -70,6 +70,12 @@ export const pipelineConfigSchema = z
     format: formatSchema,
     batchInterval: duration.default(1000),
     maxRecordsPerBatch: z.number().int().positive().default(200_000),
+    /**
+     * While the source is behind by more than a batch interval, start the next batch as soon as one
+     * has prepared (default). false: one batch per interval whatever the backlog, so
+     * maxRecordsPerBatch / batchInterval bounds the rate.
+     */
+    catchUp: z.boolean().default(true),
     operators: z.array(operatorSchema).default([]),
     window: windowSchema.default({ kind: 'none' }),
     /** Name of the SQL view holding the window's rows (the current batch's rows when there is no window). */

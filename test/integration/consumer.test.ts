@@ -130,6 +130,34 @@ describe('engine at 100 ms batches', () => {
   });
 });
 
+describe('catching up', () => {
+  it('runs batches back to back while the source is behind by more than a batch interval, and one per interval once caught up', async () => {
+    // 2,000 records, 200 per batch, 1 s batches: one batch per tick would take 10 s.
+    const { names, config } = seedPipeline({ batchInterval: '1s', maxRecordsPerBatch: 200, window: { kind: 'none' } });
+    await ensureStream(env.clients.kinesis, names.stream, 1);
+    await putAll(env.clients.kinesis, names.stream, seedRecords(2000).map(encode));
+    // Every record is more than a batch interval old when the query starts: behind from the first batch.
+    await new Promise((r) => setTimeout(r, 1_200));
+    const q = new StreamingQuery({ config: parsePipelineConfig(config), clients: env.clients });
+    const ends: number[] = [];
+    q.events.on('batch.end', () => ends.push(performance.now()));
+    const t0 = performance.now();
+    await q.start();
+    try {
+      await waitFor(() => q.totals.records >= 2000, 20_000, 'all 2,000 records');
+      const caughtUpAfter = performance.now() - t0;
+      expect(caughtUpAfter).toBeLessThan(5_000);
+      // Caught up, nothing arriving: back to one batch per interval (no spinning).
+      const before = ends.length;
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(ends.length - before).toBeLessThanOrEqual(4);
+    } finally {
+      await q.stop();
+    }
+    expect(await countItems(env.clients.dynamodb, names.dump)).toBe(2000);
+  });
+});
+
 describe('local stack persistence', () => {
   it('keeps streams and tables across restarts with a data dir', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sluice-data-'));

@@ -33,6 +33,7 @@ function pipeline(stream: string, id: string): PipelineConfig {
     source: { ...example.source, stream, createShards: undefined, pollInterval: 50, recordsPerPoll: 50 },
     batchInterval: 100,
     maxRecordsPerBatch: 40,
+    catchUp: false, // one small batch per interval: the run lasts long enough for kills and lease moves to land mid-run
     stateInterval: 600,
     outputs: [
       { ...counts, sink: { ...counts.sink, table: `counts-${id}` } },

@@ -34,6 +34,7 @@ function pipeline(stream: string, id: string, mode: 'append' | 'update'): Pipeli
     format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'v', type: 'long' }] },
     batchInterval: 100,
     maxRecordsPerBatch: 30,
+    catchUp: false, // one small batch per interval: the run lasts long enough for kills and lease moves to land mid-run
     stateInterval: 400,
     window: { kind: 'tumbling', length: '1m', eventTime: { column: 'timestamp', watermark: '20s', idleTimeout: '10m', outputMode: mode } },
     outputs: [

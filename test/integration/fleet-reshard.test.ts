@@ -21,6 +21,7 @@ function pipeline(app: string, stream: string, table: string): PipelineConfigInp
     format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'v', type: 'long' }] },
     batchInterval: 100,
     maxRecordsPerBatch: 40,
+    catchUp: false, // one small batch per interval: the run lasts long enough for kills and lease moves to land mid-run
     stateInterval: 300,
     window: { kind: 'tumbling', length: '1m', eventTime: { column: 'timestamp', watermark: '20s', idleTimeout: '10m', outputMode: 'append' } },
     outputs: [

@@ -27,6 +27,8 @@ function pipeline(stream: string, id: string, whole = false): PipelineConfigInpu
     format: { kind: 'csv', columns: [{ name: 'id', type: 'string' }, { name: 'currentTemp', type: 'int' }, { name: 'x', type: 'double' }] },
     batchInterval: 150,
     maxRecordsPerBatch: 30,
+    // 30 records per 150 ms: the run lasts seconds, so processes are killed between snapshots.
+    catchUp: false,
     stateInterval: 1500,
     operators: [
       { kind: 'anomaly', detector: 'rcf', params: { numberOfTrees: 8, sampleSize: 32 }, value: 'currentTemp', key: 'id' },

@@ -20,6 +20,7 @@ function pipeline(app: string, stream: string, table: string): PipelineConfigInp
     format: { kind: 'csv', columns: [{ name: 'id', type: 'string' }, { name: 'currentTemp', type: 'int' }] },
     batchInterval: 150,
     maxRecordsPerBatch: 40,
+    catchUp: false, // one small batch per interval: the run lasts long enough for kills and lease moves to land mid-run
     stateInterval: 300,
     operators: [{ kind: 'anomaly', detector: 'rcf', params: { numberOfTrees: 8, sampleSize: 32 }, value: 'currentTemp', key: 'id' }],
     outputs: [{ name: 'scores', sql: 'SELECT id, currentTemp, anomaly_score, _shard, _seq FROM events', sink: { kind: 'dynamodb', table } }],
