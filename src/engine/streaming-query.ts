@@ -448,7 +448,8 @@ export class StreamingQuery {
    * once (as Spark's processing-time trigger runs batch 0 when the query starts), then one every
    * batch interval; a batch that overran its interval is followed at once. While the source is
    * behind by more than a batch interval (a backlog after a restart, a burst), the next batch also
-   * starts as soon as this one has prepared, instead of at the next tick: those records are late
+   * starts as soon as this one has prepared (or the one before it has written, if they have waited
+   * that long by then), instead of at the next tick: those records are late
    * already, and waiting out the tick left the sink idle (a 20,000-record backlog on the seed
    * pipeline waited 1 s before its first write). The gate still lets a batch prepare only while the
    * one before it writes, so back-to-back batches are as large as what arrived meanwhile.
@@ -462,10 +463,16 @@ export class StreamingQuery {
       if (wait > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(t);
             resolve();
           };
+          this.wake = wake;
+          // The batch in flight wrote: if records have waited a batch interval by now, start at once.
+          void this.writing?.then(
+            () => this.wake === wake && this.behind() && wake(),
+            () => undefined,
+          );
         });
         this.wake = undefined;
       }
@@ -473,14 +480,20 @@ export class StreamingQuery {
       if (this.gate.failure) throw this.gate.failure.error;
       if (this.stopRequested) break;
       const at = now();
+      if (next > at) next = at; // woken early: the source is behind
       const batchTime = new Date(Math.max(next, at - this.batchIntervalMs));
       next += this.batchIntervalMs;
       if (next < at) next = at; // fell behind: start the next batch at once, do not pile up
       await this.runBatch(batchTime, false, true, overlap);
       // A finite source (a file) read to its end: stop, which runs the final batch.
       if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
-      else if (this.config.catchUp && (this.source.behindMs?.() ?? 0) > this.batchIntervalMs) next = Math.min(next, now());
+      else if (this.behind()) next = Math.min(next, now());
     }
+  }
+
+  /** Whether records have waited more than a batch interval (`catchUp`; see {@link batches}). */
+  private behind(): boolean {
+    return this.config.catchUp && (this.source.behindMs?.() ?? 0) > this.batchIntervalMs;
   }
 
   /**

@@ -60,6 +60,11 @@ export class ShardReader {
   private iterator: string | undefined;
   private millisBehindLatest = 0;
   private arrivalLagMs = 0;
+  /**
+   * Arrival time of the newest record read, while the last read returned a full page (more records
+   * wait in the shard, the next one arrived right after it); undefined once a read caught up.
+   */
+  private unreadAfterMs: number | undefined;
   private running = false;
   /** The wait after the next empty read: `idleMs`, doubled by each empty read up to `maxIdleMs`. */
   private idleWaitMs: number;
@@ -133,10 +138,15 @@ export class ShardReader {
     return this.buffer.length;
   }
 
-  /** How long the oldest record not yet handed out has waited (see `Source.behindMs`). */
+  /**
+   * How long the oldest record not yet handed out has waited (see `Source.behindMs`): the oldest
+   * buffered one, or with none buffered the first one not read yet (it arrived after the newest
+   * read, when that read returned a full page). `MillisBehindLatest` as well, where the service
+   * reports it (kinesalite reports 0 on open shards).
+   */
   behindMs(now: number): number {
-    const oldest = this.buffer[0];
-    return Math.max(this.millisBehindLatest, oldest ? now - oldest.arrivalMs : 0);
+    const oldest = this.buffer[0]?.arrivalMs ?? this.unreadAfterMs;
+    return Math.max(this.millisBehindLatest, oldest !== undefined ? now - oldest : 0);
   }
 
   lag(): ShardLag {
@@ -207,6 +217,7 @@ export class ShardReader {
           // The common case on an idle shard: nothing to hand out; read again later, each time later.
           this.iterator = r.NextShardIterator;
           this.arrivalLagMs = 0;
+          this.unreadAfterMs = undefined;
           if (!this.iterator) {
             this.ended = true; // closed shard read to its end
             return;
@@ -238,6 +249,7 @@ export class ShardReader {
           return;
         }
         const caughtUp = records.length < this.o.limit && this.millisBehindLatest === 0;
+        this.unreadAfterMs = records.length < this.o.limit ? undefined : newest.ApproximateArrivalTimestamp?.getTime();
         if (caughtUp) await this.idle(wait, Math.max(this.o.idleMs, this.o.caughtUpMs ?? 0));
       } catch (error) {
         if (!this.running) return;
