@@ -460,6 +460,7 @@ export class StreamingQuery {
     let next = now();
     while (!this.stopRequested) {
       const wait = next - now();
+      let early = false;
       if (wait > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
@@ -470,7 +471,11 @@ export class StreamingQuery {
           this.wake = wake;
           // The batch in flight wrote: if records have waited a batch interval by now, start at once.
           void this.writing?.then(
-            () => this.wake === wake && this.behind() && wake(),
+            () => {
+              if (this.wake !== wake || !this.behind()) return;
+              early = true;
+              wake();
+            },
             () => undefined,
           );
         });
@@ -480,7 +485,7 @@ export class StreamingQuery {
       if (this.gate.failure) throw this.gate.failure.error;
       if (this.stopRequested) break;
       const at = now();
-      if (next > at) next = at; // woken early: the source is behind
+      if (early) next = at; // the source is behind: this batch starts now, the ticks from here
       const batchTime = new Date(Math.max(next, at - this.batchIntervalMs));
       next += this.batchIntervalMs;
       if (next < at) next = at; // fell behind: start the next batch at once, do not pile up
