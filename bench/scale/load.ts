@@ -3,7 +3,8 @@
  * shard per second, spread by partition key). Lag is put-to-processed: from the wall time written
  * into each record just before its PutRecords call to the moment the batch holding it reaches the
  * sink; p50 and p99 over the measured seconds. CPU is split by process: the worker (this process),
- * the emulator (kinesalite) and the producer (a child process), in ms per second of wall time.
+ * the emulator (kinesalite), dynalite (leases, and each batch's checkpoint of every shard read) and
+ * the producer (a child process), in ms per second of wall time.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ export const load: ScaleCase = {
     });
     const { query, stream } = await startWorker(ctx, SHARDS, { startingPosition: 'latest' }, sink);
     const emulatorPid = ctx.stack.emulatorPids().kinesis;
+    const dynamoPid = ctx.stack.emulatorPids().dynamodb;
     const producer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./producer.ts', import.meta.url)), ctx.stack.kinesisEndpoint, stream, String(RATE), String(WARMUP_SECONDS + SECONDS)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -42,6 +44,7 @@ export const load: ScaleCase = {
       measuring = true;
       const c0 = cpuMs();
       const e0 = processCpuMs(emulatorPid) ?? 0;
+      const d0 = processCpuMs(dynamoPid) ?? 0;
       const p0 = processCpuMs(producer.pid) ?? 0;
       const g0 = ctx.getRecordsCalls();
       const t0 = performance.now();
@@ -49,6 +52,7 @@ export const load: ScaleCase = {
       const s = (performance.now() - t0) / 1000;
       const worker = (cpuMs() - c0) / s;
       const emulator = ((processCpuMs(emulatorPid) ?? 0) - e0) / s;
+      const dynamo = ((processCpuMs(dynamoPid) ?? 0) - d0) / s;
       const producerCpu = ((processCpuMs(producer.pid) ?? 0) - p0) / s;
       const calls = (ctx.getRecordsCalls() - g0) / s;
       measuring = false;
@@ -63,6 +67,7 @@ export const load: ScaleCase = {
         lag_max_ms: pct(lags, 100),
         cpu_ms_per_s: worker.toFixed(0),
         emulator_cpu_ms_per_s: emulator.toFixed(0),
+        dynamodb_cpu_ms_per_s: dynamo.toFixed(0),
         producer_cpu_ms_per_s: producerCpu.toFixed(0),
         getrecords_per_s: calls.toFixed(0),
         measured_records: lags.length,
