@@ -218,8 +218,8 @@ export class StreamingQuery {
       limit: src.recordsPerPoll,
       idleMs: parseDuration(src.pollInterval, 'source.pollInterval'),
       // A caught-up shard is read again at half a batch interval, and each batch reads every shard as
-      // it starts (refresh below): 256 shards at 4,000 rec/s, 1 s batches, lag p99 1.2-1.4 s instead of
-      // 1.9-2.6 s, at 0.55 of a core instead of 0.74 (docs/benchmarks.md, case=load).
+      // it starts (refresh below): 256 shards at 4,000 rec/s, 1 s batches, about 500 GetRecords a
+      // second instead of 610-710 (docs/benchmarks.md, case=load).
       caughtUpMs: this.batchIntervalMs / 2,
       maxBufferedPerShard: src.maxBufferedPerShard,
       ...kinesisSourceSettings(src, this.config.app), // consumerType, retry, describeShardInterval

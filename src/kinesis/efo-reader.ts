@@ -12,7 +12,7 @@ import { deaggregate } from './kpl.js';
 import { compareSequence, skipsRecord, type ShardPosition } from './position.js';
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
 import type { KinesisRecord } from './record.js';
-import type { ShardLag } from './shard-lag.js';
+import { waitedMs, type ShardLag } from './shard-lag.js';
 import { drainBuffer } from './drain.js';
 
 export interface EfoShardReaderOptions {
@@ -100,8 +100,7 @@ export class EfoShardReader {
 
   /** How long the oldest record not yet handed out has waited (see `Source.behindMs`). */
   behindMs(now: number): number {
-    const oldest = this.buffer[0];
-    return Math.max(this.millisBehindLatest, oldest ? now - oldest.arrivalMs : 0);
+    return waitedMs(now, this.millisBehindLatest, this.buffer[0]?.arrivalMs);
   }
 
   lag(): ShardLag {

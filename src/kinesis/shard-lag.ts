@@ -8,3 +8,12 @@ export interface ShardLag {
   buffered: number;
   ended: boolean;
 }
+
+/**
+ * How long the oldest record a shard's reader has not handed out has waited at wall time `now`
+ * (`Source.behindMs`): from its arrival (`oldestArrivalMs`, undefined when none waits that the
+ * reader knows of), or the service's `MillisBehindLatest`, whichever is larger.
+ */
+export function waitedMs(now: number, millisBehindLatest: number, oldestArrivalMs: number | undefined): number {
+  return Math.max(millisBehindLatest, oldestArrivalMs !== undefined ? now - oldestArrivalMs : 0);
+}

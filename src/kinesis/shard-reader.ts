@@ -6,7 +6,7 @@ import { iteratorRequest, skipsRecord, type ShardPosition } from './position.js'
 import type { KinesisRecord } from './record.js';
 import { deaggregate } from './kpl.js';
 import { DEFAULT_READ_RETRY, readFailure, type ReadRetryOptions } from './read-errors.js';
-import type { ShardLag } from './shard-lag.js';
+import { waitedMs, type ShardLag } from './shard-lag.js';
 import { drainBuffer } from './drain.js';
 import type { ReadSlots } from './read-slots.js';
 
@@ -145,8 +145,7 @@ export class ShardReader {
    * reports it (kinesalite reports 0 on open shards).
    */
   behindMs(now: number): number {
-    const oldest = this.buffer[0]?.arrivalMs ?? this.unreadAfterMs;
-    return Math.max(this.millisBehindLatest, oldest !== undefined ? now - oldest : 0);
+    return waitedMs(now, this.millisBehindLatest, this.buffer[0]?.arrivalMs ?? this.unreadAfterMs);
   }
 
   lag(): ShardLag {

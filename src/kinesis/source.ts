@@ -57,9 +57,9 @@ export interface KinesisSourceOptions {
   maxIdleMs?: number;
   /**
    * Wait between polls of a shard whose last read returned records and caught up. Default `idleMs`.
-   * A micro-batch query that reads every shard as a batch starts (`refresh`) sets it to its batch
-   * interval: a record read between two batches waits for the next batch all the same, and on a
-   * worker with hundreds of shards the reads in between were most of its calls.
+   * A micro-batch query that reads every shard as a batch starts (`refresh`) sets it to half its
+   * batch interval: a record read between two batches waits for the next batch all the same, and on
+   * a worker with hundreds of shards the reads in between were most of its calls.
    */
   caughtUpMs?: number;
   /** Records buffered per shard before polling pauses. Default 50,000. */
