@@ -29,4 +29,22 @@ describe('Checkpointer', () => {
     c.taken([record('p0', 21)], []);
     expect([...(await c.commit(0))!.saved]).toEqual([['p0', record('p0', 21).sequenceNumber]]);
   });
+
+  it('without state, commits at most every checkpointInterval; a final commit and a shard read to its end at once', async () => {
+    const store = new MemoryCheckpointStore();
+    const c = new Checkpointer(store, new MemorySource(['p0', 'p1']), [], 0, new Map(), undefined, 5000);
+    c.taken([record('p0', 1)], []);
+    expect((await c.commit(1000))?.saved.get('p0')).toBe(record('p0', 1).sequenceNumber); // the first batch at once
+    c.taken([record('p0', 2)], []);
+    expect(await c.commit(2000)).toBeUndefined();
+    c.taken([record('p0', 3)], []);
+    expect(await c.commit(5999)).toBeUndefined();
+    expect((await store.load()).get('p0')?.checkpoint).toBe(record('p0', 1).sequenceNumber);
+    c.taken([record('p0', 4)], []);
+    expect((await c.commit(6000))?.saved.get('p0')).toBe(record('p0', 4).sequenceNumber);
+    c.taken([record('p0', 5)], []);
+    expect((await c.commit(6500, true))?.saved.get('p0')).toBe(record('p0', 5).sequenceNumber); // a clean stop
+    c.taken([record('p1', 9)], ['p1']);
+    expect((await c.commit(7000))?.saved.get('p1')).toBe('SHARD_END'); // its children wait for it
+  });
 });

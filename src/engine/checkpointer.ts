@@ -15,6 +15,11 @@ import { compareSequence } from '../kinesis/position.js';
  * snapshots the sinks keep writing; a replay rewrites the same items. Partitioned holders' state
  * is committed per shard with that shard's checkpoint (only shards with new records are written);
  * whole-state holders' state with the positions of every shard, once per application.
+ *
+ * Without state, positions are committed after every batch, or at most every `checkpointIntervalMs`
+ * when set (each commit writes one item per shard: at 256 shards and one batch a second that is
+ * 256 writes a second). A final commit (a clean stop), a {@link flush} (a lease handed over for
+ * balance) and a shard read to its end commit at once.
  */
 export class Checkpointer {
   /** Last position per partition taken in but not yet committed. */
@@ -25,6 +30,8 @@ export class Checkpointer {
   /** Every position committed (or loaded at start): a snapshot covers all partitions, idle ones too. */
   private readonly committed = new Map<string, string>();
   private lastSnapshot: number | undefined;
+  /** Batch time of the last commit without state. */
+  private lastCommit = -Infinity;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -33,6 +40,8 @@ export class Checkpointer {
     private readonly stateIntervalMs: number,
     loaded: ReadonlyMap<string, string> = new Map(),
     private readonly partitions?: PartitionStates,
+    /** Without state: commit at most this often (0: every batch). */
+    private readonly checkpointIntervalMs = 0,
   ) {
     for (const [k, v] of loaded) if (v) this.committed.set(k, v);
   }
@@ -101,6 +110,8 @@ export class Checkpointer {
       if (!final && batchTimeMs - this.lastSnapshot < this.stateIntervalMs) return undefined;
     }
     if (this.pending.size === 0 && this.pendingEnded.size === 0 && !stateful) return undefined;
+    // A shard read to its end is committed at once: its children wait for that checkpoint.
+    if (!stateful && !final && this.pendingEnded.size === 0 && batchTimeMs - this.lastCommit < this.checkpointIntervalMs) return undefined;
     const saved = new Map(this.pending);
     for (const s of this.pendingEnded) saved.set(s, SHARD_END);
     // Shards whose state changed with no record of their own (closed event-time windows): committed again at their position.
@@ -133,6 +144,7 @@ export class Checkpointer {
       const r = await this.store.save(saved);
       lost = r.lost;
       notWritten = r.refused ?? [];
+      this.lastCommit = batchTimeMs;
     }
     this.pending.clear();
     this.pendingEnded.clear();

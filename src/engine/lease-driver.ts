@@ -15,6 +15,8 @@ export interface LeaseDriverHooks {
    * loaded now; `checkpoints` holds the checkpoint each one that is still held resumes after.
    */
   reset?: (partitions: readonly string[], checkpoints: ReadonlyMap<string, string>) => void;
+  /** Commits now what the batches written so far took (before a lease is handed over for balance). */
+  flush?: () => Promise<void>;
 }
 
 /**
@@ -161,6 +163,8 @@ export class LeaseDriver {
     // the asker reads on from where we stopped (nothing read twice), as after a clean stop's handoff.
     if (!fenced && this.leases.asked().size > 0) {
       const started = this.now();
+      // With a checkpoint interval the last batches' positions may not be committed yet.
+      await this.hooks.flush?.();
       for (const r of await this.leases.handOverAsked()) this.events.emit('lease.handoff', { workerId: this.workerId, shard: r.shardId, to: r.to ?? null, ms: Math.round(this.now() - started), reason: 'balance' });
     }
     const owned = fenced ? new Set<string>() : new Set(this.leases.owned());

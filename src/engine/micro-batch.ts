@@ -96,7 +96,31 @@ interface Prepared {
  * and commit positions only once all of it is durable.
  */
 export class MicroBatch {
+  /** Whether the last batch written fired its window (or had none): what it took may be committed. */
+  private fired = true;
+
   constructor(private readonly d: MicroBatchDeps) {}
+
+  /**
+   * Commits now what the batches written so far took, when nothing of it waits in an unfired
+   * processing-time window and no state is committed with it (a lease about to be handed over for
+   * balance: its next owner reads on from here). Call it between batches (through the gate).
+   */
+  async flush(nowMs: number): Promise<void> {
+    if (this.fired && !this.d.checkpointer.stateful && this.d.checkpointer.hasPending()) await this.commit(nowMs, true);
+  }
+
+  private async commit(batchTimeMs: number, final: boolean): Promise<void> {
+    const d = this.d;
+    const c = await d.checkpointer.commit(batchTimeMs, final);
+    if (!c) return;
+    if (c.lost.length > 0) d.onLost?.(c.lost);
+    if (c.refused.size > 0) {
+      d.events.emit('checkpoint.refused', { shards: Object.fromEntries(c.refused) });
+      void d.onRefused?.([...c.refused.keys()]);
+    }
+    d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });
+  }
 
   /**
    * `final` fires the window now and commits (a stop, or a caller that flushes); `takeNew` false
@@ -237,17 +261,8 @@ export class MicroBatch {
       d.checkpointer.withhold([...withheld]);
       void d.onRefused?.([...withheld]);
     }
-    if (fired) {
-      const c = await d.checkpointer.commit(batchTime.getTime(), final);
-      if (c) {
-        if (c.lost.length > 0) d.onLost?.(c.lost);
-        if (c.refused.size > 0) {
-          d.events.emit('checkpoint.refused', { shards: Object.fromEntries(c.refused) });
-          void d.onRefused?.([...c.refused.keys()]);
-        }
-        d.events.emit('checkpoint.commit', { shards: Object.fromEntries(c.saved), durationMs: c.durationMs });
-      }
-    }
+    this.fired = fired;
+    if (fired) await this.commit(batchTime.getTime(), final);
     const byShard: Record<string, { records: number; bytes: number }> = {};
     // Records come in runs per shard: one lookup per run.
     let shard: string | undefined;

@@ -308,6 +308,7 @@ export class StreamingQuery {
       parseDuration(this.config.stateInterval, 'stateInterval'),
       new Map([...loaded].map(([k, c]) => [k, c.checkpoint])),
       partitions,
+      this.config.checkpointInterval === undefined ? 0 : parseDuration(this.config.checkpointInterval, 'checkpointInterval'),
     ));
     this.batch = new MicroBatch({
       source: this.source,
@@ -342,7 +343,11 @@ export class StreamingQuery {
     }
     if (this.leaseDriver) {
       await this.source.start(loaded);
-      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])), partitions, { gate: this.gate, reset: (shards, cps) => checkpointer.reset(shards, cps) });
+      await this.leaseDriver.start(new Map([...loaded].map(([k, c]) => [k, c.checkpoint])), partitions, {
+        gate: this.gate,
+        reset: (shards, cps) => checkpointer.reset(shards, cps),
+        flush: () => this.batch!.flush(this.time.now()),
+      });
     } else if (this.source instanceof KinesisStreamSource) {
       await this.source.startUnleased(loaded);
     } else {

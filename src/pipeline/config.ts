@@ -132,6 +132,13 @@ export const pipelineConfigSchema = z
      * crash at most this much is replayed into the restored state.
      */
     stateInterval: duration.default(10_000),
+    /**
+     * Without state: commit positions at most this often (unset: after every batch, as Spark's
+     * Kinesis connector with its checkpoint interval at the batch interval). Each commit writes one
+     * item per shard read since the last one; a crash replays at most this much more. A clean stop,
+     * a lease handed over for balance and a shard read to its end commit at once.
+     */
+    checkpointInterval: duration.optional(),
     /** Injected AWS faults for rehearsals (see src/aws/faults.ts); also settable with SLUICE_FAULTS. */
     faults: faultsSchema.optional(),
   })

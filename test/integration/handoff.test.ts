@@ -19,8 +19,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Each worker writes the records it processes keyed by (id, worker): a record processed by two
  * workers (replayed after a handoff) leaves two items, so items = distinct ids proves none was.
  */
-function pipeline(app: string, stream: string, table: string, worker: string): PipelineConfigInput {
+function pipeline(app: string, stream: string, table: string, worker: string, extra: Partial<PipelineConfigInput>): PipelineConfigInput {
   return {
+    ...extra,
     app,
     source: { stream, startingPosition: 'trim_horizon', pollInterval: 50 },
     format: { kind: 'csv', columns: [{ name: 'id', type: 'string' }] },
@@ -42,7 +43,11 @@ interface Fixture {
   stopProducing(): Promise<number>;
 }
 
-async function fixture(name: string): Promise<Fixture> {
+/**
+ * `checkpointInterval: '1m'`: positions are committed only at the first batch, at a clean stop and
+ * before a lease is handed over for balance, so a handoff that did not commit first replays.
+ */
+async function fixture(name: string, overrides: Partial<PipelineConfigInput> = {}): Promise<Fixture> {
   const stream = `ks-${uniqueName(name)}`;
   const app = `app-${uniqueName(name)}`;
   const table = `seen-${uniqueName(name)}`;
@@ -63,7 +68,7 @@ async function fixture(name: string): Promise<Fixture> {
     table,
     start(worker, extra) {
       const file = join(dir, `${worker}.json`);
-      writeFileSync(file, JSON.stringify(pipeline(app, stream, table, worker)));
+      writeFileSync(file, JSON.stringify(pipeline(app, stream, table, worker, overrides)));
       return startSluice(env.stack, file, { workerId: worker, env: extra, args: ['--no-ui', '--log-format', 'json'] });
     },
     produced: () => n,
@@ -126,8 +131,8 @@ async function end(f: Fixture, workers: readonly SluiceProcess[]): Promise<void>
 }
 
 describe('graceful handoff: a worker stopped with SIGTERM names the next owner of each lease', () => {
-  it('the least loaded live worker takes each lease at its next round, from the checkpoint: no record processed twice', async () => {
-    const f = await fixture('handoff');
+  it('the least loaded live worker takes each lease at its next round, from the checkpoint: no record processed twice (checkpoints every minute: the stop commits first)', async () => {
+    const f = await fixture('handoff', { checkpointInterval: '1m' });
     const workers: SluiceProcess[] = [];
     const say = () => workers.map((w, i) => `worker ${i} said: ${w.out().slice(-3000)}`).join('\n');
     try {
@@ -163,8 +168,8 @@ describe('graceful handoff: a worker stopped with SIGTERM names the next owner o
     }
   }, 240_000);
 
-  it('a move for balance is a handoff too: a worker joining asks for its share, the owner hands each lease over between two batches, and no record is processed twice', async () => {
-    const f = await fixture('balance-ask');
+  it('a move for balance is a handoff too: a worker joining asks for its share, the owner hands each lease over between two batches, and no record is processed twice (checkpoints every minute: the owner commits before it hands over)', async () => {
+    const f = await fixture('balance-ask', { checkpointInterval: '1m' });
     const workers: SluiceProcess[] = [];
     const say = () => workers.map((w, i) => `worker ${i} said: ${w.out().slice(-3000)}`).join('\n');
     try {
