@@ -27,14 +27,17 @@ interface Event {
  * minute and a GROUP BY into a dynamodb sink keyed by (bucket, type). Each worker reads some
  * shards; the sink merges each shard's partial, so the table holds the whole count.
  */
-function pipeline(stream: string, id: string, mode: 'append' | 'update'): PipelineConfig {
+function pipeline(stream: string, id: string, mode: 'append' | 'update', catchUp: boolean): PipelineConfig {
   return {
     app: `fa-${id}`,
     source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 40 },
     format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'v', type: 'long' }] },
     batchInterval: 100,
     maxRecordsPerBatch: 30,
-    catchUp: false, // one small batch per interval: the run lasts long enough for kills and lease moves to land mid-run
+    // false: one small batch per interval, so the run lasts long enough for kills and lease moves to
+    // land mid-run; true: batches back to back while a worker is behind (the backlog at start, the
+    // 300 records put before each kill, what a restart replays).
+    catchUp,
     stateInterval: 400,
     window: { kind: 'tumbling', length: '1m', eventTime: { column: 'timestamp', watermark: '20s', idleTimeout: '10m', outputMode: mode } },
     outputs: [
@@ -104,17 +107,17 @@ function flush(n: number): Buffer[] {
   return Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ timestamp: new Date(T0 + 3_600_000).toISOString(), type: 'Flush', v: 0, i })));
 }
 
-async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'update'; seed: number }): Promise<void> {
+async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'update'; seed: number; catchUp?: boolean }): Promise<void> {
   const id = uniqueName('fa');
   const stream = `ks-${id}`;
   await ensureStream(env.clients.kinesis, stream, 4);
   const all = events(1600, opts.seed);
   const file = join(mkdtempSync(join(tmpdir(), 'sluice-fa-')), 'pipeline.json');
-  writeFileSync(file, JSON.stringify(pipeline(stream, id, opts.mode)));
+  writeFileSync(file, JSON.stringify(pipeline(stream, id, opts.mode, opts.catchUp ?? false)));
   const owners = async () =>
     new Map((await scanAll(env.clients.dynamodb, `fa-${id}`).catch(() => [])).filter((i) => String(i.leaseKey).startsWith('shardId-')).map((i) => [String(i.leaseKey), String(i.leaseOwner)]));
   const workers = new Map<string, SluiceProcess>();
-  const start = (w: string) => workers.set(w, startSluice(env.stack, file, { workerId: w, args: ['--no-ui'] }));
+  const start = (w: string) => workers.set(w, startSluice(env.stack, file, { workerId: w, args: ['--no-ui', ...(opts.catchUp ? ['--log-format', 'json'] : [])] }));
   const said = () => [...workers].map(([w, p]) => `--- ${w}:\n${p.out().slice(-3000)}`).join('\n');
 
   const sent = await putAll(env.clients.kinesis, stream, all.slice(0, 400));
@@ -146,6 +149,18 @@ async function fleet(opts: { workers: number; kills: number; mode: 'append' | 'u
   await waitFor(async () => JSON.stringify([...(await table(id))].sort()) === JSON.stringify([...ref].sort()), 120_000, 'the table equals the reference').catch(() => undefined);
   await stopEach(workers, said);
   if (opts.kills > 0) expect(moves.length).toBeGreaterThanOrEqual(opts.kills);
+  if (opts.catchUp) {
+    // Batches did run back to back (closer than the 100 ms interval) while behind, not only on ticks.
+    const early = [...workers.values()].map((p) => {
+      const times = p
+        .out()
+        .split('\n')
+        .filter((l) => l.includes('"event":"batch.end"'))
+        .map((l) => Date.parse((JSON.parse(l) as { batchTime: string }).batchTime));
+      return times.filter((t, i) => i > 0 && t - times[i - 1]! < 90).length;
+    });
+    expect(Math.max(...early), said()).toBeGreaterThan(0);
+  }
   const final = await table(id);
   const wrong = [...ref.keys()].filter((k) => JSON.stringify(final.get(k)) !== JSON.stringify(ref.get(k)));
   expect(new Map([...final].sort()), wrong.length > 0 ? await explain(id, sent, wrong, said()) : undefined).toEqual(new Map([...ref].sort()));
@@ -184,6 +199,10 @@ describe.concurrent('GROUP BY over event-time windows into dynamodb: the same ta
 
   it('2 workers, 1 SIGKILLed and restarted, update mode', async () => {
     await fleet({ workers: 2, kills: 1, mode: 'update', seed: 19 });
+  }, 300_000);
+
+  it('2 workers, 1 SIGKILLed and restarted, update mode, batches back to back while behind (catchUp)', async () => {
+    await fleet({ workers: 2, kills: 1, mode: 'update', seed: 21, catchUp: true });
   }, 300_000);
 
   it('1 worker, append mode', async () => {
