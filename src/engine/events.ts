@@ -27,6 +27,8 @@ export interface EngineEvents {
     backlog: number;
     /** Whether this batch was cut short by `maxRecordsPerBatch` with records still waiting. */
     catchingUp: boolean;
+    /** Started before its tick because records had waited more than a batch interval (`catchUp`). */
+    early?: boolean;
     /** Records and payload bytes per partition (shard) in this batch. */
     byShard: Record<string, { records: number; bytes: number }>;
   };

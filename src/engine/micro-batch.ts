@@ -102,12 +102,12 @@ export class MicroBatch {
   constructor(private readonly d: MicroBatchDeps) {}
 
   /**
-   * Commits now what the batches written so far took, when nothing of it waits in an unfired
-   * processing-time window and no state is committed with it (a lease about to be handed over for
-   * balance: its next owner reads on from here). Call it between batches (through the gate).
+   * Commits now what the batches written so far took (with state: a snapshot, as at a clean stop),
+   * unless some of it waits in an unfired processing-time window: a lease about to be handed over
+   * for balance, whose next owner reads on from here. Call it between batches (through the gate).
    */
   async flush(nowMs: number): Promise<void> {
-    if (this.fired && !this.d.checkpointer.stateful && this.d.checkpointer.hasPending()) await this.commit(nowMs, true);
+    if (this.fired && this.d.checkpointer.hasPending()) await this.commit(nowMs, true);
   }
 
   private async commit(batchTimeMs: number, final: boolean): Promise<void> {

@@ -463,6 +463,8 @@ export class StreamingQuery {
   private async batches(overlap: boolean): Promise<void> {
     const now = () => this.time.now();
     let next = now();
+    /** The next batch starts before its tick because the source is behind (reported in `batch.end`). */
+    let pulled = false;
     while (!this.stopRequested) {
       const wait = next - now();
       let early = false;
@@ -490,14 +492,19 @@ export class StreamingQuery {
       if (this.gate.failure) throw this.gate.failure.error;
       if (this.stopRequested) break;
       const at = now();
+      const ahead = early || pulled;
+      pulled = false;
       if (early) next = at; // the source is behind: this batch starts now, the ticks from here
       const batchTime = new Date(Math.max(next, at - this.batchIntervalMs));
       next += this.batchIntervalMs;
       if (next < at) next = at; // fell behind: start the next batch at once, do not pile up
-      await this.runBatch(batchTime, false, true, overlap);
+      await this.runBatch(batchTime, false, true, overlap, ahead);
       // A finite source (a file) read to its end: stop, which runs the final batch.
       if (this.source.exhausted?.() && this.source.buffered() === 0) this.stopRequested = true;
-      else if (this.behind()) next = Math.min(next, now());
+      else if (this.behind() && now() < next) {
+        next = now();
+        pulled = true;
+      }
     }
   }
 
@@ -510,7 +517,7 @@ export class StreamingQuery {
    * Runs one batch. With `overlap`, returns once the batch has prepared (read and processed) and
    * leaves its write and checkpoint running (`writing`); a failure there stops the loop.
    */
-  private async runBatch(batchTime: Date, final: boolean, takeNew = true, overlap = false): Promise<void> {
+  private async runBatch(batchTime: Date, final: boolean, takeNew = true, overlap = false, early = false): Promise<void> {
     // Leases not renewed for a failover time (the process was frozen, or a round hung) may be
     // another worker's now: find out before reading anything buffered from their shards.
     if (this.leaseDriver && !this.leaseDriver.current()) await this.leaseDriver.round();
@@ -520,7 +527,7 @@ export class StreamingQuery {
     // A write that failed stops the loop; no batch after it writes or checkpoints (see BatchGate).
     if (overlap && this.gate.failure) throw this.gate.failure.error;
     const { prepared, done } = this.gate.pipelined(() => this.batch!.prepare(batchId, batchTime, final, takeNew));
-    const ended = done.then((o) => this.ended(o, batchId, batchTime, started));
+    const ended = done.then((o) => this.ended(o, batchId, batchTime, started, early));
     if (!overlap) return ended;
     this.writing = ended;
     ended.catch(() => this.wake?.());
@@ -528,7 +535,7 @@ export class StreamingQuery {
   }
 
   /** Counts a batch that ended, and says so (`batch.end`, `shard.lag`). */
-  private ended(o: BatchOutcome, batchId: number, batchTime: Date, started: number): void {
+  private ended(o: BatchOutcome, batchId: number, batchTime: Date, started: number, early: boolean): void {
     this.totals.records += o.records;
     this.totals.rows += o.rows;
     this.totals.deadLetters += o.deadLetters;
@@ -548,6 +555,7 @@ export class StreamingQuery {
       durationMs: performance.now() - started,
       backlog: o.backlog,
       catchingUp: o.records >= this.config.maxRecordsPerBatch && o.backlog > 0,
+      ...(early ? { early } : {}),
       byShard: o.byShard,
     });
     // One entry per shard read: built only for someone listening (status line, dashboard, metrics).
