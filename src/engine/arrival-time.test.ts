@@ -99,3 +99,48 @@ describe('said at start, naming the output (StreamingQuery with leases)', () => 
     expect(said[0]).toContain('cannot be merged per item (a LIMIT, or keyColumns not computed from the GROUP BY alone)');
   });
 });
+
+describe('a clean stop sends what arrival-time windows still open hold (StreamingQuery with leases, real clock)', () => {
+  it('the records read and checkpointed in a window that has not closed reach the sink at the stop, counted once', async () => {
+    // A minute-long window: it closes on a minute of silence, so only the stop can send it here.
+    const parsed = parsePipelineConfig({
+      app: 'unit-arrival-stop',
+      source: { stream: 'unit' },
+      format: { kind: 'csv', columns: [{ name: 'type', type: 'string' }, { name: 'v', type: 'int' }] },
+      batchInterval: '50ms',
+      stateInterval: '50ms',
+      window: { kind: 'tumbling', length: '1m' },
+      outputs: [{ name: 'groups', sql: 'SELECT type, count(*) AS n, sum(v) AS total FROM events GROUP BY type', sink: { kind: 'dynamodb', table: 'groups-table', keyColumns: ['type'] } }],
+    });
+    const source = new MemorySource(['p0', 'p1']);
+    const sink = new CaptureSink('groups');
+    const leases = new LeaseCoordinator({ store: new MemoryLeaseStore(new MemoryLeaseTable('unit')), streamName: 'unit', workerId: 'w0', failoverMs: 10_000 });
+    const query = new StreamingQuery({ config: parsed, source, leases, sinks: { groups: sink }, checkpointStore: new MemoryCheckpointStore(), deadLetters: { write: async (l) => l.length } });
+    const committed = new Set<string>();
+    query.events.on('checkpoint.commit', (e) => {
+      for (const s of Object.keys(e.shards)) committed.add(s);
+    });
+    await query.start();
+    try {
+      const now = Date.now();
+      const line = (s: string) => new TextEncoder().encode(s);
+      source.push('p0', [line('a,1'), line('a,2'), line('b,5')], now);
+      source.push('p1', [line('a,10')], now);
+      // Both shards' records taken in and checkpointed: nothing is pending but the open window.
+      for (const deadline = Date.now() + 10_000; !(committed.has('p0') && committed.has('p1')); ) {
+        if (Date.now() > deadline) throw new Error('the records were never checkpointed');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(sink.rows).toEqual([]);
+    } finally {
+      await query.stop();
+    }
+    // Each shard's partial of each group, once; merged in the item they give a: 3 records (13), b: 1 (5).
+    const sent = sink.rows.map((r) => [r.type, r.__part, Number(r.n), Number(r.total)]).sort((x, y) => String(x).localeCompare(String(y)));
+    expect(sent).toEqual([
+      ['a', 'p0', 2, 3],
+      ['a', 'p1', 1, 10],
+      ['b', 'p0', 1, 5],
+    ]);
+  }, 30_000);
+});

@@ -444,8 +444,9 @@ export class StreamingQuery {
     }
     await this.writing;
     // Final batch: nothing new from the buffer (a restart reads it again, so a stop under a backlog
-    // costs at most the batch in hand); it fires the window and commits what is not yet committed.
-    if (this.checkpointer?.hasPending()) await this.runBatch(new Date(now()), true, false);
+    // costs at most the batch in hand); it fires the window and commits what is not yet committed,
+    // and sends what arrival-time windows still open hold (see OutputExecutor.unsentOnStop).
+    if (this.checkpointer?.hasPending() || (await this.executor?.unsentOnStop())) await this.runBatch(new Date(now()), true, false);
   }
 
   /**

@@ -300,6 +300,12 @@ export class EventTimeAggregate {
     return this.rowType;
   }
 
+  /** Merged mode: whether some (group, shard) partial changed since it was last sent. */
+  async hasPending(): Promise<boolean> {
+    if (!this.merged) return false;
+    return Number((await this.sql.query(`SELECT count(*) AS n FROM ${this.pending}`))[0]?.n ?? 0) > 0;
+  }
+
   /** Ends (epoch ms) of the windows that hold partials. */
   async windowEnds(): Promise<number[]> {
     const g = `epoch_ms(__g${this.plan.windowGroup.index})`;

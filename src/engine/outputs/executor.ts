@@ -304,8 +304,10 @@ export class OutputExecutor {
       const closed = this.eventTime.hasClosed();
       const marks = this.eventTime.watermarks;
       for (const [i, agg] of this.eventAggregates) {
+        // A clean stop's final batch sends an arrival-time output's open windows too (see `unsentOnStop`).
+        const due = final && agg.latest ? Infinity : marks.current;
         const { out, dropped } = agg.merged
-          ? await agg.emitMerged(marks.current, marks.shardWatermarks(), marks.positions(), input.ended)
+          ? await agg.emitMerged(due, marks.shardWatermarks(), marks.positions(), input.ended)
           : await agg.emit(marks.current, closed, batch.length > 0);
         this.eventTimeState?.changed(dropped);
         if (out) results.push({ name: this.outputs[i]!.spec.name, batch: out, emitsOnce: false, ...(agg.merged ? { merge: agg } : {}) });
@@ -436,6 +438,19 @@ export class OutputExecutor {
       for (const i of this.keeps.keys()) await this.sql.run(`DELETE FROM ${quoteIdent(candidateData(i))} WHERE "__pane" <= ${upTo}`);
       for (const [i, o] of this.outputs.entries()) if (o.plan.kind === 'aggregate') await this.sql.run(`DELETE FROM ${quoteIdent(aggregateData(i))} WHERE "__pane" <= ${upTo}`);
     }
+  }
+
+  /**
+   * Whether an arrival-time output (a processing-time GROUP BY run on arrival-time windows) holds
+   * partials not sent yet: those of windows still open. A clean stop's final batch sends them, as a
+   * processing-time window fires at once on a clean stop; otherwise what the worker read of a
+   * window it stops in would reach the table only once another worker reads the shard again and
+   * the window closes there. Sending them early is safe: each is its shard's cumulative partial,
+   * fenced by window and position in the item, so a later (newer) one replaces it.
+   */
+  async unsentOnStop(): Promise<boolean> {
+    for (const agg of this.eventAggregates.values()) if (agg.latest && (await agg.hasPending())) return true;
+    return false;
   }
 
   /**
