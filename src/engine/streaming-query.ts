@@ -113,6 +113,8 @@ export class StreamingQuery {
   private running = false;
   private stopRequested = false;
   private closed = false;
+  /** When `stop` began (monotonic): the fence gives up on a lease in doubt a failover time later. */
+  private stopStarted = 0;
   private fatal: Error | undefined;
   /** The last batch's write and checkpoint while the loop prepares the next (see {@link run}). */
   private writing: Promise<void> | undefined;
@@ -397,7 +399,10 @@ export class StreamingQuery {
       const owned = new Set(driver.owned());
       const doubtful = shards.filter((s) => !held.has(s) && owned.has(s));
       if (doubtful.length === 0) return held;
-      if (attempt > 0 && this.closed) {
+      // Stopping: rounds may be slow (a loaded machine, a slow DynamoDB: a round that took longer
+      // than the failover time leaves its own renewals in doubt), so keep trying for up to two
+      // failover times (`sluice run` bounds the stop by --stop-timeout too), then give up.
+      if (attempt > 0 && this.closed && performance.now() - this.stopStarted > 2 * this.failoverMs) {
         throw new SluiceError(`stopped while the leases of ${doubtful.join(', ')} could not be renewed; their batch is not written or checkpointed (a restart reads it again)`, {
           domain: 'external',
           retriable: true,
@@ -586,6 +591,7 @@ export class StreamingQuery {
   async stop(reason = 'stopped'): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stopStarted = performance.now();
     this.stopRequested = true;
     this.wake?.();
     await this.leaseDriver?.stop();

@@ -32,7 +32,9 @@ function pipeline(stream: string, id: string, mode: 'append' | 'update', catchUp
     app: `fa-${id}`,
     source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 40 },
     format: { kind: 'json', columns: [{ name: 'timestamp', type: 'timestamp' }, { name: 'type', type: 'string' }, { name: 'v', type: 'long' }] },
-    batchInterval: 100,
+    // With catchUp, 500 ms: a batch prepares well within its interval even on a loaded machine, so
+    // batches start early while behind (at 100 ms they overran it, and so ran back to back anyway).
+    batchInterval: catchUp ? 500 : 100,
     maxRecordsPerBatch: 30,
     // false: one small batch per interval, so the run lasts long enough for kills and lease moves to
     // land mid-run; true: batches back to back while a worker is behind (the backlog at start, the

@@ -27,8 +27,11 @@ function pipeline(app: string, stream: string, table: string, slideMs: number): 
     source: { stream, startingPosition: 'trim_horizon', pollInterval: 50, recordsPerPoll: 40 },
     format: { kind: 'json', columns: [{ name: 'type', type: 'string' }, { name: 'v', type: 'long' }] },
     batchInterval: 100,
-    maxRecordsPerBatch: 30,
-    catchUp: false, // one small batch per interval: the run lasts long enough for kills and lease moves to land mid-run
+    // Records keep coming while workers are killed and restarted, so kills land mid-run whatever
+    // the batch size; batches of up to 300 let a restarted worker work off its replay on a loaded
+    // machine (at 30 a batch, 23 batches of merged writes took over the 60 s the check waits).
+    maxRecordsPerBatch: 300,
+    catchUp: false,
     stateInterval: 400,
     window: slideMs === WINDOW_MS ? { kind: 'tumbling', length: `${WINDOW_MS}ms` } : { kind: 'sliding', length: `${WINDOW_MS}ms`, slide: `${slideMs}ms` },
     outputs: [{ name: 'groups', sql: 'SELECT type, count(*) AS events, sum(v) AS total FROM events GROUP BY type', sink: { kind: 'dynamodb', table, keyColumns: ['type'] } }],
