@@ -2,7 +2,8 @@
  * `npm run bench -- scale` (issue 18): one `case=… key=value` line per case. Each case lives in its
  * own module under bench/scale/ and is listed here; `BENCH_SCALE_CASES=idle,load` runs some only.
  *   case=idle     CPU of a worker on 64 and 256 idle shards, against fixed polling (bench/scale/idle.ts)
- *   case=load     lag and CPU of a worker on 256 shards at 4,000 records/s (bench/scale/load.ts)
+ *   case=load     lag and CPU of a worker on 256 shards at 4,000 records/s, checkpointing every batch and
+ *                 every 10 s (bench/scale/load.ts)
  *   case=balance  64 shards, 8 real LeaseCoordinators against the embedded dynalite (bench/scale/balance.ts)
  *   case=sim      1,000 shards, 100 workers, the same coordinator against the in-memory store on a
  *                 simulated clock, beside the same fleet scanning every round (bench/scale/sim.ts)
