@@ -113,7 +113,7 @@ export class StreamingQuery {
   private running = false;
   private stopRequested = false;
   private closed = false;
-  /** When `stop` began (monotonic): the fence gives up on a lease in doubt a failover time later. */
+  /** When `stop` began (monotonic): the fence gives up on a lease in doubt two failover times later. */
   private stopStarted = 0;
   private fatal: Error | undefined;
   /** The last batch's write and checkpoint while the loop prepares the next (see {@link run}). */
